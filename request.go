@@ -1,0 +1,247 @@
+package nexway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// call is one API call on its way through the pipeline.
+type call struct {
+	op     *operation
+	method string
+	path   string // relative to the base URL, already escaped
+	in     any    // request body, nil for none
+	out    result
+	opts   []CallOption
+	state  callState
+}
+
+// result is a decoded answer: every result embeds Envelope.
+type result interface{ envelope() *Envelope }
+
+// callState follows a call through the retry loop; the transports and
+// checkRetry find it in the request context.
+type callState struct {
+	op        *operation
+	attempts  int
+	ambiguous bool // an attempt may have been processed without its answer arriving
+}
+
+type stateKey struct{}
+
+func stateOf(ctx context.Context) *callState {
+	st, _ := ctx.Value(stateKey{}).(*callState)
+	return st
+}
+
+var jsonType = []string{"application/json"}
+
+// do sends k and decodes the answer into k.out. Argument errors of the call
+// options come back before any I/O.
+func (c *Client) do(ctx context.Context, k *call) error {
+	var cc callConfig
+	for _, o := range k.opts {
+		o(&cc)
+	}
+	if cc.err != nil {
+		return cc.err
+	}
+	var body any
+	if k.in != nil {
+		b, err := json.Marshal(k.in)
+		if err != nil {
+			return invalid("request", "cannot be encoded as JSON")
+		}
+		body = b
+	}
+	k.state.op = k.op
+	ctx = context.WithValue(ctx, stateKey{}, &k.state)
+	req, err := retryablehttp.NewRequestWithContext(ctx, k.method, c.base+k.path, body)
+	if err != nil {
+		return invalid("path", "does not form a valid URL")
+	}
+	h := req.Header
+	h["Accept"] = jsonType
+	if body != nil {
+		h["Content-Type"] = jsonType
+	}
+	h["User-Agent"] = c.userAgent
+	secret := c.secret
+	if cc.secret != "" {
+		secret = cc.secret
+	}
+	if secret != "" {
+		h["Secret"] = []string{secret}
+	}
+	for key, v := range cc.header {
+		h[key] = append(h[key], v...)
+	}
+
+	resp, err := c.rc.Do(req)
+	if err != nil {
+		return c.transportError(k, err)
+	}
+	data := resp.Body.(*bufferedBody).data
+	if err := c.decode(k, resp, data, secret); err != nil {
+		return err
+	}
+	if cc.response != nil {
+		*cc.response = Response{HTTPStatus: resp.StatusCode, RequestID: requestID(resp.Header), Attempts: k.state.attempts}
+	}
+	return nil
+}
+
+// decode maps the HTTP status, then Nexway's responseCode, then the result.
+func (c *Client) decode(k *call, resp *http.Response, data []byte, secret string) error {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		kind := statusCode(resp.StatusCode)
+		var env Envelope
+		if json.Unmarshal(data, &env) == nil && env.ResponseCode != 0 {
+			if byCode := k.op.lookup(env.ResponseCode); byCode.kind != nil {
+				kind = byCode
+			}
+		}
+		return c.apiError(k, resp, kind, env.ResponseCode, env.ResponseMessage, secret, nil)
+	}
+	if !isJSONObject(data) || json.Unmarshal(data, k.out) != nil {
+		return c.apiError(k, resp, code{"response is not the expected JSON", ErrInvalidResponse}, 0, "", secret, nil)
+	}
+	env := k.out.envelope()
+	env.Raw = data
+	if env.ResponseCode != 0 {
+		return c.apiError(k, resp, k.op.lookup(env.ResponseCode), env.ResponseCode, env.ResponseMessage, secret, nil)
+	}
+	if v, ok := k.out.(interface{ validResponse() bool }); ok && !v.validResponse() {
+		return c.apiError(k, resp, code{"response lacks required fields", ErrInvalidResponse}, 0, "", secret, nil)
+	}
+	return nil
+}
+
+func isJSONObject(data []byte) bool {
+	for _, b := range data {
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return b == '{'
+	}
+	return false
+}
+
+// transportError wraps a failure that left no response to decode.
+func (c *Client) transportError(k *call, err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err // the method and path are on the APIError already
+	}
+	kind := code{"request failed", ErrUnavailable}
+	var ns *notSentError
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		kind = code{"call ended before an answer", nil}
+	case errors.As(err, &ns) && ns.kind != nil:
+		kind = code{"token request failed", ns.kind}
+	case errors.Is(err, ErrInvalidResponse):
+		kind = code{"response rejected", ErrInvalidResponse}
+	}
+	return c.apiError(k, nil, kind, 0, "", "", err)
+}
+
+func (c *Client) apiError(k *call, resp *http.Response, kind code, rc int, msg, secret string, err error) *APIError {
+	e := &APIError{
+		Operation:       k.op.name,
+		Method:          k.method,
+		Path:            "/" + k.path,
+		ResponseCode:    rc,
+		ResponseMessage: c.redact.scrub(msg, secret),
+		Meaning:         kind.meaning,
+		Attempts:        k.state.attempts,
+		Err:             err,
+		kind:            kind.kind,
+	}
+	if resp != nil {
+		e.HTTPStatus = resp.StatusCode
+		e.RequestID = requestID(resp.Header)
+		e.RetryAfter, _ = retryAfter(resp)
+	}
+	// Only a Nexway answer settles a call whose earlier attempt may have
+	// been processed.
+	definite := resp != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299
+	e.ambiguous = k.op.mutates && k.state.ambiguous && !definite
+	return e
+}
+
+func requestID(h http.Header) string {
+	for _, k := range []string{"X-Request-Id", "X-Correlation-Id", "Request-Id"} {
+		if v := h.Get(k); v != "" {
+			if len(v) > 128 {
+				v = v[:128]
+			}
+			return v
+		}
+	}
+	return ""
+}
+
+// newHTTPClient stacks the client's layers on the caller's transport.
+func (c *Client) newHTTPClient(cfg *config) *http.Client {
+	var hc http.Client
+	base := cfg.transport
+	if cfg.httpClient != nil {
+		hc = *cfg.httpClient
+		base = hc.Transport
+	}
+	if base == nil {
+		base = defaultTransport()
+	}
+	c.baseTransport = base
+	attempt := &attemptTransport{next: base, timeout: cfg.timeout, logger: cfg.logger}
+	var rt http.RoundTripper = attempt
+	if cfg.limiter != nil {
+		rt = &limitTransport{next: rt, limiter: cfg.limiter}
+	}
+	if cfg.realm != "" {
+		tokens := &tokenSource{
+			url: cfg.tokenURL, realm: cfg.realm, clientSecret: cfg.clientSecret, timeout: cfg.timeout,
+			hc: &http.Client{Transport: attempt, CheckRedirect: noRedirect},
+		}
+		rt = &authTransport{next: rt, tokens: tokens, host: c.host}
+	}
+	hc.Transport = rt
+	hc.CheckRedirect = noRedirect
+	return &hc
+}
+
+// noRedirect stops at the first redirect: Nexway does not redirect, and a
+// redirect to another host must not receive the secret or the token.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func defaultTransport() http.RoundTripper {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t = t.Clone()
+	// A checkout service calls one host from many goroutines; the default
+	// of 2 idle connections per host would make it reconnect constantly.
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
+func (c *Client) newRetryClient(cfg *config) *retryablehttp.Client {
+	c.retryPolicy = cfg.retry
+	return &retryablehttp.Client{
+		HTTPClient:   c.hc,
+		RetryMax:     cfg.retry.MaxRetries,
+		RetryWaitMin: cfg.retry.MinWait,
+		RetryWaitMax: cfg.retry.MaxWait,
+		CheckRetry:   c.checkRetry,
+		Backoff:      c.backoff,
+		ErrorHandler: errorHandler,
+	}
+}

@@ -1,0 +1,151 @@
+package nexway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// RetryPolicy says how the client retries a failed attempt. Whether an
+// attempt may be retried at all is decided per operation, not per HTTP
+// method: a request that never left, and a 429, are retried for every
+// operation; a timeout, a dropped connection or a 5xx, which may have been
+// processed, only for operations where a repeat is harmless or recognised
+// (all but renewing a subscription).
+type RetryPolicy struct {
+	// MaxRetries is the number of retries after the first attempt; 0 sends
+	// every request once.
+	MaxRetries int
+	// MinWait and MaxWait bound the exponential backoff between attempts,
+	// which is jittered so that clients do not retry in step.
+	MinWait, MaxWait time.Duration
+	// MaxRetryAfter is the longest Retry-After the client waits for. A
+	// longer one ends the call with ErrRateLimited and APIError.RetryAfter.
+	MaxRetryAfter time.Duration
+}
+
+// DefaultRetryPolicy is the policy of a new Client: 3 retries, waits from
+// 500 ms to 8 s, and Retry-After honoured up to 30 s.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxRetries: 3, MinWait: 500 * time.Millisecond, MaxWait: 8 * time.Second, MaxRetryAfter: 30 * time.Second}
+}
+
+func (p RetryPolicy) validate() error {
+	if p.MaxRetries < 0 || p.MinWait < 0 || p.MaxWait < p.MinWait || p.MaxRetryAfter < 0 {
+		return errors.New("nexway: retry policy needs MaxRetries >= 0 and 0 <= MinWait <= MaxWait, MaxRetryAfter >= 0")
+	}
+	return nil
+}
+
+// checkRetry is retryablehttp's CheckRetry. It records on the call's state
+// whether an attempt may have been processed.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	st := stateOf(ctx)
+	if err != nil {
+		var ns *notSentError
+		if errors.As(err, &ns) {
+			return ns.retry, nil
+		}
+		if !retryableTransportError(err) {
+			return false, nil
+		}
+		if neverSent(err) {
+			return true, nil
+		}
+		st.ambiguous = true
+		return st.op.retryAmbiguous, nil
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests:
+		// A refused request was not processed: safe to resend.
+		wait, _ := retryAfter(resp)
+		return wait <= c.retryPolicy.MaxRetryAfter, nil
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		st.ambiguous = true
+		if wait, ok := retryAfter(resp); ok && wait > c.retryPolicy.MaxRetryAfter {
+			return false, nil
+		}
+		return st.op.retryAmbiguous, nil
+	}
+	return false, nil
+}
+
+// retryableTransportError rules out failures a resend cannot fix: an
+// untrusted certificate, a body over the size cap.
+func retryableTransportError(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	return !errors.Is(err, ErrInvalidResponse) && !errors.As(err, &certErr)
+}
+
+// neverSent reports a failure to connect: nothing reached the server.
+func neverSent(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr)
+}
+
+// backoff is retryablehttp's Backoff: Retry-After when the server gave one
+// (checkRetry already refused those above the cap), else exponential with
+// jitter in [d/2, d].
+func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if wait, ok := retryAfter(resp); ok {
+			return wait
+		}
+	}
+	d := maxWait
+	if attempt < 32 && minWait<<attempt > 0 && minWait<<attempt < maxWait {
+		d = minWait << attempt
+	}
+	if d <= 0 {
+		return 0
+	}
+	half := d / 2
+	return half + rand.N(d-half+1)
+}
+
+// retryAfter reads the Retry-After of a 429 or 503, in seconds or as an HTTP
+// date.
+func retryAfter(resp *http.Response) (time.Duration, bool) {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return 0, false
+	}
+	v := resp.Header.Get("Retry-After")
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if s < 0 {
+			return 0, true
+		}
+		if s > int64(24*time.Hour/time.Second) {
+			s = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// errorHandler is retryablehttp's ErrorHandler: it hands back the last
+// response, so that the status and body of a failure that exhausted its
+// retries are mapped like any other, instead of being lost.
+func errorHandler(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if resp != nil {
+		return resp, nil
+	}
+	return nil, err
+}

@@ -1,0 +1,204 @@
+package nexway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// tokenSource obtains JWTs from Nexway's IAM (reference §2): a
+// client_credentials grant, then refresh_token grants until the refresh token
+// expires, then client_credentials again. A token is cached until shortly
+// before it expires, and one fetch is shared by every caller that needs it.
+type tokenSource struct {
+	url, realm, clientSecret string
+	hc                       *http.Client
+	timeout                  time.Duration
+
+	current atomic.Pointer[accessToken] // read without a lock on every call
+
+	mu         sync.Mutex
+	refresh    string
+	refreshExp time.Time
+	inflight   *tokenCall
+}
+
+type accessToken struct {
+	value string
+	exp   time.Time // already shortened by the safety margin
+}
+
+func (t *accessToken) valid() bool { return t != nil && time.Now().Before(t.exp) }
+
+type tokenCall struct {
+	done  chan struct{}
+	value string
+	err   error
+}
+
+// Lifetimes assumed when IAM omits them, as Nexway's own client does.
+const (
+	fallbackAccessTTL  = 240 * time.Second
+	fallbackRefreshTTL = 1740 * time.Second
+)
+
+// token returns a valid access token, fetching one if needed.
+func (ts *tokenSource) token(ctx context.Context) (string, error) {
+	if t := ts.current.Load(); t.valid() {
+		return t.value, nil
+	}
+	return ts.await(ctx, ts.start(""))
+}
+
+// renew returns a token other than stale, which the API just refused.
+func (ts *tokenSource) renew(ctx context.Context, stale string) (string, error) {
+	return ts.await(ctx, ts.start(stale))
+}
+
+// start joins the fetch under way or begins one. A cached token is reused
+// unless it is the stale one.
+func (ts *tokenSource) start(stale string) *tokenCall {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.inflight != nil {
+		return ts.inflight
+	}
+	if t := ts.current.Load(); t.valid() && t.value != stale {
+		c := &tokenCall{done: make(chan struct{}), value: t.value}
+		close(c.done)
+		return c
+	}
+	ts.current.Store(nil)
+	refresh := ""
+	if time.Now().Before(ts.refreshExp) {
+		refresh = ts.refresh
+	}
+	c := &tokenCall{done: make(chan struct{})}
+	ts.inflight = c
+	go ts.fetch(c, refresh)
+	return c
+}
+
+func (ts *tokenSource) await(ctx context.Context, c *tokenCall) (string, error) {
+	select {
+	case <-c.done:
+		return c.value, c.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// fetch runs apart from any caller's context, so that a caller giving up
+// does not fail the others waiting on the same fetch.
+func (ts *tokenSource) fetch(c *tokenCall, refresh string) {
+	ctx, cancel := context.WithTimeout(context.Background(), ts.timeout)
+	defer cancel()
+	var (
+		tr  *tokenResponse
+		err error
+	)
+	if refresh != "" {
+		tr, err = ts.post(ctx, tokenRequest{RealmName: ts.realm, GrantType: "refresh_token", RefreshToken: refresh})
+	}
+	if refresh == "" || err != nil {
+		tr, err = ts.post(ctx, tokenRequest{RealmName: ts.realm, GrantType: "client_credentials", ClientSecret: ts.clientSecret})
+	}
+	now := time.Now()
+	ts.mu.Lock()
+	if err == nil {
+		c.value = tr.AccessToken
+		ts.current.Store(&accessToken{value: tr.AccessToken, exp: expiry(now, tr.ExpiresIn, fallbackAccessTTL)})
+		ts.refresh = tr.RefreshToken
+		ts.refreshExp = expiry(now, tr.RefreshExpiresIn, fallbackRefreshTTL)
+	}
+	c.err = err
+	ts.inflight = nil
+	ts.mu.Unlock()
+	close(c.done)
+}
+
+// expiry keeps a margin before the server's expiry: a quarter of the
+// lifetime, at most 30 s, so short-lived test tokens stay usable.
+func expiry(now time.Time, seconds int64, fallback time.Duration) time.Time {
+	life := fallback
+	if seconds > 0 {
+		life = time.Duration(seconds) * time.Second
+	}
+	return now.Add(life - min(30*time.Second, life/4))
+}
+
+type tokenRequest struct {
+	RealmName    string `json:"realmName"`
+	GrantType    string `json:"grantType"`
+	ClientSecret string `json:"clientSecret,omitempty"`
+	RefreshToken string `json:"refreshToken,omitempty"`
+}
+
+type tokenResponse struct {
+	AccessToken      string `json:"access_token"`
+	ExpiresIn        int64  `json:"expires_in"`
+	RefreshExpiresIn int64  `json:"refresh_expires_in"`
+	RefreshToken     string `json:"refresh_token"`
+	TokenType        string `json:"token_type"`
+}
+
+// tokenError is a failed token request. It never holds the response body,
+// which may echo credentials.
+type tokenError struct {
+	status int   // 0 when no response came
+	err    error // transport or decoding error
+}
+
+func (e *tokenError) Error() string {
+	if e.status != 0 {
+		return "token request refused: HTTP " + strconv.Itoa(e.status)
+	}
+	return "token request failed: " + e.err.Error()
+}
+
+func (e *tokenError) Unwrap() error { return e.err }
+
+// kind classifies the failure for the call that needed the token.
+func (e *tokenError) kind() error {
+	switch {
+	case e.status >= 500 || (e.status == 0 && !errors.Is(e.err, ErrInvalidResponse)):
+		return ErrUnavailable
+	case e.status == 0:
+		return ErrInvalidResponse
+	}
+	return ErrUnauthorized
+}
+
+func (e *tokenError) temporary() bool { return e.kind() == ErrUnavailable }
+
+func (ts *tokenSource) post(ctx context.Context, body tokenRequest) (*tokenResponse, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, &tokenError{err: err}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.url, bytes.NewReader(b))
+	if err != nil {
+		return nil, &tokenError{err: err}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := ts.hc.Do(req)
+	if err != nil {
+		return nil, &tokenError{err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, &tokenError{status: resp.StatusCode}
+	}
+	var tr tokenResponse
+	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil || tr.AccessToken == "" {
+		return nil, &tokenError{err: ErrInvalidResponse}
+	}
+	return &tr, nil
+}

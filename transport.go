@@ -1,0 +1,203 @@
+package nexway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// The layers under the retry loop, outermost first:
+//
+//	authTransport    Bearer token; on 401, one new token and one resend
+//	limitTransport   one limiter token per attempt, retries included
+//	attemptTransport per-attempt timeout, body read whole and capped, logging
+//	base             the caller's transport or a pooled *http.Transport
+
+// maxBodyBytes caps a response body. The largest Nexway answer, an order of
+// a thousand lines with serials and files, is well under 1 MiB.
+const maxBodyBytes = 16 << 20
+
+var errTooLarge = fmt.Errorf("%w: response body larger than %d bytes", ErrInvalidResponse, maxBodyBytes)
+
+// RateLimiter paces requests. Wait blocks until one request may be sent or
+// ctx is done. *rate.Limiter satisfies it; a fleet of storefront replicas can
+// share a limit by implementing it over a shared store.
+type RateLimiter interface {
+	Wait(ctx context.Context) error
+}
+
+// notSentError marks a failure before the request left: it never makes a
+// call's outcome ambiguous, and it is retried only when retry is set.
+type notSentError struct {
+	err   error
+	retry bool
+	kind  error
+}
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+type authTransport struct {
+	next   http.RoundTripper
+	tokens *tokenSource
+	host   string
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host != t.host {
+		// Never hand the token to another host.
+		return t.next.RoundTrip(req)
+	}
+	tok, err := t.tokens.token(req.Context())
+	if err != nil {
+		return nil, tokenFailure(err)
+	}
+	resp, err := t.next.RoundTrip(withBearer(req, tok))
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || req.GetBody == nil {
+		return resp, err
+	}
+	// The token was refused (expired early, revoked): one new token, one resend.
+	resp.Body.Close()
+	tok, err = t.tokens.renew(req.Context(), tok)
+	if err != nil {
+		return nil, tokenFailure(err)
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return nil, &notSentError{err: err}
+	}
+	again := withBearer(req, tok)
+	again.Body = body
+	return t.next.RoundTrip(again)
+}
+
+func tokenFailure(err error) error {
+	var te *tokenError
+	if errors.As(err, &te) {
+		return &notSentError{err: te, retry: te.temporary(), kind: te.kind()}
+	}
+	return &notSentError{err: err} // the caller's context ended while waiting
+}
+
+// withBearer returns a shallow copy of req with its own header map, as the
+// RoundTripper contract forbids changing the caller's request.
+func withBearer(req *http.Request, token string) *http.Request {
+	r := *req
+	r.Header = make(http.Header, len(req.Header)+1)
+	for k, v := range req.Header {
+		r.Header[k] = v
+	}
+	r.Header["Authorization"] = []string{"Bearer " + token}
+	return &r
+}
+
+type limitTransport struct {
+	next    http.RoundTripper
+	limiter RateLimiter
+}
+
+func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if err := t.limiter.Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		} else if _, ok := ctx.Deadline(); ok {
+			// rate.Limiter refuses early when the wait would pass the
+			// deadline, with an error that does not say so (golang/go#54541).
+			err = fmt.Errorf("rate limiter: %w", context.DeadlineExceeded)
+		}
+		return nil, &notSentError{err: err}
+	}
+	return t.next.RoundTrip(req)
+}
+
+// attemptTransport bounds one attempt and reads its body whole, so that a
+// body cut off mid-way is an attempt error the retry loop sees, and every
+// connection is drained and returned to the pool.
+type attemptTransport struct {
+	next    http.RoundTripper
+	timeout time.Duration
+	logger  *slog.Logger
+}
+
+// bufferedBody is a response body already read into memory.
+type bufferedBody struct {
+	data []byte
+	bytes.Reader
+}
+
+func (b *bufferedBody) Close() error { return nil }
+
+func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	st := stateOf(req.Context())
+	if st != nil {
+		st.attempts++
+	}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	defer cancel()
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err == nil {
+		var data []byte
+		data, err = readCapped(resp.Body, resp.ContentLength)
+		resp.Body.Close()
+		if err == nil {
+			b := &bufferedBody{data: data}
+			b.Reset(data)
+			resp.Body = b
+		} else {
+			resp = nil
+		}
+	}
+	if err != nil && ctx.Err() != nil && req.Context().Err() == nil {
+		err = fmt.Errorf("attempt timed out after %s: %w", t.timeout, context.DeadlineExceeded)
+	}
+	if st != nil && t.logger.Enabled(req.Context(), slog.LevelDebug) {
+		attrs := []slog.Attr{
+			slog.String("op", st.op.name), slog.String("method", req.Method),
+			slog.String("path", req.URL.Path), slog.Int("attempt", st.attempts),
+			slog.Duration("duration", time.Since(start)),
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		} else {
+			attrs = append(attrs, slog.Int("status", resp.StatusCode))
+		}
+		t.logger.LogAttrs(req.Context(), slog.LevelDebug, "nexway attempt", attrs...)
+	}
+	return resp, err
+}
+
+// readCapped reads a body of at most maxBodyBytes into a buffer sized up
+// front when the length is announced, so a typical body costs one allocation.
+func readCapped(r io.Reader, length int64) ([]byte, error) {
+	if length > maxBodyBytes {
+		return nil, errTooLarge
+	}
+	size := 512
+	if length >= 0 {
+		size = int(length) + 1 // +1: room to read the EOF without growing
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if len(buf) > maxBodyBytes {
+			return nil, errTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
