@@ -1,0 +1,100 @@
+package nexway
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// CrossSellService proposes products for a cart: cross-sells, up-sells and
+// options such as a download extension or a backup DVD.
+type CrossSellService service
+
+// CartItem is a product in the shopper's cart.
+type CartItem struct {
+	ProductRef ProductRef `json:"productRef"`
+	Quantity   int        `json:"quantity"`
+}
+
+// OfferType says how an offer relates to the cart.
+type OfferType string
+
+// Offer types (reference §4.2).
+const (
+	// OfferCross: a product to buy alongside.
+	OfferCross OfferType = "cross"
+	// OfferUp: a better product to buy instead.
+	OfferUp OfferType = "up"
+	// OfferOption: an option of a cart product, such as a download
+	// extension or a backup DVD; it can only be ordered with its product.
+	OfferOption OfferType = "option"
+)
+
+// String returns the type as Nexway spells it.
+func (t OfferType) String() string { return string(t) }
+
+// Offers is the answer to CrossSellService.Offers.
+type Offers struct {
+	Envelope
+	Products []Offer `json:"productsReturn"`
+}
+
+// Offer is a product Nexway proposes for the cart.
+type Offer struct {
+	Ref              ProductRef `json:"ref"`
+	Type             OfferType  `json:"type"`
+	Name             string     `json:"name"`
+	AmountDutyFree   *float64   `json:"amountDutyFree"` // price excluding tax; nil when Nexway sent none
+	Currency         string     `json:"currency"`
+	ShortDescription string     `json:"shortDescription"`
+	Language         string     `json:"language"` // of ShortDescription
+	ImageSmall       string     `json:"imageSmall"`
+}
+
+type crossSellRequest struct {
+	Language string     `json:"language"`
+	Products []CartItem `json:"products"`
+}
+
+// Offers returns the cross-sells, up-sells and options for cart, with short
+// descriptions in language: a two-letter code such as "EN", or a comma list
+// ("FR,EN"). It fails with ErrInvalidArgument on an empty language or cart,
+// or a cart item with a non-positive ref or quantity.
+func (s *CrossSellService) Offers(ctx context.Context, language string, cart []CartItem, opts ...CallOption) (*Offers, error) {
+	if err := checkLanguages(language); err != nil {
+		return nil, err
+	}
+	if len(cart) == 0 {
+		return nil, invalid("cart", "is empty")
+	}
+	for i, it := range cart {
+		field := "cart[" + strconv.Itoa(i) + "]"
+		if err := checkRef(field+".productRef", it.ProductRef); err != nil {
+			return nil, err
+		}
+		if err := checkQuantity(field+".quantity", it.Quantity); err != nil {
+			return nil, err
+		}
+	}
+	var out Offers
+	k := &call{op: opCrossSell, method: http.MethodPost, path: "connect/order/crossupsell", in: crossSellRequest{language, cart}, out: &out, opts: opts}
+	if err := s.client.do(ctx, k); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func checkLanguages(s string) error {
+	if s == "" {
+		return invalid("language", "is empty")
+	}
+	for _, l := range strings.Split(s, ",") {
+		if len(l) != 2 || !isLetter(l[0]) || !isLetter(l[1]) {
+			return invalid("language", `must be two-letter codes separated by commas, e.g. "EN"`)
+		}
+	}
+	return nil
+}
+
+func isLetter(b byte) bool { return isLower(b) || isUpper(b) }

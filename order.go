@@ -1,0 +1,153 @@
+package nexway
+
+import (
+	"cmp"
+	"encoding/base64"
+	"slices"
+	"strings"
+)
+
+// Order is an order as Nexway returns it on creation and on reading: the
+// Nexway order number, and per line the license keys and downloads the
+// shopper must receive.
+type Order struct {
+	Envelope
+	PartnerOrderNumber string `json:"partnerOrderNumber"`
+	// OrderNumber is Nexway's number; show it to the shopper, who needs it
+	// to reach Nexway's support.
+	OrderNumber     OrderNumber     `json:"orderNumber"`
+	DownloadManager DownloadManager `json:"downloadManager"`
+	Lines           []OrderLine     `json:"orderLines"`
+}
+
+// DownloadManager links to download-manager installers pre-configured for
+// the order, when Nexway provides them.
+type DownloadManager struct {
+	PC  string `json:"pc"`
+	Mac string `json:"mac"`
+}
+
+// OrderLine is the delivery of one ordered product. A non-zero ResponseCode
+// reports a problem with this line only; the order itself exists.
+type OrderLine struct {
+	ProductRef ProductRef `json:"productRef"`
+	// DateEndDownload is the last day the files can be downloaded (21 days
+	// after purchase unless extended).
+	DateEndDownload   Date   `json:"dateEndDownload"`
+	DigitalLockerLink string `json:"digitalLockerLink"`
+	// Remark holds instructions the shopper must be shown, such as how to
+	// activate a Ubisoft product.
+	Remark          string     `json:"remark"`
+	Files           []File     `json:"files"`
+	Items           []LineItem `json:"lineItems"`
+	ResponseCode    int        `json:"responseCode"`
+	ResponseMessage string     `json:"responseMessage"`
+}
+
+// File is a downloadable file of an order line.
+type File struct {
+	Label string  `json:"label"`
+	Type  string  `json:"type"`
+	URL   string  `json:"url"`
+	Size  float64 `json:"size"` // bytes
+	Group string  `json:"group"`
+}
+
+// LineItem is one delivered unit of a line, with its license keys. An item
+// whose key could not be obtained yet has no serial and a non-zero
+// ResponseCode (1051); Nexway keeps trying, so read the order again later.
+type LineItem struct {
+	Serials []Serial `json:"serials"`
+	// SubscriptionID is set for subscription products; the subscription
+	// calls need it.
+	SubscriptionID  SubscriptionID `json:"subscriptionId"`
+	ResponseCode    int            `json:"responseCode"`
+	ResponseMessage string         `json:"responseMessage"`
+}
+
+// Serial is a license key, or a license file when FileName is set.
+type Serial struct {
+	Data     string `json:"data"`
+	Encoding string `json:"encoding"`
+	Charset  string `json:"charset"`
+	FileName string `json:"fileName"`
+}
+
+// Bytes returns the serial's content, decoded when Encoding is base64. It
+// fails on base64 that does not decode. Nexway does not document the
+// encodings it uses; other values are returned as they are.
+func (s Serial) Bytes() ([]byte, error) {
+	if strings.EqualFold(s.Encoding, "base64") {
+		return base64.StdEncoding.DecodeString(s.Data)
+	}
+	return []byte(s.Data), nil
+}
+
+// Delivered reports whether every line and item of the order was
+// fulfilled; false means some license keys are still to come.
+func (o *Order) Delivered() bool {
+	for _, l := range o.Lines {
+		if l.ResponseCode != 0 {
+			return false
+		}
+		for _, it := range l.Items {
+			if it.ResponseCode != 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// SubscriptionIDs returns the subscription ids of the order's items, in
+// line order.
+func (o *Order) SubscriptionIDs() []SubscriptionID {
+	var ids []SubscriptionID
+	for _, l := range o.Lines {
+		for _, it := range l.Items {
+			if it.SubscriptionID != 0 {
+				ids = append(ids, it.SubscriptionID)
+			}
+		}
+	}
+	return ids
+}
+
+func (o *Order) validResponse() bool { return o.PartnerOrderNumber != "" || o.OrderNumber != 0 }
+
+// matches reports whether o is the order r asked for: same number, same
+// products and quantities. Nexway does not return the customer, so the
+// e-mail cannot be compared. A line's quantity is its number of items
+// (one per unit); a line with at most one item matches any quantity, in
+// case Nexway groups units.
+func (o *Order) matches(r *CreateOrderRequest) bool {
+	if o.PartnerOrderNumber != r.PartnerOrderNumber || len(o.Lines) != len(r.Lines) {
+		return false
+	}
+	type pair struct {
+		ref ProductRef
+		qty int
+	}
+	want := make([]pair, len(r.Lines))
+	got := make([]pair, len(o.Lines))
+	for i, l := range r.Lines {
+		want[i] = pair{l.ProductRef, l.Quantity}
+	}
+	for i, l := range o.Lines {
+		got[i] = pair{l.ProductRef, len(l.Items)}
+	}
+	less := func(a, b pair) int {
+		if c := cmp.Compare(a.ref, b.ref); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.qty, b.qty)
+	}
+	slices.SortFunc(want, less)
+	slices.SortFunc(got, less)
+	for i := range want {
+		if want[i].ref != got[i].ref || (got[i].qty > 1 && got[i].qty != want[i].qty) {
+			return false
+		}
+	}
+	return true
+}

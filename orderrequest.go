@@ -1,0 +1,241 @@
+package nexway
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// CreateOrderRequest is an order to create at Nexway, once the storefront
+// has taken the payment (reference §4.3). Optional fields are omitted from
+// the request when zero or nil.
+type CreateOrderRequest struct {
+	// PartnerOrderNumber is the storefront's own order id. Nexway refuses a
+	// second order with the same number, which is what lets the client
+	// retry creation safely. Required.
+	PartnerOrderNumber string `json:"partnerOrderNumber"`
+	// OrderDate is when the shopper ordered; sent as ISO 8601 with its
+	// offset. Required.
+	OrderDate time.Time `json:"-"`
+	// Currency is the ISO 4217 code of the amounts. Required.
+	Currency string `json:"currency"`
+	// MarketingProgramID is free text that lets marketing find the order.
+	MarketingProgramID string `json:"marketingProgramId,omitempty"`
+	// AffiliateID identifies an affiliate registered at Nexway.
+	AffiliateID *int `json:"affiliateId,omitempty"`
+	// Lines are the products ordered. At least one.
+	Lines []OrderLineRequest `json:"orderLines"`
+	// Customer is the shopper. Nexway needs the real e-mail address: some
+	// publishers deliver or activate by e-mail.
+	Customer Customer `json:"customer"`
+	// Payment describes the payment taken by the storefront.
+	Payment *Payment `json:"payment,omitempty"`
+	// Discounts apply to the whole order.
+	Discounts []Discount `json:"discounts,omitempty"`
+	// Metadata are free key/value pairs kept with the order.
+	Metadata []Metadata `json:"metadata,omitempty"`
+}
+
+// orderDateLayout is ISO 8601 with a numeric offset, as in Nexway's samples
+// ("2004-02-12T15:19:21+00:00"), never "Z".
+const orderDateLayout = "2006-01-02T15:04:05-07:00"
+
+// MarshalJSON writes the request as Nexway expects it, with the order date
+// in ISO 8601 with its offset.
+func (r *CreateOrderRequest) MarshalJSON() ([]byte, error) {
+	type plain CreateOrderRequest
+	return json.Marshal(struct {
+		*plain
+		OrderDate string `json:"orderDate"`
+	}{(*plain)(r), r.OrderDate.Format(orderDateLayout)})
+}
+
+// OrderLineRequest is one product of a new order. Whether the amounts are
+// required depends on the partner's configuration at Nexway (code 1053).
+type OrderLineRequest struct {
+	ProductRef     ProductRef `json:"productRef"`
+	Quantity       int        `json:"quantity"`
+	VATRate        *float64   `json:"vatRate,omitempty"`        // percent, e.g. 20
+	AmountDutyFree *float64   `json:"amountDutyFree,omitempty"` // excluding tax
+	AmountTotal    *float64   `json:"amountTotal,omitempty"`    // including tax
+	Discounts      []Discount `json:"discounts,omitempty"`      // per-line; documented for the legacy API only
+}
+
+// Customer is the shopper of an order.
+type Customer struct {
+	PartnerID        string    `json:"partnerId,omitempty"` // the storefront's customer id
+	Email            string    `json:"email"`               // required
+	Language         string    `json:"language"`            // required, ll_CC: en_GB, fr_CA, en_XE
+	IPv4             string    `json:"ipV4,omitempty"`
+	IPv6             string    `json:"ipV6,omitempty"`
+	InvoiceLocation  Location  `json:"locationInvoice"` // required
+	DeliveryLocation *Location `json:"locationDelivery,omitempty"`
+}
+
+// Location is a postal address. Nexway requires Province for the US, Canada,
+// Brazil and Australia, in ISO 3166-2 form ("US-NY").
+type Location struct {
+	Title       int    `json:"title,omitempty"` // salutation code; Nexway's samples use 1
+	FirstName   string `json:"firstName,omitempty"`
+	LastName    string `json:"lastName,omitempty"`
+	CompanyName string `json:"companyName,omitempty"`
+	Address1    string `json:"address1,omitempty"`
+	Address2    string `json:"address2,omitempty"`
+	ZipCode     string `json:"zipCode,omitempty"`
+	City        string `json:"city,omitempty"`
+	Province    string `json:"province,omitempty"`
+	Country     string `json:"country"` // required, ISO 3166-1 alpha-2
+	Phone       string `json:"phone,omitempty"`
+	Fax         string `json:"fax,omitempty"`
+}
+
+// Payment describes how the shopper paid.
+type Payment struct {
+	// Method is "External Payment" when the storefront took the payment.
+	Method string `json:"paymentMethod"`
+	// TransactionID is required only for Nexway's own DirectPayment.
+	TransactionID string `json:"transactionId,omitempty"`
+}
+
+// ExternalPayment is the payment method of a payment the storefront took.
+const ExternalPayment = "External Payment"
+
+// DiscountOperation says how a discount's OperationValue applies.
+type DiscountOperation string
+
+// Discount operations (legacy API documentation).
+const (
+	DiscountPercent DiscountOperation = "Percents"
+	DiscountAmount  DiscountOperation = "Amount"
+)
+
+// Discount is a price reduction granted by the storefront.
+type Discount struct {
+	ForeignRef     string            `json:"foreignRef"` // the storefront's discount id
+	Label          string            `json:"label"`
+	PriceDelta     float64           `json:"priceDelta"` // resulting price change
+	Operation      DiscountOperation `json:"operation"`
+	OperationValue float64           `json:"operationValue"` // percentage or amount
+}
+
+// Metadata is a free key/value pair kept with an order.
+type Metadata struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// validate checks what Nexway would refuse, before anything is sent. It
+// enforces no more than the documented required fields and formats.
+func (r *CreateOrderRequest) validate() error {
+	if err := checkPartnerOrderNumber("partnerOrderNumber", r.PartnerOrderNumber); err != nil {
+		return err
+	}
+	if r.OrderDate.IsZero() {
+		return invalid("orderDate", "is zero")
+	}
+	if err := checkCurrency("currency", r.Currency); err != nil {
+		return err
+	}
+	if r.AffiliateID != nil && *r.AffiliateID <= 0 {
+		return invalid("affiliateId", "must be positive when given")
+	}
+	if len(r.Lines) == 0 {
+		return invalid("orderLines", "is empty")
+	}
+	for i, l := range r.Lines {
+		if err := l.validate("orderLines[" + strconv.Itoa(i) + "]"); err != nil {
+			return err
+		}
+	}
+	if err := r.Customer.validate(); err != nil {
+		return err
+	}
+	if p := r.Payment; p != nil {
+		if p.Method == "" {
+			return invalid("payment.paymentMethod", "is empty")
+		}
+		if r.Customer.IPv4 == "" && r.Customer.IPv6 == "" {
+			return invalid("customer.ipV4", "an IPv4 or IPv6 address is required with a payment")
+		}
+	}
+	if err := checkDiscounts("discounts", r.Discounts); err != nil {
+		return err
+	}
+	for i, m := range r.Metadata {
+		if m.Key == "" {
+			return invalid("metadata["+strconv.Itoa(i)+"].key", "is empty")
+		}
+	}
+	return nil
+}
+
+func (l *OrderLineRequest) validate(field string) error {
+	if err := checkRef(field+".productRef", l.ProductRef); err != nil {
+		return err
+	}
+	if err := checkQuantity(field+".quantity", l.Quantity); err != nil {
+		return err
+	}
+	for _, a := range []struct {
+		name string
+		v    *float64
+	}{{".vatRate", l.VATRate}, {".amountDutyFree", l.AmountDutyFree}, {".amountTotal", l.AmountTotal}} {
+		if err := checkAmount(field+a.name, a.v); err != nil {
+			return err
+		}
+	}
+	return checkDiscounts(field+".discounts", l.Discounts)
+}
+
+func checkDiscounts(field string, ds []Discount) error {
+	for i, d := range ds {
+		f := field + "[" + strconv.Itoa(i) + "]"
+		switch {
+		case d.ForeignRef == "":
+			return invalid(f+".foreignRef", "is empty")
+		case d.Label == "":
+			return invalid(f+".label", "is empty")
+		case d.Operation != DiscountPercent && d.Operation != DiscountAmount:
+			return invalid(f+".operation", `must be "Percents" or "Amount"`)
+		}
+		if err := checkFinite(f+".priceDelta", d.PriceDelta); err != nil {
+			return err
+		}
+		if err := checkFinite(f+".operationValue", d.OperationValue); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Customer) validate() error {
+	if err := checkEmail("customer.email", c.Email); err != nil {
+		return err
+	}
+	if err := checkLocale("customer.language", c.Language); err != nil {
+		return err
+	}
+	if c.IPv4 != "" && !isIPv4(c.IPv4) {
+		return invalid("customer.ipV4", "is not an IPv4 address")
+	}
+	if c.IPv6 != "" && !isIPv6(c.IPv6) {
+		return invalid("customer.ipV6", "is not an IPv6 address")
+	}
+	if err := c.InvoiceLocation.validate("customer.locationInvoice"); err != nil {
+		return err
+	}
+	if c.DeliveryLocation != nil {
+		return c.DeliveryLocation.validate("customer.locationDelivery")
+	}
+	return nil
+}
+
+func (l *Location) validate(field string) error {
+	if err := checkCountry(field+".country", l.Country); err != nil {
+		return err
+	}
+	if requiresProvince(l.Country) && l.Province == "" {
+		return invalid(field+".province", "is required for "+l.Country)
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+package nexway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// OrdersService creates, reads and cancels orders.
+type OrdersService service
+
+// Create creates an order at Nexway and returns it with its Nexway order
+// number, license keys and downloads. Call it once the payment is taken.
+//
+// Create is exactly-once: an attempt whose answer was lost is retried, and
+// if Nexway then answers that the order already exists (code 1010), the
+// existing order is read and returned when it matches r (same products and
+// quantities). A 1010 for an order the call did not create, or one that
+// differs from r, fails with ErrDuplicateOrder. When the outcome stays
+// unknown, the error matches ErrAmbiguous: read the order with Get before
+// creating it again.
+//
+// Other failures: ErrInvalidArgument (nothing sent), ErrValidation,
+// ErrOutOfStock, ErrPending (the order exists and waits for payment or
+// fraud validation: see AwaitDelivery), ErrOrderRejected. Line items whose
+// key is still to come are not errors: see Order.Delivered.
+func (s *OrdersService) Create(ctx context.Context, r *CreateOrderRequest, opts ...CallOption) (*Order, error) {
+	if r == nil {
+		return nil, invalid("request", "is nil")
+	}
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	var out Order
+	k := &call{op: opCreateOrder, method: http.MethodPost, path: "connect/order/new", in: r, out: &out, opts: opts}
+	err := s.client.do(ctx, k)
+	if err == nil {
+		return &out, nil
+	}
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || !k.state.ambiguous || ctx.Err() != nil {
+		return nil, err
+	}
+	duplicate := apiErr.ResponseCode == 1010
+	if !duplicate && !apiErr.ambiguous {
+		return nil, err
+	}
+	// An earlier attempt may have created the order: look at what exists.
+	existing, gerr := s.Get(ctx, r.PartnerOrderNumber, opts...)
+	switch {
+	case gerr == nil && existing.matches(r):
+		return existing, nil
+	case gerr == nil:
+		apiErr.kind, apiErr.ambiguous = ErrDuplicateOrder, false
+		apiErr.Meaning = "an order with this partnerOrderNumber exists with other products"
+	case errors.Is(gerr, ErrPending) || errors.Is(gerr, ErrOrderRejected):
+		return nil, gerr // it exists; its state is the answer
+	case duplicate:
+		// Most likely ours, but it could not be read back to compare.
+		apiErr.ambiguous = true
+		apiErr.Meaning = "order already created; reading it back failed: " + gerr.Error()
+	}
+	return nil, apiErr
+}
+
+// Get reads an order by the storefront's partnerOrderNumber; renewals of a
+// subscription are read by their own number (RenewalOrderNumber). It fails
+// with ErrNotFound, ErrPending while the order waits for payment or fraud
+// validation, or ErrOrderRejected.
+func (s *OrdersService) Get(ctx context.Context, partnerOrderNumber string, opts ...CallOption) (*Order, error) {
+	if err := checkPartnerOrderNumber("partnerOrderNumber", partnerOrderNumber); err != nil {
+		return nil, err
+	}
+	var out Order
+	k := &call{op: opGetOrder, method: http.MethodGet, path: "connect/order/" + pathEscape(partnerOrderNumber), out: &out, opts: opts}
+	if err := s.client.do(ctx, k); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AwaitDelivery reads the order every interval until it is delivered: not
+// pending, and every line item has its key (Order.Delivered). It returns
+// at once on any other failure, and when ctx ends it fails with ctx's error.
+// Use it after ErrPending, or for an order whose keys are still to come.
+func (s *OrdersService) AwaitDelivery(ctx context.Context, partnerOrderNumber string, interval time.Duration, opts ...CallOption) (*Order, error) {
+	if interval <= 0 {
+		return nil, invalid("interval", "must be positive")
+	}
+	t := time.NewTimer(0)
+	defer t.Stop()
+	var last error
+	for {
+		select {
+		case <-ctx.Done():
+			if last == nil {
+				last = errors.New("keys still to come")
+			}
+			return nil, fmt.Errorf("nexway: order not delivered (%w): %w", last, ctx.Err())
+		case <-t.C:
+		}
+		o, err := s.Get(ctx, partnerOrderNumber, opts...)
+		switch {
+		case err == nil && o.Delivered():
+			return o, nil
+		case err != nil && !errors.Is(err, ErrPending):
+			if ctx.Err() != nil {
+				continue // report the context's end with the last state
+			}
+			return nil, err
+		}
+		last = err
+		t.Reset(interval)
+	}
+}
+
+// CancelReason is why an order is cancelled (reference §4.5).
+type CancelReason int
+
+// Cancel reasons, as numbered by Nexway.
+const (
+	ReasonOrderCancelled      CancelReason = 2  // generic cancellation
+	ReasonCustomerUnsatisfied CancelReason = 3  // the customer is not satisfied
+	ReasonDuplicateOrder      CancelReason = 4  // the order was placed twice
+	ReasonWrongProduct        CancelReason = 5  // Nexway's name is PRODUCT_ORDER; probably a wrong product ordered
+	ReasonIncompatible        CancelReason = 6  // the product does not work on the customer's system
+	ReasonFraudChargeback     CancelReason = 16 // fraud or chargeback
+)
+
+// String names the reason.
+func (r CancelReason) String() string {
+	switch r {
+	case ReasonOrderCancelled:
+		return "order cancelled"
+	case ReasonCustomerUnsatisfied:
+		return "customer unsatisfied"
+	case ReasonDuplicateOrder:
+		return "duplicate order"
+	case ReasonWrongProduct:
+		return "wrong product"
+	case ReasonIncompatible:
+		return "incompatible product"
+	case ReasonFraudChargeback:
+		return "fraud or chargeback"
+	}
+	return "cancel reason " + strconv.Itoa(int(r))
+}
+
+func (r CancelReason) valid() bool {
+	switch r {
+	case ReasonOrderCancelled, ReasonCustomerUnsatisfied, ReasonDuplicateOrder, ReasonWrongProduct, ReasonIncompatible, ReasonFraudChargeback:
+		return true
+	}
+	return false
+}
+
+// Cancellation is the answer to OrdersService.Cancel.
+type Cancellation struct {
+	Envelope
+	PartnerOrderNumber string      `json:"partnerOrderNumber"`
+	OrderNumber        OrderNumber `json:"orderNumber"`
+}
+
+type cancelRequest struct {
+	PartnerOrderNumber string       `json:"partnerOrderNumber"`
+	ReasonCode         CancelReason `json:"reasonCode"`
+	Comment            string       `json:"comment"`
+}
+
+// maxComment bounds a cancel comment; Nexway documents no limit.
+const maxComment = 1000
+
+// Cancel cancels an order: its licenses stop working at once, no
+// subscription of the order renews, and the storefront owes the shopper a
+// refund. To stop a subscription's renewals but keep its license until
+// expiry, use SubscriptionsService.Cancel instead.
+//
+// A cancel whose answer was lost is retried; if Nexway then answers that
+// the order is already cancelled (1011), the cancel is reported as done,
+// with ResponseCode 1011 on the result. Otherwise 1011 fails with
+// ErrAlreadyCancelled. Other failures: ErrNotFound, ErrCancelNotAllowed
+// (cancel period expired, or cancel not authorized).
+func (s *OrdersService) Cancel(ctx context.Context, partnerOrderNumber string, reason CancelReason, comment string, opts ...CallOption) (*Cancellation, error) {
+	if err := checkPartnerOrderNumber("partnerOrderNumber", partnerOrderNumber); err != nil {
+		return nil, err
+	}
+	if !reason.valid() {
+		return nil, invalid("reasonCode", "is not a known cancel reason")
+	}
+	if len(comment) > maxComment || !utf8.ValidString(comment) {
+		return nil, invalid("comment", "must be valid UTF-8 of at most "+strconv.Itoa(maxComment)+" bytes")
+	}
+	var out Cancellation
+	k := &call{op: opCancelOrder, method: http.MethodPut, path: "connect/order/cancel", in: cancelRequest{partnerOrderNumber, reason, comment}, out: &out, opts: opts}
+	if err := s.client.do(ctx, k); err != nil {
+		if retriedInto(k, err, 1011) {
+			return &out, nil
+		}
+		return nil, err
+	}
+	return &out, nil
+}
+
+// retriedInto reports whether err is the code a retry of an already applied
+// request gets, after an attempt that may have been processed.
+func retriedInto(k *call, err error, code int) bool {
+	var apiErr *APIError
+	return k.state.ambiguous && errors.As(err, &apiErr) && apiErr.ResponseCode == code && apiErr.HTTPStatus == http.StatusOK
+}

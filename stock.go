@@ -1,0 +1,90 @@
+package nexway
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+)
+
+// StockService checks stock before a product goes into the cart. Nexway
+// makes the check mandatory: an order for a product out of stock is refused
+// (ErrOutOfStock).
+type StockService service
+
+// StockLevel is how much stock Nexway has for a product.
+type StockLevel int
+
+// Stock levels (reference §4.1).
+const (
+	// InStock: enough stock.
+	InStock StockLevel = 100
+	// LowStock: almost out of stock; the product can still be ordered.
+	LowStock StockLevel = 200
+	// OutOfStock: an order would be refused.
+	OutOfStock StockLevel = 300
+)
+
+// String returns the level's name, or its number when unknown.
+func (l StockLevel) String() string {
+	switch l {
+	case InStock:
+		return "in stock"
+	case LowStock:
+		return "low stock"
+	case OutOfStock:
+		return "out of stock"
+	}
+	return "stock level " + strconv.Itoa(int(l))
+}
+
+// Orderable reports whether a product at this level can be ordered.
+func (l StockLevel) Orderable() bool { return l == InStock || l == LowStock }
+
+// StockStatus is the answer to StockService.Status.
+type StockStatus struct {
+	Envelope
+	Products []ProductStock `json:"productStatus"`
+}
+
+// ProductStock is the stock of one requested product. A product Nexway does
+// not know has ResponseCode 1010 and a zero Level; such per-product codes are
+// not errors of the call.
+type ProductStock struct {
+	ProductRef      ProductRef `json:"productRef"`
+	Level           StockLevel `json:"status"`
+	ResponseCode    int        `json:"responseCode"`
+	ResponseMessage string     `json:"responseMessage"`
+}
+
+// Find returns the stock of ref, if Nexway reported it.
+func (s *StockStatus) Find(ref ProductRef) (ProductStock, bool) {
+	for _, p := range s.Products {
+		if p.ProductRef == ref {
+			return p, true
+		}
+	}
+	return ProductStock{}, false
+}
+
+type stockRequest struct {
+	ProductRefs []ProductRef `json:"productRefs"`
+}
+
+// Status returns the stock level of each product in refs. It fails with
+// ErrInvalidArgument when refs is empty or holds a non-positive ref.
+func (s *StockService) Status(ctx context.Context, refs []ProductRef, opts ...CallOption) (*StockStatus, error) {
+	if len(refs) == 0 {
+		return nil, invalid("productRefs", "is empty")
+	}
+	for i, r := range refs {
+		if err := checkRef("productRefs["+strconv.Itoa(i)+"]", r); err != nil {
+			return nil, err
+		}
+	}
+	var out StockStatus
+	k := &call{op: opStockStatus, method: http.MethodPost, path: "connect/stock", in: stockRequest{refs}, out: &out, opts: opts}
+	if err := s.client.do(ctx, k); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

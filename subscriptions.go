@@ -1,0 +1,118 @@
+package nexway
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+)
+
+// SubscriptionsService follows subscriptions: their status, renewals and
+// cancellation. Nexway renews a subscription automatically at expiry; each
+// renewal is a new order numbered <partnerOrderNumber>-<generation>, with
+// fresh keys, readable with OrdersService.Get. Nexway recommends reading the
+// status about every 4 hours to catch renewals.
+//
+// Nexway does not document the fields of these answers; the names used here
+// are this package's assumption (the fake server answers with them), and
+// Raw keeps whatever Nexway really sent.
+type SubscriptionsService service
+
+// SubscriptionStatus is the state of a subscription.
+type SubscriptionStatus string
+
+// Subscription states.
+const (
+	// SubscriptionActive: it renews at expiry.
+	SubscriptionActive SubscriptionStatus = "active"
+	// SubscriptionCancelled: it will not renew; the license works until
+	// ExpirationDate.
+	SubscriptionCancelled SubscriptionStatus = "cancelled"
+	// SubscriptionExpired: the license no longer works.
+	SubscriptionExpired SubscriptionStatus = "expired"
+)
+
+// String returns the status as sent by Nexway.
+func (s SubscriptionStatus) String() string { return string(s) }
+
+// Subscription is a subscription as Nexway reports it.
+type Subscription struct {
+	Envelope
+	// PartnerOrderNumber is the original order's number.
+	PartnerOrderNumber string             `json:"partnerOrderNumber"`
+	ID                 SubscriptionID     `json:"subscriptionId"`
+	ProductRef         ProductRef         `json:"productRef"`
+	Status             SubscriptionStatus `json:"status"`
+	ExpirationDate     Date               `json:"expirationDate"`
+	// Generation counts renewals: 0 for the original order.
+	Generation int `json:"generation"`
+	// CurrentPartnerOrderNumber is the number of the latest order of the
+	// subscription: the original, or its latest renewal.
+	CurrentPartnerOrderNumber string `json:"currentPartnerOrderNumber"`
+}
+
+// RenewalOrderNumber returns the partnerOrderNumber Nexway gives the
+// generation-th renewal of an order ("PARTNER689-1"); generation 0 is the
+// original order.
+func RenewalOrderNumber(original string, generation int) string {
+	if generation <= 0 {
+		return original
+	}
+	return original + "-" + strconv.Itoa(generation)
+}
+
+type subscriptionRequest struct {
+	PartnerOrderNumber string         `json:"partnerOrderNumber"`
+	SubscriptionID     SubscriptionID `json:"subscriptionId"`
+}
+
+func (s *SubscriptionsService) send(ctx context.Context, op *operation, method, path, partnerOrderNumber string, id SubscriptionID, opts []CallOption) (*Subscription, *call, error) {
+	if err := checkPartnerOrderNumber("partnerOrderNumber", partnerOrderNumber); err != nil {
+		return nil, nil, err
+	}
+	if id <= 0 {
+		return nil, nil, invalid("subscriptionId", "must be positive")
+	}
+	var out Subscription
+	k := &call{op: op, method: method, path: path, in: subscriptionRequest{partnerOrderNumber, id}, out: &out, opts: opts}
+	err := s.client.do(ctx, k)
+	return &out, k, err
+}
+
+// Status reads a subscription, given the original order's
+// partnerOrderNumber and the id from its line item. It fails with
+// ErrNotFound when Nexway does not know the pair.
+func (s *SubscriptionsService) Status(ctx context.Context, partnerOrderNumber string, id SubscriptionID, opts ...CallOption) (*Subscription, error) {
+	out, _, err := s.send(ctx, opSubscriptionStatus, http.MethodPost, "connect/subscription", partnerOrderNumber, id, opts)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Cancel stops a subscription's renewals; its license keeps working until
+// expiry and no refund is due. To end the license at once, cancel the order
+// instead (OrdersService.Cancel).
+//
+// A cancel whose answer was lost is retried; a 1011 (already cancelled)
+// after such an attempt is reported as done, with ResponseCode 1011 on the
+// result. Otherwise 1011 fails with ErrAlreadyCancelled.
+func (s *SubscriptionsService) Cancel(ctx context.Context, partnerOrderNumber string, id SubscriptionID, opts ...CallOption) (*Subscription, error) {
+	out, k, err := s.send(ctx, opCancelSubscription, http.MethodPut, s.client.cancelPath, partnerOrderNumber, id, opts)
+	if err != nil && !(k != nil && retriedInto(k, err, 1011)) {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Renew asks Nexway to renew a subscription now. Renewal is normally
+// automatic; what this call does beyond that is undocumented (reference §9
+// #5), so treat it as experimental. It is never resent after a failure
+// whose outcome is unknown, since a repeat could renew twice: such a
+// failure matches ErrAmbiguous, and Status tells what happened.
+func (s *SubscriptionsService) Renew(ctx context.Context, partnerOrderNumber string, id SubscriptionID, opts ...CallOption) (*Subscription, error) {
+	out, _, err := s.send(ctx, opRenewSubscription, http.MethodPut, "connect/subscription/renew", partnerOrderNumber, id, opts)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
