@@ -84,9 +84,12 @@ func (c *Client) do(ctx context.Context, k *call) error {
 
 	resp, err := c.rc.Do(req)
 	if err != nil {
-		return c.transportError(k, err)
+		return c.transportError(ctx, k, err)
 	}
-	data := resp.Body.(*bufferedBody).data
+	data, err := responseBytes(resp)
+	if err != nil {
+		return c.transportError(ctx, k, err)
+	}
 	if err := c.decode(k, resp, data, secret); err != nil {
 		return err
 	}
@@ -94,6 +97,16 @@ func (c *Client) do(ctx context.Context, k *call) error {
 		*cc.response = Response{HTTPStatus: resp.StatusCode, RequestID: requestID(resp.Header), Attempts: k.state.attempts}
 	}
 	return nil
+}
+
+// responseBytes returns the body the attempt transport read, or reads it
+// when a layer of the caller's http.Client wrapped it.
+func responseBytes(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	if b, ok := resp.Body.(*bufferedBody); ok {
+		return b.data, nil
+	}
+	return readCapped(resp.Body, resp.ContentLength)
 }
 
 // decode maps the HTTP status, then Nexway's responseCode, then the result.
@@ -134,7 +147,7 @@ func isJSONObject(data []byte) bool {
 }
 
 // transportError wraps a failure that left no response to decode.
-func (c *Client) transportError(k *call, err error) error {
+func (c *Client) transportError(ctx context.Context, k *call, err error) error {
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		err = uerr.Err // the method and path are on the APIError already
@@ -142,7 +155,8 @@ func (c *Client) transportError(k *call, err error) error {
 	kind := code{"request failed", ErrUnavailable}
 	var ns *notSentError
 	switch {
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+	case ctx.Err() != nil || (errors.As(err, &ns) && errors.Is(err, context.DeadlineExceeded)):
+		// Ended, or the rate limiter saw the deadline would pass first.
 		kind = code{"call ended before an answer", nil}
 	case errors.As(err, &ns) && ns.kind != nil:
 		kind = code{"token request failed", ns.kind}
