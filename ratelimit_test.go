@@ -1,0 +1,107 @@
+package nexway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// N calls at rate r with burst b take (N-b)/r.
+func TestRateLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMock(t, WithRateLimit(10, 5))
+		m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, nil))
+		start := time.Now()
+		for range 25 {
+			if _, err := m.c.Stock.Status(bg, []ProductRef{1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d := time.Since(start); d != 2*time.Second {
+			t.Errorf("25 calls at 10/s burst 5 took %v, want 2s", d)
+		}
+	})
+}
+
+// Retries take a token too: the limiter sits under the retry loop.
+func TestRateLimitCoversRetries(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMock(t, WithRateLimit(1, 1))
+		m.RegisterResponder(http.MethodPost, testBase+"connect/stock", sequence(respond(503, "", nil), respond(503, "", nil), respond(200, stockOK, nil)))
+		start := time.Now()
+		if _, err := m.c.Stock.Status(bg, []ProductRef{1}); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d != 2*time.Second {
+			t.Errorf("3 attempts at 1/s took %v, want 2s", d)
+		}
+	})
+}
+
+// The default limit is 10/s with a burst of 10.
+func TestDefaultRateLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMock(t)
+		c, err := NewClient(WithBaseURL(testBase), WithTransport(m), WithSecret(testSecret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, nil))
+		start := time.Now()
+		for range 30 {
+			if _, err := c.Stock.Status(bg, []ProductRef{1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d := time.Since(start); d != 2*time.Second {
+			t.Errorf("30 calls took %v, want 2s", d)
+		}
+	})
+}
+
+// A wait that would pass the deadline fails at once as a deadline error.
+func TestRateLimitDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMock(t, WithRateLimit(rate.Every(time.Minute), 1))
+		m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, nil))
+		if _, err := m.c.Stock.Status(bg, []ProductRef{1}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(bg, time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := m.c.Stock.Status(ctx, []ProductRef{1})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("%v, want context.DeadlineExceeded", err)
+		}
+		if time.Since(start) != 0 || m.calls(http.MethodPost, "connect/stock") != 1 {
+			t.Error("the limiter waited or sent a request it could not afford")
+		}
+	})
+}
+
+type countingLimiter struct{ n int }
+
+func (l *countingLimiter) Wait(context.Context) error { l.n++; return nil }
+
+func TestCustomRateLimiter(t *testing.T) {
+	l := &countingLimiter{}
+	m := newMock(t, WithRateLimiter(l))
+	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", sequence(respond(503, "", nil), respond(200, stockOK, nil)))
+	if _, err := m.c.Stock.Status(bg, []ProductRef{1}); err != nil {
+		t.Fatal(err)
+	}
+	if l.n != 2 {
+		t.Errorf("limiter consulted %d times, want once per attempt (2)", l.n)
+	}
+	for _, o := range []Option{WithRateLimiter(nil), WithRateLimit(0, 1), WithRateLimit(10, 0)} {
+		if _, err := NewClient(o); err == nil {
+			t.Error("invalid rate limit accepted")
+		}
+	}
+}
