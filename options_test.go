@@ -1,0 +1,159 @@
+package nexway
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestNewClientOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []Option
+		ok   bool
+	}{
+		{"defaults", nil, true},
+		{"staging", []Option{WithBaseURL(StagingURL)}, true},
+		{"http loopback", []Option{WithBaseURL("http://127.0.0.1:8080")}, true},
+		{"http localhost", []Option{WithBaseURL("http://localhost:8080/")}, true},
+		{"http IPv6 loopback", []Option{WithBaseURL("http://[::1]:8080/")}, true},
+		{"http remote", []Option{WithBaseURL("http://api.nexway.store/")}, false},
+		{"http remote opted in", []Option{WithBaseURL("http://10.0.0.5/"), WithInsecureHTTP()}, true},
+		{"http token remote", []Option{WithTokenURL("http://iam.example/iam/tokens")}, false},
+		{"relative", []Option{WithBaseURL("/connect")}, false},
+		{"ftp", []Option{WithBaseURL("ftp://api.nexway.store/")}, false},
+		{"user info", []Option{WithBaseURL("https://user:pw@api.nexway.store/")}, false},
+		{"query", []Option{WithBaseURL("https://api.nexway.store/?x=1")}, false},
+		{"credentials", []Option{WithCredentials("realm", "s")}, true},
+		{"no realm", []Option{WithCredentials("", "s")}, false},
+		{"no client secret", []Option{WithCredentials("realm", "")}, false},
+		{"empty secret", []Option{WithSecret("")}, false},
+		{"secret with newline", []Option{WithSecret("ab\ncd")}, false},
+		{"client and transport", []Option{WithHTTPClient(&http.Client{}), WithTransport(http.DefaultTransport)}, false},
+		{"nil client", []Option{WithHTTPClient(nil)}, false},
+		{"nil transport", []Option{WithTransport(nil)}, false},
+		{"zero timeout", []Option{WithTimeout(0)}, false},
+		{"user agent", []Option{WithUserAgent("shop/1.2")}, true},
+		{"user agent newline", []Option{WithUserAgent("shop\r\nX: y")}, false},
+		{"nil logger", []Option{WithLogger(nil)}, false},
+	} {
+		_, err := NewClient(tc.opts...)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err = %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
+}
+
+func TestDefaultTokenURL(t *testing.T) {
+	for base, want := range map[string]string{
+		ProductionURL:               ProductionTokenURL,
+		StagingURL:                  StagingTokenURL,
+		"http://127.0.0.1:9/":       "http://127.0.0.1:9/iam/tokens",
+		"https://proxy.test/nexway": "https://proxy.test/nexway/iam/tokens",
+	} {
+		cfg := defaultConfig()
+		if err := WithBaseURL(base)(&cfg); err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.finish(); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.tokenURL != want {
+			t.Errorf("token URL for %s = %s, want %s", base, cfg.tokenURL, want)
+		}
+	}
+}
+
+func TestUserAgentAppended(t *testing.T) {
+	m := newMock(t, WithUserAgent("shop/1.2"))
+	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, func(r *http.Request) {
+		if got := r.Header.Get("User-Agent"); got != "nexway-go/"+Version+" shop/1.2" {
+			t.Errorf("User-Agent = %q", got)
+		}
+	}))
+	stock(t, m.c)
+}
+
+// A redirect is not followed: the other host never sees the secret or the
+// token, and the call fails with a typed error.
+func TestRedirectNotFollowed(t *testing.T) {
+	var leaked atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Add(1)
+	}))
+	defer other.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/iam/tokens" {
+			w.Write([]byte(`{"access_token":"tok","expires_in":300}`))
+			return
+		}
+		http.Redirect(w, r, other.URL+"/connect/stock", http.StatusTemporaryRedirect)
+	}))
+	defer api.Close()
+	c, err := NewClient(WithBaseURL(api.URL), WithSecret(testSecret), WithCredentials(testRealm, testClient))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	_, err = c.Stock.Status(bg, []ProductRef{1})
+	if !errors.Is(err, ErrInvalidResponse) {
+		t.Fatalf("%v, want ErrInvalidResponse", err)
+	}
+	if leaked.Load() != 0 {
+		t.Error("the client followed the redirect to another host")
+	}
+}
+
+// The caller's http.Client is copied, its transport used, its redirect
+// policy replaced.
+func TestWithHTTPClient(t *testing.T) {
+	m := newMock(t)
+	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, nil))
+	hc := &http.Client{Transport: m, Timeout: time.Minute}
+	c, err := NewClient(WithBaseURL(testBase), WithSecret(testSecret), WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stock(t, c)
+	if hc.Transport != m || hc.CheckRedirect != nil {
+		t.Error("the caller's client was modified")
+	}
+	if m.calls(http.MethodPost, "connect/stock") != 1 {
+		t.Error("the caller's transport was not used")
+	}
+}
+
+// The debug log has one line per attempt and nothing secret.
+func TestLogger(t *testing.T) {
+	var buf strings.Builder
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	m := newMock(t, withCreds, WithLogger(logger))
+	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", sequence(respond(503, "", nil), respond(200, stockOK, nil)))
+	stock(t, m.c)
+	out := buf.String()
+	if n := strings.Count(out, "nexway attempt"); n != 2 {
+		t.Errorf("%d attempt lines, want 2:\n%s", n, out)
+	}
+	mustContain(t, out, "op=StockStatus")
+	mustContain(t, out, "status=503")
+	for _, leak := range []string{testSecret, testClient, "tok-1"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("log leaks %q:\n%s", leak, out)
+		}
+	}
+}
+
+func TestBaseURL(t *testing.T) {
+	c, err := NewClient(WithBaseURL("https://proxy.test/nexway"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BaseURL() != "https://proxy.test/nexway/" {
+		t.Errorf("BaseURL = %s", c.BaseURL())
+	}
+}

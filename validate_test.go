@@ -1,0 +1,170 @@
+package nexway
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every invalid field of a create request is refused before any request,
+// with an error naming the field and never echoing the value.
+func TestCreateOrderValidation(t *testing.T) {
+	for _, tc := range []struct {
+		field  string
+		mutate func(*CreateOrderRequest)
+	}{
+		{"partnerOrderNumber", func(r *CreateOrderRequest) { r.PartnerOrderNumber = "" }},
+		{"partnerOrderNumber", func(r *CreateOrderRequest) { r.PartnerOrderNumber = strings.Repeat("P", 65) }},
+		{"partnerOrderNumber", func(r *CreateOrderRequest) { r.PartnerOrderNumber = "P\n1" }},
+		{"partnerOrderNumber", func(r *CreateOrderRequest) { r.PartnerOrderNumber = "P\x7f1" }},
+		{"partnerOrderNumber", func(r *CreateOrderRequest) { r.PartnerOrderNumber = "P\xff1" }},
+		{"partnerOrderNumber", func(r *CreateOrderRequest) { r.PartnerOrderNumber = " P1" }},
+		{"partnerOrderNumber", func(r *CreateOrderRequest) { r.PartnerOrderNumber = ".." }},
+		{"orderDate", func(r *CreateOrderRequest) { r.OrderDate = time.Time{} }},
+		{"currency", func(r *CreateOrderRequest) { r.Currency = "" }},
+		{"currency", func(r *CreateOrderRequest) { r.Currency = "eur" }},
+		{"currency", func(r *CreateOrderRequest) { r.Currency = "EURO" }},
+		{"affiliateId", func(r *CreateOrderRequest) { r.AffiliateID = ptr(0) }},
+		{"orderLines", func(r *CreateOrderRequest) { r.Lines = nil }},
+		{"orderLines[0].quantity", func(r *CreateOrderRequest) { r.Lines[0].Quantity = 0 }},
+		{"orderLines[0].quantity", func(r *CreateOrderRequest) { r.Lines[0].Quantity = -2 }},
+		{"orderLines[0].productRef", func(r *CreateOrderRequest) { r.Lines[0].ProductRef = 0 }},
+		{"orderLines[1].productRef", func(r *CreateOrderRequest) {
+			r.Lines = append(r.Lines, OrderLineRequest{ProductRef: -1, Quantity: 1})
+		}},
+		{"orderLines[0].vatRate", func(r *CreateOrderRequest) { r.Lines[0].VATRate = ptr(-1.0) }},
+		{"orderLines[0].amountDutyFree", func(r *CreateOrderRequest) { r.Lines[0].AmountDutyFree = ptr(math.NaN()) }},
+		{"orderLines[0].amountTotal", func(r *CreateOrderRequest) { r.Lines[0].AmountTotal = ptr(math.Inf(1)) }},
+		{"orderLines[0].discounts[0].label", func(r *CreateOrderRequest) {
+			r.Lines[0].Discounts = []Discount{{ForeignRef: "D1", Operation: DiscountAmount}}
+		}},
+		{"customer.email", func(r *CreateOrderRequest) { r.Customer.Email = "" }},
+		{"customer.email", func(r *CreateOrderRequest) { r.Customer.Email = "jane.doe.example.com" }},
+		{"customer.email", func(r *CreateOrderRequest) { r.Customer.Email = "Jane <jane.doe@example.com>" }},
+		{"customer.email", func(r *CreateOrderRequest) { r.Customer.Email = "jane doe@example.com" }},
+		{"customer.language", func(r *CreateOrderRequest) { r.Customer.Language = "" }},
+		{"customer.language", func(r *CreateOrderRequest) { r.Customer.Language = "fr-FR" }},
+		{"customer.language", func(r *CreateOrderRequest) { r.Customer.Language = "FR_fr" }},
+		{"customer.language", func(r *CreateOrderRequest) { r.Customer.Language = "fra_FR" }},
+		{"customer.ipV4", func(r *CreateOrderRequest) { r.Customer.IPv4 = "300.1.1.1" }},
+		{"customer.ipV4", func(r *CreateOrderRequest) { r.Customer.IPv4 = "" }}, // a payment needs an IP
+		{"customer.ipV6", func(r *CreateOrderRequest) { r.Customer.IPv6 = "203.0.113.1" }},
+		{"customer.locationInvoice.country", func(r *CreateOrderRequest) { r.Customer.InvoiceLocation.Country = "" }},
+		{"customer.locationInvoice.country", func(r *CreateOrderRequest) { r.Customer.InvoiceLocation.Country = "fr" }},
+		{"customer.locationInvoice.country", func(r *CreateOrderRequest) { r.Customer.InvoiceLocation.Country = "UK" }},
+		{"customer.locationInvoice.country", func(r *CreateOrderRequest) { r.Customer.InvoiceLocation.Country = "FRA" }},
+		{"customer.locationInvoice.province", func(r *CreateOrderRequest) { r.Customer.InvoiceLocation.Country = "US" }},
+		{"customer.locationInvoice.province", func(r *CreateOrderRequest) { r.Customer.InvoiceLocation.Country = "CA" }},
+		{"customer.locationInvoice.province", func(r *CreateOrderRequest) { r.Customer.InvoiceLocation.Country = "BR" }},
+		{"customer.locationInvoice.province", func(r *CreateOrderRequest) { r.Customer.InvoiceLocation.Country = "AU" }},
+		{"customer.locationDelivery.province", func(r *CreateOrderRequest) {
+			r.Customer.DeliveryLocation = &Location{Country: "AU"}
+		}},
+		{"payment.paymentMethod", func(r *CreateOrderRequest) { r.Payment.Method = "" }},
+		{"discounts[0].operation", func(r *CreateOrderRequest) {
+			r.Discounts = []Discount{{ForeignRef: "D1", Label: "Spring", Operation: "Half"}}
+		}},
+		{"discounts[0].foreignRef", func(r *CreateOrderRequest) { r.Discounts = []Discount{{}} }},
+		{"discounts[0].priceDelta", func(r *CreateOrderRequest) {
+			r.Discounts = []Discount{{ForeignRef: "D1", Label: "L", Operation: DiscountPercent, PriceDelta: math.NaN()}}
+		}},
+		{"metadata[0].key", func(r *CreateOrderRequest) { r.Metadata = []Metadata{{Value: "v"}} }},
+	} {
+		m := newMock(t)
+		r := sampleOrder()
+		tc.mutate(r)
+		_, err := m.c.Orders.Create(bg, r)
+		var ae *ArgumentError
+		if !errors.As(err, &ae) || ae.Field != tc.field || !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%s: got %v", tc.field, err)
+			continue
+		}
+		mustContain(t, err.Error(), tc.field)
+		for _, leak := range []string{"jane", "example.com", "\n"} {
+			if strings.Contains(err.Error(), leak) {
+				t.Errorf("%s: error %q echoes the value", tc.field, err)
+			}
+		}
+		if n := m.GetTotalCallCount(); n != 0 {
+			t.Errorf("%s: %d requests sent", tc.field, n)
+		}
+	}
+	m := newMock(t)
+	if _, err := m.c.Orders.Create(bg, nil); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("nil request: %v", err)
+	}
+}
+
+func TestValidRequestsPass(t *testing.T) {
+	for name, mutate := range map[string]func(*CreateOrderRequest){
+		"sample":           func(*CreateOrderRequest) {},
+		"province":         func(r *CreateOrderRequest) { r.Customer.InvoiceLocation.Country, r.Customer.InvoiceLocation.Province = "US", "US-NY" },
+		"XE locale":        func(r *CreateOrderRequest) { r.Customer.Language = "en_XE" },
+		"Kosovo":           func(r *CreateOrderRequest) { r.Customer.InvoiceLocation.Country = "XK" },
+		"IPv6 only":        func(r *CreateOrderRequest) { r.Customer.IPv4, r.Customer.IPv6 = "", "2001:db8::1" },
+		"no payment":       func(r *CreateOrderRequest) { r.Payment, r.Customer.IPv4 = nil, "" },
+		"zero prices":      func(r *CreateOrderRequest) { r.Lines[0].AmountTotal = ptr(0.0) },
+		"unicode number":   func(r *CreateOrderRequest) { r.PartnerOrderNumber = "Commande-é-42" },
+		"discount":         func(r *CreateOrderRequest) { r.Discounts = []Discount{{"D1", "Spring", -5, DiscountPercent, 10}} },
+		"longest number":   func(r *CreateOrderRequest) { r.PartnerOrderNumber = strings.Repeat("P", 64) },
+		"dotted number":    func(r *CreateOrderRequest) { r.PartnerOrderNumber = "P.1" },
+		"plus in address":  func(r *CreateOrderRequest) { r.Customer.Email = "jane+shop@example.co.uk" },
+		"delivery address": func(r *CreateOrderRequest) { r.Customer.DeliveryLocation = &Location{Country: "CA", Province: "CA-ON"} },
+	} {
+		r := sampleOrder()
+		mutate(r)
+		if err := r.validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestOtherArgumentErrors(t *testing.T) {
+	m := newMock(t)
+	check := func(name, field string, err error) {
+		t.Helper()
+		var ae *ArgumentError
+		if !errors.As(err, &ae) || ae.Field != field {
+			t.Errorf("%s: %v, want an argument error on %s", name, err, field)
+		}
+	}
+	_, err := m.c.Orders.Cancel(bg, "P1", CancelReason(7), "")
+	check("unknown cancel reason", "reasonCode", err)
+	_, err = m.c.Orders.Cancel(bg, "P1", 0, "")
+	check("zero cancel reason", "reasonCode", err)
+	_, err = m.c.Orders.Cancel(bg, "P1", ReasonOrderCancelled, strings.Repeat("x", 1001))
+	check("long comment", "comment", err)
+	_, err = m.c.Orders.Cancel(bg, "", ReasonOrderCancelled, "")
+	check("cancel without number", "partnerOrderNumber", err)
+	_, err = m.c.Orders.Get(bg, "a\tb")
+	check("get with a tab", "partnerOrderNumber", err)
+	_, err = m.c.Orders.Get(bg, ".")
+	check("get a dot segment", "partnerOrderNumber", err)
+	_, err = m.c.Downloads.Info(bg, "")
+	check("info without number", "partnerOrderNumber", err)
+	_, err = m.c.Orders.AwaitDelivery(bg, "P1", 0)
+	check("await without interval", "interval", err)
+	_, err = m.c.Subscriptions.Cancel(bg, "P1", 0)
+	check("cancel subscription 0", "subscriptionId", err)
+	_, err = m.c.Subscriptions.Renew(bg, "P1", -1)
+	check("renew subscription -1", "subscriptionId", err)
+	_, err = m.c.Catalog.Categories(bg, "")
+	check("categories without language", "language", err)
+	if n := m.GetTotalCallCount(); n != 0 {
+		t.Errorf("%d requests sent for invalid arguments", n)
+	}
+}
+
+func TestCountryList(t *testing.T) {
+	n := 0
+	for _, ok := range isoCountries {
+		if ok {
+			n++
+		}
+	}
+	if n != 250 { // 249 ISO 3166-1 codes and XK
+		t.Errorf("%d country codes, want 250", n)
+	}
+}
