@@ -20,7 +20,7 @@ type Categories struct {
 type Category struct {
 	ID            int        `json:"id"`
 	Label         string     `json:"label"`
-	Subcategories []Category `json:"subcategories,omitempty"`
+	Subcategories []Category `json:"Subcategory list,omitempty"`
 }
 
 // UnmarshalJSON reads the subcategories under "Subcategory list", the key
@@ -40,8 +40,11 @@ func (c *Category) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	c.ID, c.Label, c.Subcategories = int(id), w.Label, w.List
-	if c.Subcategories == nil {
+	if len(c.Subcategories) == 0 {
 		c.Subcategories = w.Legacy
+	}
+	if len(c.Subcategories) == 0 {
+		c.Subcategories = nil // an empty list and no list mean the same
 	}
 	return nil
 }
