@@ -63,8 +63,8 @@ type OperatingSystem struct {
 
 // Categories lists the categories with labels in language (e.g. "EN").
 func (s *CatalogService) Categories(ctx context.Context, language string, opts ...CallOption) (*Categories, error) {
-	if err := checkLanguages(language); err != nil {
-		return nil, err
+	if why := languagesProblem(language); why != "" {
+		return nil, invalid("language", why)
 	}
 	var out Categories
 	k := &call{op: opCategories, method: http.MethodGet, path: "connect/catalog/categories/" + pathEscape(language), out: &out, opts: opts}

@@ -3,8 +3,6 @@ package nexway
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"strings"
 )
 
 // CrossSellService proposes products for a cart: cross-sells, up-sells and
@@ -62,19 +60,18 @@ type crossSellRequest struct {
 // ("FR,EN"). It fails with ErrInvalidArgument on an empty language or cart,
 // or a cart item with a non-positive ref or quantity.
 func (s *CrossSellService) Offers(ctx context.Context, language string, cart []CartItem, opts ...CallOption) (*Offers, error) {
-	if err := checkLanguages(language); err != nil {
-		return nil, err
+	if why := languagesProblem(language); why != "" {
+		return nil, invalid("language", why)
 	}
 	if len(cart) == 0 {
 		return nil, invalid("cart", "is empty")
 	}
 	for i, it := range cart {
-		field := "cart[" + strconv.Itoa(i) + "]"
-		if err := checkRef(field+".productRef", it.ProductRef); err != nil {
-			return nil, err
+		if why := refProblem(it.ProductRef); why != "" {
+			return nil, invalid(indexed("cart", i)+".productRef", why)
 		}
-		if err := checkQuantity(field+".quantity", it.Quantity); err != nil {
-			return nil, err
+		if why := quantityProblem(it.Quantity); why != "" {
+			return nil, invalid(indexed("cart", i)+".quantity", why)
 		}
 	}
 	var out Offers
@@ -84,17 +81,3 @@ func (s *CrossSellService) Offers(ctx context.Context, language string, cart []C
 	}
 	return &out, nil
 }
-
-func checkLanguages(s string) error {
-	if s == "" {
-		return invalid("language", "is empty")
-	}
-	for _, l := range strings.Split(s, ",") {
-		if len(l) != 2 || !isLetter(l[0]) || !isLetter(l[1]) {
-			return invalid("language", `must be two-letter codes separated by commas, e.g. "EN"`)
-		}
-	}
-	return nil
-}
-
-func isLetter(b byte) bool { return isLower(b) || isUpper(b) }

@@ -52,6 +52,7 @@ type Client struct {
 	// on every failure and would empty a pool other calls are using.
 	baseTransport http.RoundTripper
 	retryPolicy   RetryPolicy
+	tokens        *tokenSource // nil without credentials
 	logger        *slog.Logger
 	redact        *redactor
 	cancelPath    string

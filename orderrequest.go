@@ -2,7 +2,6 @@ package nexway
 
 import (
 	"encoding/json"
-	"strconv"
 	"time"
 )
 
@@ -42,12 +41,17 @@ const orderDateLayout = "2006-01-02T15:04:05-07:00"
 
 // MarshalJSON writes the request as Nexway expects it, with the order date
 // in ISO 8601 with its offset.
-func (r *CreateOrderRequest) MarshalJSON() ([]byte, error) {
+func (r *CreateOrderRequest) MarshalJSON() ([]byte, error) { return json.Marshal(r.wire()) }
+
+// wire is the request's JSON form. The client encodes it directly: a
+// MarshalJSON method would make encoding/json check and compact the output
+// a second time.
+func (r *CreateOrderRequest) wire() any {
 	type plain CreateOrderRequest
-	return json.Marshal(struct {
+	return struct {
 		*plain
 		OrderDate string `json:"orderDate"`
-	}{(*plain)(r), r.OrderDate.Format(orderDateLayout)})
+	}{(*plain)(r), r.OrderDate.Format(orderDateLayout)}
 }
 
 // OrderLineRequest is one product of a new order. Whether the amounts are
@@ -133,8 +137,8 @@ func (r *CreateOrderRequest) validate() error {
 	if r.OrderDate.IsZero() {
 		return invalid("orderDate", "is zero")
 	}
-	if err := checkCurrency("currency", r.Currency); err != nil {
-		return err
+	if why := currencyProblem(r.Currency); why != "" {
+		return invalid("currency", why)
 	}
 	if r.AffiliateID != nil && *r.AffiliateID <= 0 {
 		return invalid("affiliateId", "must be positive when given")
@@ -142,13 +146,13 @@ func (r *CreateOrderRequest) validate() error {
 	if len(r.Lines) == 0 {
 		return invalid("orderLines", "is empty")
 	}
-	for i, l := range r.Lines {
-		if err := l.validate("orderLines[" + strconv.Itoa(i) + "]"); err != nil {
-			return err
+	for i := range r.Lines {
+		if f, why := r.Lines[i].problem(); why != "" {
+			return invalid(indexed("orderLines", i)+"."+f, why)
 		}
 	}
-	if err := r.Customer.validate(); err != nil {
-		return err
+	if f, why := r.Customer.problem(); why != "" {
+		return invalid("customer."+f, why)
 	}
 	if p := r.Payment; p != nil {
 		if p.Method == "" {
@@ -158,84 +162,95 @@ func (r *CreateOrderRequest) validate() error {
 			return invalid("customer.ipV4", "an IPv4 or IPv6 address is required with a payment")
 		}
 	}
-	if err := checkDiscounts("discounts", r.Discounts); err != nil {
-		return err
+	if f, why := discountsProblem(r.Discounts); why != "" {
+		return invalid("discounts"+f, why)
 	}
 	for i, m := range r.Metadata {
 		if m.Key == "" {
-			return invalid("metadata["+strconv.Itoa(i)+"].key", "is empty")
+			return invalid(indexed("metadata", i)+".key", "is empty")
 		}
 	}
 	return nil
 }
 
-func (l *OrderLineRequest) validate(field string) error {
-	if err := checkRef(field+".productRef", l.ProductRef); err != nil {
-		return err
+// The problem methods return the invalid field's path below the receiver
+// and the reason, or "" and "".
+
+func (l *OrderLineRequest) problem() (field, why string) {
+	if why := refProblem(l.ProductRef); why != "" {
+		return "productRef", why
 	}
-	if err := checkQuantity(field+".quantity", l.Quantity); err != nil {
-		return err
+	if why := quantityProblem(l.Quantity); why != "" {
+		return "quantity", why
 	}
-	for _, a := range []struct {
-		name string
-		v    *float64
-	}{{".vatRate", l.VATRate}, {".amountDutyFree", l.AmountDutyFree}, {".amountTotal", l.AmountTotal}} {
-		if err := checkAmount(field+a.name, a.v); err != nil {
-			return err
-		}
+	if why := amountProblem(l.VATRate); why != "" {
+		return "vatRate", why
 	}
-	return checkDiscounts(field+".discounts", l.Discounts)
+	if why := amountProblem(l.AmountDutyFree); why != "" {
+		return "amountDutyFree", why
+	}
+	if why := amountProblem(l.AmountTotal); why != "" {
+		return "amountTotal", why
+	}
+	if f, why := discountsProblem(l.Discounts); why != "" {
+		return "discounts" + f, why
+	}
+	return "", ""
 }
 
-func checkDiscounts(field string, ds []Discount) error {
+// discountsProblem returns the path below the list, e.g. "[0].label".
+func discountsProblem(ds []Discount) (field, why string) {
 	for i, d := range ds {
-		f := field + "[" + strconv.Itoa(i) + "]"
+		f := ""
 		switch {
 		case d.ForeignRef == "":
-			return invalid(f+".foreignRef", "is empty")
+			f, why = "foreignRef", "is empty"
 		case d.Label == "":
-			return invalid(f+".label", "is empty")
+			f, why = "label", "is empty"
 		case d.Operation != DiscountPercent && d.Operation != DiscountAmount:
-			return invalid(f+".operation", `must be "Percents" or "Amount"`)
+			f, why = "operation", `must be "Percents" or "Amount"`
+		case finiteProblem(d.PriceDelta) != "":
+			f, why = "priceDelta", finiteProblem(d.PriceDelta)
+		case finiteProblem(d.OperationValue) != "":
+			f, why = "operationValue", finiteProblem(d.OperationValue)
+		default:
+			continue
 		}
-		if err := checkFinite(f+".priceDelta", d.PriceDelta); err != nil {
-			return err
-		}
-		if err := checkFinite(f+".operationValue", d.OperationValue); err != nil {
-			return err
-		}
+		return indexed("", i) + "." + f, why
 	}
-	return nil
+	return "", ""
 }
 
-func (c *Customer) validate() error {
-	if err := checkEmail("customer.email", c.Email); err != nil {
-		return err
+func (c *Customer) problem() (field, why string) {
+	if why := emailProblem(c.Email); why != "" {
+		return "email", why
 	}
-	if err := checkLocale("customer.language", c.Language); err != nil {
-		return err
+	if why := localeProblem(c.Language); why != "" {
+		return "language", why
 	}
 	if c.IPv4 != "" && !isIPv4(c.IPv4) {
-		return invalid("customer.ipV4", "is not an IPv4 address")
+		return "ipV4", "is not an IPv4 address"
 	}
 	if c.IPv6 != "" && !isIPv6(c.IPv6) {
-		return invalid("customer.ipV6", "is not an IPv6 address")
+		return "ipV6", "is not an IPv6 address"
 	}
-	if err := c.InvoiceLocation.validate("customer.locationInvoice"); err != nil {
-		return err
+	if f, why := c.InvoiceLocation.problem(); why != "" {
+		return "locationInvoice." + f, why
 	}
 	if c.DeliveryLocation != nil {
-		return c.DeliveryLocation.validate("customer.locationDelivery")
+		if f, why := c.DeliveryLocation.problem(); why != "" {
+			return "locationDelivery." + f, why
+		}
 	}
-	return nil
+	return "", ""
 }
 
-func (l *Location) validate(field string) error {
-	if err := checkCountry(field+".country", l.Country); err != nil {
-		return err
+func (l *Location) problem() (field, why string) {
+	if why := countryProblem(l.Country); why != "" {
+		return "country", why
 	}
 	if requiresProvince(l.Country) && l.Province == "" {
-		return invalid(field+".province", "is required for "+l.Country)
+		return "province", "is required for " + l.Country
 	}
-	return nil
+	return "", ""
 }

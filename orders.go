@@ -36,7 +36,7 @@ func (s *OrdersService) Create(ctx context.Context, r *CreateOrderRequest, opts 
 		return nil, err
 	}
 	var out Order
-	k := &call{op: opCreateOrder, method: http.MethodPost, path: "connect/order/new", in: r, out: &out, opts: opts}
+	k := &call{op: opCreateOrder, method: http.MethodPost, path: "connect/order/new", in: r.wire(), out: &out, opts: opts}
 	err := s.client.do(ctx, k)
 	if err == nil {
 		return &out, nil

@@ -81,6 +81,12 @@ func (c *Client) do(ctx context.Context, k *call) error {
 	for key, v := range cc.header {
 		h[key] = append(h[key], v...)
 	}
+	if c.tokens != nil {
+		// The cached token saves the auth transport a copy of the request.
+		if tok := c.tokens.cached(); tok != nil {
+			h["Authorization"] = tok.header
+		}
+	}
 
 	resp, err := c.rc.Do(req)
 	if err != nil {
@@ -220,11 +226,11 @@ func (c *Client) newHTTPClient(cfg *config) *http.Client {
 		rt = &limitTransport{next: rt, limiter: cfg.limiter}
 	}
 	if cfg.realm != "" {
-		tokens := &tokenSource{
+		c.tokens = &tokenSource{
 			url: cfg.tokenURL, realm: cfg.realm, clientSecret: cfg.clientSecret, timeout: cfg.timeout,
 			hc: &http.Client{Transport: attempt, CheckRedirect: noRedirect},
 		}
-		rt = &authTransport{next: rt, tokens: tokens, host: c.host}
+		rt = &authTransport{next: rt, tokens: c.tokens, host: c.host}
 	}
 	hc.Transport = rt
 	hc.CheckRedirect = noRedirect

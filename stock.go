@@ -77,8 +77,8 @@ func (s *StockService) Status(ctx context.Context, refs []ProductRef, opts ...Ca
 		return nil, invalid("productRefs", "is empty")
 	}
 	for i, r := range refs {
-		if err := checkRef("productRefs["+strconv.Itoa(i)+"]", r); err != nil {
-			return nil, err
+		if why := refProblem(r); why != "" {
+			return nil, invalid(indexed("productRefs", i), why)
 		}
 	}
 	var out StockStatus

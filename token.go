@@ -30,16 +30,17 @@ type tokenSource struct {
 }
 
 type accessToken struct {
-	value string
-	exp   time.Time // already shortened by the safety margin
+	value  string
+	header []string  // the Authorization header value, shared and never modified
+	exp    time.Time // already shortened by the safety margin
 }
 
 func (t *accessToken) valid() bool { return t != nil && time.Now().Before(t.exp) }
 
 type tokenCall struct {
-	done  chan struct{}
-	value string
-	err   error
+	done chan struct{}
+	tok  *accessToken
+	err  error
 }
 
 // Lifetimes assumed when IAM omits them, as Nexway's own client does.
@@ -48,29 +49,37 @@ const (
 	fallbackRefreshTTL = 1740 * time.Second
 )
 
-// token returns a valid access token, fetching one if needed.
-func (ts *tokenSource) token(ctx context.Context) (string, error) {
+// cached returns the current token if it is still valid, else nil.
+func (ts *tokenSource) cached() *accessToken {
 	if t := ts.current.Load(); t.valid() {
-		return t.value, nil
+		return t
 	}
-	return ts.await(ctx, ts.start(""))
+	return nil
+}
+
+// token returns a valid access token, fetching one if needed.
+func (ts *tokenSource) token(ctx context.Context) (*accessToken, error) {
+	if t := ts.cached(); t != nil {
+		return t, nil
+	}
+	return ts.await(ctx, ts.start(nil))
 }
 
 // renew returns a token other than stale, which the API just refused.
-func (ts *tokenSource) renew(ctx context.Context, stale string) (string, error) {
+func (ts *tokenSource) renew(ctx context.Context, stale *accessToken) (*accessToken, error) {
 	return ts.await(ctx, ts.start(stale))
 }
 
 // start joins the fetch under way or begins one. A cached token is reused
 // unless it is the stale one.
-func (ts *tokenSource) start(stale string) *tokenCall {
+func (ts *tokenSource) start(stale *accessToken) *tokenCall {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	if ts.inflight != nil {
 		return ts.inflight
 	}
-	if t := ts.current.Load(); t.valid() && t.value != stale {
-		c := &tokenCall{done: make(chan struct{}), value: t.value}
+	if t := ts.current.Load(); t.valid() && t != stale {
+		c := &tokenCall{done: make(chan struct{}), tok: t}
 		close(c.done)
 		return c
 	}
@@ -85,12 +94,12 @@ func (ts *tokenSource) start(stale string) *tokenCall {
 	return c
 }
 
-func (ts *tokenSource) await(ctx context.Context, c *tokenCall) (string, error) {
+func (ts *tokenSource) await(ctx context.Context, c *tokenCall) (*accessToken, error) {
 	select {
 	case <-c.done:
-		return c.value, c.err
+		return c.tok, c.err
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
@@ -112,8 +121,12 @@ func (ts *tokenSource) fetch(c *tokenCall, refresh string) {
 	now := time.Now()
 	ts.mu.Lock()
 	if err == nil {
-		c.value = tr.AccessToken
-		ts.current.Store(&accessToken{value: tr.AccessToken, exp: expiry(now, tr.ExpiresIn, fallbackAccessTTL)})
+		c.tok = &accessToken{
+			value:  tr.AccessToken,
+			header: []string{"Bearer " + tr.AccessToken},
+			exp:    expiry(now, tr.ExpiresIn, fallbackAccessTTL),
+		}
+		ts.current.Store(c.tok)
 		ts.refresh = tr.RefreshToken
 		ts.refreshExp = expiry(now, tr.RefreshExpiresIn, fallbackRefreshTTL)
 	}

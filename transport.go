@@ -72,6 +72,9 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &notSentError{err: err}
 	}
 	again := withBearer(req, tok)
+	if again == req {
+		again = shallowCopy(req)
+	}
 	again.Body = body
 	return t.next.RoundTrip(again)
 }
@@ -84,15 +87,24 @@ func tokenFailure(err error) error {
 	return &notSentError{err: err} // the caller's context ended while waiting
 }
 
-// withBearer returns a shallow copy of req with its own header map, as the
-// RoundTripper contract forbids changing the caller's request.
-func withBearer(req *http.Request, token string) *http.Request {
-	r := *req
+// withBearer returns req when it already carries tok, as Client.do sets
+// the cached token up front; otherwise a copy with its own header map, as
+// the RoundTripper contract forbids changing the caller's request.
+func withBearer(req *http.Request, tok *accessToken) *http.Request {
+	if auth := req.Header["Authorization"]; len(auth) == 1 && auth[0] == tok.header[0] {
+		return req
+	}
+	r := shallowCopy(req)
 	r.Header = make(http.Header, len(req.Header)+1)
 	for k, v := range req.Header {
 		r.Header[k] = v
 	}
-	r.Header["Authorization"] = []string{"Bearer " + token}
+	r.Header["Authorization"] = tok.header
+	return r
+}
+
+func shallowCopy(req *http.Request) *http.Request {
+	r := *req
 	return &r
 }
 

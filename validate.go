@@ -17,87 +17,148 @@ const maxPartnerOrderNumber = 64
 // checkPartnerOrderNumber validates the storefront's order id, which is
 // also a path segment of several calls.
 func checkPartnerOrderNumber(field, s string) error {
-	switch {
-	case s == "":
-		return invalid(field, "is empty")
-	case len(s) > maxPartnerOrderNumber:
-		return invalid(field, "is longer than "+strconv.Itoa(maxPartnerOrderNumber)+" bytes")
-	case !utf8.ValidString(s) || strings.ContainsFunc(s, isControl):
-		return invalid(field, "contains control characters or invalid UTF-8")
-	case strings.TrimSpace(s) != s:
-		return invalid(field, "has leading or trailing spaces")
-	case s == "." || s == "..":
-		return invalid(field, "is a dot segment")
+	if why := orderNumberProblem(s); why != "" {
+		return invalid(field, why)
 	}
 	return nil
+}
+
+// The ...Problem helpers return why a value is invalid, or "" when it is
+// valid. Callers build the field's path only on failure, so that validating
+// a valid request allocates nothing.
+
+func orderNumberProblem(s string) string {
+	switch {
+	case s == "":
+		return "is empty"
+	case len(s) > maxPartnerOrderNumber:
+		return "is longer than " + strconv.Itoa(maxPartnerOrderNumber) + " bytes"
+	case !utf8.ValidString(s) || strings.ContainsFunc(s, isControl):
+		return "contains control characters or invalid UTF-8"
+	case strings.TrimSpace(s) != s:
+		return "has leading or trailing spaces"
+	case s == "." || s == "..":
+		return "is a dot segment"
+	}
+	return ""
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
-func checkRef(field string, r ProductRef) error {
+func refProblem(r ProductRef) string {
 	if r <= 0 {
-		return invalid(field, "must be a positive product ID")
+		return "must be a positive product ID"
 	}
-	return nil
+	return ""
 }
 
-func checkQuantity(field string, q int) error {
+func quantityProblem(q int) string {
 	if q < 1 {
-		return invalid(field, "must be at least 1")
+		return "must be at least 1"
 	}
-	return nil
+	return ""
 }
 
-// checkAmount accepts an absent amount or a finite, non-negative one.
-func checkAmount(field string, v *float64) error {
+// amountProblem accepts an absent amount or a finite, non-negative one.
+func amountProblem(v *float64) string {
 	if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0) || *v < 0) {
-		return invalid(field, "must be a finite, non-negative number")
+		return "must be a finite, non-negative number"
 	}
-	return nil
+	return ""
 }
 
-func checkFinite(field string, v float64) error {
+func finiteProblem(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return invalid(field, "must be a finite number")
+		return "must be a finite number"
 	}
-	return nil
+	return ""
 }
 
-// checkEmail accepts a bare address as net/mail parses it, with no display
-// name. The reason never repeats the address, which is personal data.
-func checkEmail(field, s string) error {
-	if s == "" {
-		return invalid(field, "is empty")
+const badEmail = "is not a valid e-mail address"
+
+// emailProblem accepts a bare address as net/mail parses it, with no
+// display name. The reason never repeats the address, which is personal
+// data.
+func emailProblem(s string) string {
+	switch {
+	case s == "":
+		return "is empty"
+	case len(s) > 254:
+		return badEmail
+	case plainEmail(s):
+		return ""
 	}
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s || len(s) > 254 {
-		return invalid(field, "is not a valid e-mail address")
+	if err != nil || a.Name != "" || a.Address != s {
+		return badEmail
 	}
-	return nil
+	return ""
 }
 
-// checkLocale accepts Nexway's customer language form ll_CC (en_GB, fr_CA,
-// en_XE).
-func checkLocale(field, s string) error {
+// plainEmail accepts, without allocating, the common local@domain form
+// whose parts are dot-separated atoms: a subset of what net/mail accepts.
+func plainEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	return at > 0 && dotAtoms(s[:at], isAtext) && dotAtoms(s[at+1:], isHostChar)
+}
+
+func dotAtoms(s string, ok func(byte) bool) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != '.' && !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isHostChar(b byte) bool { return isLetter(b) || isDigit(b) || b == '-' }
+
+func isAtext(b byte) bool {
+	return isHostChar(b) || strings.IndexByte("!#$%&'*+/=?^_`{|}~", b) >= 0
+}
+
+// localeProblem accepts Nexway's customer language form ll_CC (en_GB,
+// fr_CA, en_XE).
+func localeProblem(s string) string {
 	if len(s) != 5 || s[2] != '_' || !isLower(s[0]) || !isLower(s[1]) || !isUpper(s[3]) || !isUpper(s[4]) {
-		return invalid(field, "must have the form ll_CC, e.g. en_GB")
+		return "must have the form ll_CC, e.g. en_GB"
 	}
-	return nil
+	return ""
 }
 
-func checkCurrency(field, s string) error {
+func currencyProblem(s string) string {
 	if len(s) != 3 || !isUpper(s[0]) || !isUpper(s[1]) || !isUpper(s[2]) {
-		return invalid(field, "must be an ISO 4217 code of three upper-case letters")
+		return "must be an ISO 4217 code of three upper-case letters"
 	}
-	return nil
+	return ""
 }
 
-func checkCountry(field, s string) error {
+func countryProblem(s string) string {
 	if len(s) != 2 || !isUpper(s[0]) || !isUpper(s[1]) || !isoCountries[int(s[0]-'A')*26+int(s[1]-'A')] {
-		return invalid(field, "must be an ISO 3166-1 alpha-2 country code")
+		return "must be an ISO 3166-1 alpha-2 country code"
 	}
-	return nil
+	return ""
 }
+
+// languagesProblem accepts a two-letter code or a comma list of them
+// ("EN", "FR,EN"), the form of the cross-sell and catalog calls.
+func languagesProblem(s string) string {
+	if s == "" {
+		return "is empty"
+	}
+	for l := range strings.SplitSeq(s, ",") {
+		if len(l) != 2 || !isLetter(l[0]) || !isLetter(l[1]) {
+			return `must be two-letter codes separated by commas, e.g. "EN"`
+		}
+	}
+	return ""
+}
+
+// indexed returns the path of element i of a list field.
+func indexed(list string, i int) string { return list + "[" + strconv.Itoa(i) + "]" }
 
 func isIPv4(s string) bool {
 	a, err := netip.ParseAddr(s)
@@ -109,8 +170,10 @@ func isIPv6(s string) bool {
 	return err == nil && a.Is6() && !a.Is4In6() && a.Zone() == ""
 }
 
-func isLower(b byte) bool { return b >= 'a' && b <= 'z' }
-func isUpper(b byte) bool { return b >= 'A' && b <= 'Z' }
+func isLower(b byte) bool  { return b >= 'a' && b <= 'z' }
+func isUpper(b byte) bool  { return b >= 'A' && b <= 'Z' }
+func isLetter(b byte) bool { return isLower(b) || isUpper(b) }
+func isDigit(b byte) bool  { return b >= '0' && b <= '9' }
 
 // requiresProvince lists the countries for which Nexway requires a province
 // (create code 1048).
