@@ -1,0 +1,314 @@
+package nexway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nexway-go/nexway"
+	"golang.org/x/time/rate"
+)
+
+// The benchmarks compare each SDK call with what a storefront would write
+// by hand with net/http and encoding/json: same server, same headers, same
+// body, decoded into plain structs. Run them with
+//
+//	go test -run '^$' -bench . -benchmem -count 10 . | tee bench.txt
+//	benchstat -col /impl bench.txt
+//
+// The static server answers canned bodies so that the client's own cost
+// dominates the loopback round trip.
+
+const (
+	benchSecret = "benchSecret1"
+	benchToken  = "bench-token"
+)
+
+var (
+	stockBody = []byte(`{"responseCode":0,"responseMessage":"OK","productStatus":[` +
+		`{"productRef":733551,"status":100,"responseCode":0,"responseMessage":"OK"},` +
+		`{"productRef":733558,"status":200,"responseCode":0,"responseMessage":"OK"}]}`)
+	orderBody = []byte(`{"responseCode":0,"responseMessage":"OK","partnerOrderNumber":"PARTNER689","orderNumber":12345678,` +
+		`"downloadManager":{"pc":"https://dl.test/dm.exe","mac":"https://dl.test/dm.dmg"},"orderLines":[{"productRef":733551,` +
+		`"dateEndDownload":"2024-05-22","digitalLockerLink":"","remark":"","files":[{"label":"Setup","type":"exe",` +
+		`"url":"https://dl.test/setup.exe","size":123456789.0,"group":"main"}],"lineItems":[{"serials":[{"data":"XXXX-XXXX-XXXX",` +
+		`"encoding":"","charset":"","fileName":""}],"subscriptionId":0,"responseCode":0,"responseMessage":"OK"}],` +
+		`"responseCode":0,"responseMessage":"OK"}]}`)
+	tokenBody = []byte(`{"access_token":"` + benchToken + `","expires_in":3600,"refresh_expires_in":7200,"refresh_token":"r","token_type":"bearer"}`)
+)
+
+// staticServer answers every route with a canned body, after checking the
+// credentials so that both clients do the same work.
+func staticServer(b *testing.B) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		var body []byte
+		switch {
+		case r.URL.Path == "/iam/tokens":
+			body = tokenBody
+		case r.Header.Get("secret") != benchSecret || r.Header.Get("Authorization") != "Bearer "+benchToken:
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		case r.URL.Path == "/connect/stock":
+			body = stockBody
+		default:
+			body = orderBody
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// sdkClient has credentials (token cached after the first call) and the
+// default retry policy; the rate limiter is off so that it does not pace
+// the benchmark.
+func sdkClient(b *testing.B, url string) *nexway.Client {
+	c, err := nexway.NewClient(nexway.WithBaseURL(url), nexway.WithSecret(benchSecret),
+		nexway.WithCredentials("bench", "client-secret"), nexway.WithRateLimit(rate.Inf, 0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.CloseIdleConnections)
+	return c
+}
+
+// handClient is the hand-written alternative.
+type handClient struct {
+	hc   *http.Client
+	base string
+}
+
+func newHandClient(b *testing.B, url string) *handClient {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	b.Cleanup(t.CloseIdleConnections)
+	return &handClient{hc: &http.Client{Transport: t, Timeout: 30 * time.Second}, base: url}
+}
+
+type handEnvelope struct {
+	ResponseCode    int    `json:"responseCode"`
+	ResponseMessage string `json:"responseMessage"`
+}
+
+type handStock struct {
+	handEnvelope
+	ProductStatus []struct {
+		ProductRef      int64  `json:"productRef"`
+		Status          int    `json:"status"`
+		ResponseCode    int    `json:"responseCode"`
+		ResponseMessage string `json:"responseMessage"`
+	} `json:"productStatus"`
+}
+
+type handOrder struct {
+	handEnvelope
+	PartnerOrderNumber string `json:"partnerOrderNumber"`
+	OrderNumber        int64  `json:"orderNumber"`
+	DownloadManager    struct {
+		PC  string `json:"pc"`
+		Mac string `json:"mac"`
+	} `json:"downloadManager"`
+	OrderLines []struct {
+		ProductRef        int64  `json:"productRef"`
+		DateEndDownload   string `json:"dateEndDownload"`
+		DigitalLockerLink string `json:"digitalLockerLink"`
+		Remark            string `json:"remark"`
+		Files             []struct {
+			Label string  `json:"label"`
+			Type  string  `json:"type"`
+			URL   string  `json:"url"`
+			Size  float64 `json:"size"`
+			Group string  `json:"group"`
+		} `json:"files"`
+		LineItems []struct {
+			Serials []struct {
+				Data     string `json:"data"`
+				Encoding string `json:"encoding"`
+				Charset  string `json:"charset"`
+				FileName string `json:"fileName"`
+			} `json:"serials"`
+			SubscriptionID  int64  `json:"subscriptionId"`
+			ResponseCode    int    `json:"responseCode"`
+			ResponseMessage string `json:"responseMessage"`
+		} `json:"lineItems"`
+		ResponseCode    int    `json:"responseCode"`
+		ResponseMessage string `json:"responseMessage"`
+	} `json:"orderLines"`
+}
+
+func (h *handClient) call(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, h.base+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", "hand-written/1.0")
+	req.Header.Set("secret", benchSecret)
+	req.Header.Set("Authorization", "Bearer "+benchToken)
+	resp, err := h.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return errors.New(resp.Status)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return err
+	}
+	return nil
+}
+
+func benchOrderRequest() *nexway.CreateOrderRequest {
+	return &nexway.CreateOrderRequest{
+		PartnerOrderNumber: "PARTNER689", OrderDate: time.Date(2024, 5, 1, 10, 15, 0, 0, time.UTC), Currency: "EUR",
+		Lines: []nexway.OrderLineRequest{{ProductRef: 733551, Quantity: 1}},
+		Customer: nexway.Customer{Email: "jane.doe@example.com", Language: "fr_FR",
+			InvoiceLocation: nexway.Location{Title: 1, FirstName: "Jane", LastName: "Doe", City: "Paris", Country: "FR"}},
+	}
+}
+
+// The hand-written create sends the same JSON as the SDK.
+type handCreate struct {
+	PartnerOrderNumber string `json:"partnerOrderNumber"`
+	OrderDate          string `json:"orderDate"`
+	Currency           string `json:"currency"`
+	OrderLines         []struct {
+		ProductRef int64 `json:"productRef"`
+		Quantity   int   `json:"quantity"`
+	} `json:"orderLines"`
+	Customer struct {
+		Email           string `json:"email"`
+		Language        string `json:"language"`
+		LocationInvoice struct {
+			Title     int    `json:"title"`
+			FirstName string `json:"firstName"`
+			LastName  string `json:"lastName"`
+			City      string `json:"city"`
+			Country   string `json:"country"`
+		} `json:"locationInvoice"`
+	} `json:"customer"`
+}
+
+func handCreateRequest() *handCreate {
+	var r handCreate
+	r.PartnerOrderNumber, r.OrderDate, r.Currency = "PARTNER689", "2024-05-01T10:15:00+00:00", "EUR"
+	r.OrderLines = append(r.OrderLines, struct {
+		ProductRef int64 `json:"productRef"`
+		Quantity   int   `json:"quantity"`
+	}{733551, 1})
+	r.Customer.Email, r.Customer.Language = "jane.doe@example.com", "fr_FR"
+	l := &r.Customer.LocationInvoice
+	l.Title, l.FirstName, l.LastName, l.City, l.Country = 1, "Jane", "Doe", "Paris", "FR"
+	return &r
+}
+
+// benchCalls are the three calls of the checkout path, each as the SDK
+// and by hand.
+func benchCalls(c *nexway.Client, h *handClient) []struct {
+	name      string
+	sdk, hand func(context.Context) error
+} {
+	refs := []nexway.ProductRef{733551, 733558}
+	order := benchOrderRequest()
+	create := handCreateRequest()
+	return []struct {
+		name      string
+		sdk, hand func(context.Context) error
+	}{
+		{"op=StockStatus", func(ctx context.Context) error {
+			_, err := c.Stock.Status(ctx, refs)
+			return err
+		}, func(ctx context.Context) error {
+			var out handStock
+			return h.call(ctx, http.MethodPost, "/connect/stock", struct {
+				ProductRefs []int64 `json:"productRefs"`
+			}{[]int64{733551, 733558}}, &out)
+		}},
+		{"op=GetOrder", func(ctx context.Context) error {
+			_, err := c.Orders.Get(ctx, "PARTNER689")
+			return err
+		}, func(ctx context.Context) error {
+			var out handOrder
+			return h.call(ctx, http.MethodGet, "/connect/order/PARTNER689", nil, &out)
+		}},
+		{"op=CreateOrder", func(ctx context.Context) error {
+			_, err := c.Orders.Create(ctx, order)
+			return err
+		}, func(ctx context.Context) error {
+			var out handOrder
+			return h.call(ctx, http.MethodPost, "/connect/order/new", create, &out)
+		}},
+	}
+}
+
+func runBench(b *testing.B, fn func(context.Context) error, parallel bool) {
+	ctx := context.Background()
+	if err := fn(ctx); err != nil { // warm the connection and the token
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if !parallel {
+		for b.Loop() {
+			if err := fn(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := fn(ctx); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkStatic compares the SDK with net/http on the static server.
+func BenchmarkStatic(b *testing.B) {
+	srv := staticServer(b)
+	c, h := sdkClient(b, srv.URL), newHandClient(b, srv.URL)
+	for _, bc := range benchCalls(c, h) {
+		b.Run(bc.name+"/impl=sdk", func(b *testing.B) { runBench(b, bc.sdk, false) })
+		b.Run(bc.name+"/impl=nethttp", func(b *testing.B) { runBench(b, bc.hand, false) })
+	}
+}
+
+// BenchmarkStaticParallel checks that the SDK scales like net/http: no
+// global lock on the hot path.
+func BenchmarkStaticParallel(b *testing.B) {
+	srv := staticServer(b)
+	c, h := sdkClient(b, srv.URL), newHandClient(b, srv.URL)
+	for _, bc := range benchCalls(c, h) {
+		b.Run(bc.name+"/impl=sdk", func(b *testing.B) { runBench(b, bc.sdk, true) })
+		b.Run(bc.name+"/impl=nethttp", func(b *testing.B) { runBench(b, bc.hand, true) })
+	}
+}
