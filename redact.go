@@ -15,6 +15,10 @@ const maxMessageLen = 256
 // may echo the customer's address, which must not reach logs.
 var emailPattern = regexp.MustCompile(`[^\s@<>()"',;:\[\]]+@[^\s@<>()"',;:\[\]]+`)
 
+// jwtPattern finds anything shaped like a JWT, such as a bearer token a
+// server echoes back.
+var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+
 // redactor scrubs the client's own secrets and any e-mail address from text
 // that came from the server before it is put on an error.
 type redactor struct {
@@ -46,6 +50,9 @@ func (r *redactor) scrub(msg string, extra ...string) string {
 	}
 	if strings.IndexByte(msg, '@') >= 0 {
 		msg = emailPattern.ReplaceAllString(msg, "[email]")
+	}
+	if strings.Contains(msg, "eyJ") {
+		msg = jwtPattern.ReplaceAllString(msg, "[redacted]")
 	}
 	msg = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == unicode.ReplacementChar {

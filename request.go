@@ -173,12 +173,18 @@ func (c *Client) transportError(ctx context.Context, k *call, err error) error {
 }
 
 func (c *Client) apiError(k *call, resp *http.Response, kind code, rc int, msg, secret string, err error) *APIError {
+	token := ""
+	if c.tokens != nil {
+		if t := c.tokens.current.Load(); t != nil {
+			token = t.value
+		}
+	}
 	e := &APIError{
 		Operation:       k.op.name,
 		Method:          k.method,
 		Path:            "/" + k.path,
 		ResponseCode:    rc,
-		ResponseMessage: c.redact.scrub(msg, secret),
+		ResponseMessage: c.redact.scrub(msg, secret, token),
 		Meaning:         kind.meaning,
 		Attempts:        k.state.attempts,
 		Err:             err,

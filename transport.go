@@ -186,7 +186,9 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 }
 
 // readCapped reads a body of at most maxBodyBytes into a buffer sized up
-// front when the length is announced, so a typical body costs one allocation.
+// front when the length is announced, so a typical body costs one
+// allocation. Unannounced bodies grow by doubling up to the cap, so a
+// hostile one costs at most twice the cap in allocations.
 func readCapped(r io.Reader, length int64) ([]byte, error) {
 	if length > maxBodyBytes {
 		return nil, errTooLarge
@@ -198,7 +200,15 @@ func readCapped(r io.Reader, length int64) ([]byte, error) {
 	buf := make([]byte, 0, size)
 	for {
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+			if len(buf) >= maxBodyBytes {
+				if err := expectEOF(r); err != nil {
+					return nil, err
+				}
+				return buf, nil
+			}
+			grown := make([]byte, len(buf), min(2*cap(buf), maxBodyBytes))
+			copy(grown, buf)
+			buf = grown
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -210,6 +220,22 @@ func readCapped(r io.Reader, length int64) ([]byte, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+	}
+}
+
+// expectEOF fails with errTooLarge when r holds more bytes.
+func expectEOF(r io.Reader) error {
+	var one [1]byte
+	for {
+		n, err := r.Read(one[:])
+		switch {
+		case n > 0:
+			return errTooLarge
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return err
 		}
 	}
 }
