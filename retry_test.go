@@ -63,12 +63,18 @@ func TestBackoffSchedule(t *testing.T) {
 // retries gives the last answer's typed error.
 func TestSafeOperationsRetried(t *testing.T) {
 	for name, fail := range map[string]func(*http.Request) (*http.Response, error){
-		"503":        func(*http.Request) (*http.Response, error) { return respondNow(503, "<html>down</html>"), nil },
-		"429":        func(*http.Request) (*http.Response, error) { return respondNow(429, ""), nil },
-		"reset":      func(*http.Request) (*http.Response, error) { return nil, &net.OpError{Op: "read", Err: errors.New("connection reset by peer")} },
-		"cut body":   func(*http.Request) (*http.Response, error) { return nil, io.ErrUnexpectedEOF },
-		"refused":    func(*http.Request) (*http.Response, error) { return nil, &net.OpError{Op: "dial", Err: errors.New("connection refused")} },
-		"no resolve": func(*http.Request) (*http.Response, error) { return nil, &net.DNSError{Err: "no such host", Name: "api.test"} },
+		"503": func(*http.Request) (*http.Response, error) { return respondNow(503, "<html>down</html>"), nil },
+		"429": func(*http.Request) (*http.Response, error) { return respondNow(429, ""), nil },
+		"reset": func(*http.Request) (*http.Response, error) {
+			return nil, &net.OpError{Op: "read", Err: errors.New("connection reset by peer")}
+		},
+		"cut body": func(*http.Request) (*http.Response, error) { return nil, io.ErrUnexpectedEOF },
+		"refused": func(*http.Request) (*http.Response, error) {
+			return nil, &net.OpError{Op: "dial", Err: errors.New("connection refused")}
+		},
+		"no resolve": func(*http.Request) (*http.Response, error) {
+			return nil, &net.DNSError{Err: "no such host", Name: "api.test"}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m := newMock(t)
@@ -108,7 +114,9 @@ func TestUnsafeOperationRetriedOnlyWhenNothingWasProcessed(t *testing.T) {
 		{"500", func(*http.Request) (*http.Response, error) { return respondNow(500, ""), nil }, 1, true},
 		{"reset", func(*http.Request) (*http.Response, error) { return nil, io.ErrUnexpectedEOF }, 1, true},
 		{"429", func(*http.Request) (*http.Response, error) { return respondNow(429, ""), nil }, 4, false},
-		{"refused", func(*http.Request) (*http.Response, error) { return nil, &net.OpError{Op: "dial", Err: errors.New("refused")} }, 4, false},
+		{"refused", func(*http.Request) (*http.Response, error) {
+			return nil, &net.OpError{Op: "dial", Err: errors.New("refused")}
+		}, 4, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newMock(t)

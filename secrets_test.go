@@ -20,7 +20,7 @@ const (
 	canaryEmail  = "canary.shopper@example.org"
 )
 
-var canaries = []string{canarySecret, canaryClient, canaryToken, canaryEmail, "canary.shopper", "c2lnbmF0dXJlLWNhbmFyeQ"}
+var canaries = []string{canarySecret, canaryClient, canaryToken, canaryEmail, "canary.shopper", "c2lnbmF0dXJlLWNhbmFyeQ", "jane.doe@example.com"}
 
 // syncBuffer collects log output from concurrent goroutines.
 type syncBuffer struct {

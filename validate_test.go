@@ -99,8 +99,10 @@ func TestCreateOrderValidation(t *testing.T) {
 
 func TestValidRequestsPass(t *testing.T) {
 	for name, mutate := range map[string]func(*CreateOrderRequest){
-		"sample":           func(*CreateOrderRequest) {},
-		"province":         func(r *CreateOrderRequest) { r.Customer.InvoiceLocation.Country, r.Customer.InvoiceLocation.Province = "US", "US-NY" },
+		"sample": func(*CreateOrderRequest) {},
+		"province": func(r *CreateOrderRequest) {
+			r.Customer.InvoiceLocation.Country, r.Customer.InvoiceLocation.Province = "US", "US-NY"
+		},
 		"XE locale":        func(r *CreateOrderRequest) { r.Customer.Language = "en_XE" },
 		"Kosovo":           func(r *CreateOrderRequest) { r.Customer.InvoiceLocation.Country = "XK" },
 		"IPv6 only":        func(r *CreateOrderRequest) { r.Customer.IPv4, r.Customer.IPv6 = "", "2001:db8::1" },
