@@ -1,0 +1,75 @@
+package fake
+
+import (
+	"net/http"
+	"slices"
+	"time"
+)
+
+// maxLogged bounds the request log; the oldest entries go first.
+const maxLogged = 100000
+
+// LoggedRequest is one request the fake received, for tests to inspect. It
+// holds headers as received, credentials included: it is test data, not a
+// log line.
+type LoggedRequest struct {
+	Time   time.Time // on the server's clock, at arrival
+	Method string
+	Path   string
+	Route  Route // "" when no route matched
+	Header http.Header
+	Body   []byte
+	Status int    // HTTP status written (or that would have been, for lose-response); 0 for drop
+	Fault  string // "" or the injected fault's kind name (FaultKind.String)
+}
+
+// logRequest appends a request to the log and returns its entry.
+func (s *Server) logRequest(r *http.Request, route Route, body []byte) *LoggedRequest {
+	e := &LoggedRequest{
+		Time:   s.now(),
+		Method: r.Method,
+		Path:   r.URL.Path,
+		Route:  route,
+		Header: r.Header.Clone(),
+		Body:   slices.Clone(body),
+	}
+	s.mu.Lock()
+	if len(s.log) >= maxLogged {
+		s.log = slices.Delete(s.log, 0, len(s.log)-maxLogged+1)
+	}
+	s.log = append(s.log, e)
+	s.mu.Unlock()
+	return e
+}
+
+func (s *Server) setStatus(e *LoggedRequest, status int) {
+	s.mu.Lock()
+	e.Status = status
+	s.mu.Unlock()
+}
+
+func (s *Server) setFault(e *LoggedRequest, k FaultKind) {
+	s.mu.Lock()
+	e.Fault = k.String()
+	s.mu.Unlock()
+}
+
+// Requests returns a copy of the log, in arrival order.
+func (s *Server) Requests() []LoggedRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]LoggedRequest, len(s.log))
+	for i, e := range s.log {
+		out[i] = *e
+		out[i].Header = e.Header.Clone()
+		out[i].Body = slices.Clone(e.Body)
+	}
+	return out
+}
+
+// ResetRequests empties the log.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	s.log = nil
+	s.mu.Unlock()
+}
