@@ -1,0 +1,156 @@
+// Package nexwaytest starts a fake Nexway Connect server on loopback for the
+// tests of a storefront, and hands back a *nexway.Client pointed at it.
+//
+//	func TestCheckout(t *testing.T) {
+//		srv := nexwaytest.NewServer(t)
+//		order, err := srv.Client.Orders.Create(ctx, req)
+//		...
+//	}
+//
+// The fake speaks the same paths, JSON, validation and return codes as
+// Nexway: stock levels, cross-sells, orders with license keys and download
+// links, cancellation, download windows, subscriptions and their renewals,
+// and the IAM token endpoint. It starts with a small default catalog (see
+// DefaultCatalog) and a clock fixed at Start, which only moves when told
+// (Advance), so results are reproducible. The embedded *fake.Server's
+// methods are the knobs: seed products and key pools, choose real-time or
+// batch fulfillment, inject faults, hold and release orders, read the
+// request log and the stored orders.
+package nexwaytest
+
+import (
+	"errors"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/fake"
+	"golang.org/x/time/rate"
+)
+
+// Credentials the fake accepts and the client is given.
+const (
+	Secret       = "test-secret"
+	Realm        = "nexwaytest"
+	ClientSecret = "nexwaytest-client-secret"
+)
+
+// Start is the default time on the fake's clock: a fixed instant, so that
+// download windows and expiry dates are the same on every run.
+var Start = time.Date(2026, time.January, 5, 9, 0, 0, 0, time.UTC)
+
+// Server is a running fake Nexway and a client for it. The embedded
+// *fake.Server carries the knobs; its types are re-exported by this package
+// (Product, Fault, Route, ...).
+type Server struct {
+	*fake.Server
+	// URL is the fake's base URL, on loopback.
+	URL string
+	// Client calls the fake. It has the fake's credentials, no rate limit,
+	// and retries that wait milliseconds instead of seconds.
+	Client *nexway.Client
+
+	http *httptest.Server
+}
+
+// Option configures a Server.
+type Option func(*options)
+
+type options struct {
+	cfg       fake.Config
+	start     time.Time
+	noCatalog bool
+	noCreds   bool
+	client    []nexway.Option
+}
+
+// WithSeed seeds the fake's random source (keys, tokens, random faults).
+func WithSeed(seed int64) Option { return func(o *options) { o.cfg.Seed = seed } }
+
+// WithStart sets the fake's clock to t instead of Start.
+func WithStart(t time.Time) Option { return func(o *options) { o.start = t } }
+
+// WithTokenLifetimes sets how long the fake's access and refresh tokens
+// live on its clock (300 s and 1800 s by default).
+func WithTokenLifetimes(access, refresh time.Duration) Option {
+	return func(o *options) { o.cfg.AccessTTL, o.cfg.RefreshTTL = access, refresh }
+}
+
+// WithCancelPeriod makes the fake refuse to cancel an order older than d
+// on its clock (code 1020). There is no limit by default.
+func WithCancelPeriod(d time.Duration) Option { return func(o *options) { o.cfg.CancelPeriod = d } }
+
+// WithRequirePrices makes the fake refuse order lines without amounts
+// (code 1053), as Nexway does for some partners.
+func WithRequirePrices() Option { return func(o *options) { o.cfg.RequirePrices = true } }
+
+// WithoutCatalog starts the fake with no products, categories or keys.
+func WithoutCatalog() Option { return func(o *options) { o.noCatalog = true } }
+
+// WithoutCredentials runs the fake without IAM: it then requires no token,
+// and the client sends the secret header alone.
+func WithoutCredentials() Option { return func(o *options) { o.noCreds = true } }
+
+// WithClientOptions adds options to the client, after the defaults, for
+// instance a retry policy or a per-attempt timeout.
+func WithClientOptions(opts ...nexway.Option) Option {
+	return func(o *options) { o.client = append(o.client, opts...) }
+}
+
+// NewServer starts a fake Nexway for the test t and stops it when the test
+// ends. It fails the test if the server cannot start.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := StartServer(opts...)
+	if err != nil {
+		t.Fatalf("nexwaytest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// StartServer starts a fake Nexway outside a test, for example programs.
+// Call Close when done.
+func StartServer(opts ...Option) (*Server, error) {
+	o := options{start: Start, cfg: fake.Config{Secrets: []string{Secret}, Realm: Realm, ClientSecret: ClientSecret}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.noCreds {
+		o.cfg.Realm, o.cfg.ClientSecret = "", ""
+	}
+	o.cfg.Clock = fake.NewManualClock(o.start)
+	f := fake.New(o.cfg)
+	if !o.noCatalog {
+		if err := f.SeedDefaults(); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	hs := httptest.NewServer(f)
+	copts := []nexway.Option{
+		nexway.WithBaseURL(hs.URL),
+		nexway.WithSecret(Secret),
+		nexway.WithRateLimit(rate.Inf, 0),
+		nexway.WithRetryPolicy(nexway.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond, MaxRetryAfter: 5 * time.Second}),
+	}
+	if !o.noCreds {
+		copts = append(copts, nexway.WithCredentials(Realm, ClientSecret))
+	}
+	c, err := nexway.NewClient(append(copts, o.client...)...)
+	if err != nil {
+		hs.Close()
+		f.Close()
+		return nil, errors.Join(errors.New("client options"), err)
+	}
+	return &Server{Server: f, URL: hs.URL, Client: c, http: hs}, nil
+}
+
+// Close stops the server and releases the client's connections. It is
+// safe to call more than once.
+func (s *Server) Close() {
+	s.Server.Close() // first: aborts latency faults the HTTP server would wait for
+	s.Client.CloseIdleConnections()
+	s.http.Close()
+}
