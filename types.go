@@ -47,6 +47,9 @@ var errNotInteger = errors.New("not an integer")
 // flexInt decodes an integer sent as a number, a quoted number, an integral
 // float or null; documented samples and production clients disagree.
 func flexInt(b []byte) (int64, error) {
+	if n, ok := plainInt(b); ok {
+		return n, nil
+	}
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || string(b) == "null" {
 		return 0, nil
@@ -118,6 +121,25 @@ func (d Date) String() string {
 // IsZero reports whether d is the zero Date, which stands for "not given".
 func (d Date) IsZero() bool { return d == Date{} }
 
+// plainDate parses YYYY-MM-DD without allocating; ok is false for
+// anything else, including dates that do not exist.
+func plainDate(b []byte) (Date, bool) {
+	if b[4] != '-' || b[7] != '-' {
+		return Date{}, false
+	}
+	y, ok1 := plainInt(b[0:4])
+	m, ok2 := plainInt(b[5:7])
+	dd, ok3 := plainInt(b[8:10])
+	if !ok1 || !ok2 || !ok3 || y < 0 || m < 1 || m > 12 || dd < 1 {
+		return Date{}, false
+	}
+	d := Date{int(y), time.Month(m), int(dd)}
+	if DateOf(d.In(time.UTC)) != d { // 2024-02-30 rolls over
+		return Date{}, false
+	}
+	return d, true
+}
+
 // In returns midnight at the start of d in loc.
 func (d Date) In(loc *time.Location) time.Time {
 	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
@@ -125,6 +147,29 @@ func (d Date) In(loc *time.Location) time.Time {
 
 // Before reports whether d comes before o.
 func (d Date) Before(o Date) bool { return d.In(time.UTC).Before(o.In(time.UTC)) }
+
+// plainInt parses the common case, a bare decimal of at most 18 digits,
+// without allocating.
+func plainInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
 
 // MarshalJSON writes d as "YYYY-MM-DD", or "" for the zero Date.
 func (d Date) MarshalJSON() ([]byte, error) {
@@ -136,6 +181,12 @@ func (d Date) MarshalJSON() ([]byte, error) {
 // only the date form, and a storefront must not lose an order's keys because
 // Nexway added a time of day.
 func (d *Date) UnmarshalJSON(b []byte) error {
+	if len(b) == len(`"2006-01-02"`) && b[0] == '"' && b[11] == '"' {
+		if v, ok := plainDate(b[1:11]); ok {
+			*d = v
+			return nil
+		}
+	}
 	if string(b) == "null" {
 		*d = Date{}
 		return nil
