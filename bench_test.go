@@ -5,14 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/nexwaytest"
 	"golang.org/x/time/rate"
 )
 
@@ -84,15 +87,16 @@ func sdkClient(b *testing.B, url string) *nexway.Client {
 
 // handClient is the hand-written alternative.
 type handClient struct {
-	hc   *http.Client
-	base string
+	hc            *http.Client
+	base          string
+	token, secret string
 }
 
 func newHandClient(b *testing.B, url string) *handClient {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
 	b.Cleanup(t.CloseIdleConnections)
-	return &handClient{hc: &http.Client{Transport: t, Timeout: 30 * time.Second}, base: url}
+	return &handClient{hc: &http.Client{Transport: t, Timeout: 30 * time.Second}, base: url, token: benchToken, secret: benchSecret}
 }
 
 type handEnvelope struct {
@@ -164,8 +168,8 @@ func (h *handClient) call(ctx context.Context, method, path string, in, out any)
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("User-Agent", "hand-written/1.0")
-	req.Header.Set("secret", benchSecret)
-	req.Header.Set("Authorization", "Bearer "+benchToken)
+	req.Header.Set("secret", h.secret)
+	req.Header.Set("Authorization", "Bearer "+h.token)
 	resp, err := h.hc.Do(req)
 	if err != nil {
 		return err
@@ -311,4 +315,170 @@ func BenchmarkStaticParallel(b *testing.B) {
 		b.Run(bc.name+"/impl=sdk", func(b *testing.B) { runBench(b, bc.sdk, true) })
 		b.Run(bc.name+"/impl=nethttp", func(b *testing.B) { runBench(b, bc.hand, true) })
 	}
+}
+
+// fakeHand is a hand-written client for the fake, with a token fetched by
+// hand once.
+func fakeHand(b *testing.B, srv *nexwaytest.Server) *handClient {
+	h := newHandClient(b, srv.URL)
+	resp, err := h.hc.Post(srv.URL+"/iam/tokens", "application/json", bytes.NewReader([]byte(
+		`{"realmName":"`+nexwaytest.Realm+`","grantType":"client_credentials","clientSecret":"`+nexwaytest.ClientSecret+`"}`)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil || tr.AccessToken == "" {
+		b.Fatalf("token: %v", err)
+	}
+	h.token, h.secret = tr.AccessToken, nexwaytest.Secret
+	return h
+}
+
+// BenchmarkFake compares the SDK with net/http against the fake Nexway,
+// which validates, stores and fulfils: closer to a real round trip.
+func BenchmarkFake(b *testing.B) {
+	srv := nexwaytest.NewServer(b, nexwaytest.WithTokenLifetimes(time.Hour, 2*time.Hour))
+	h := fakeHand(b, srv)
+	c := srv.Client
+	if _, err := c.Orders.Create(context.Background(), benchOrderRequest()); err != nil {
+		b.Fatal(err)
+	}
+	var seq atomic.Int64
+	next := func() string { return "BENCH-" + strconv.FormatInt(seq.Add(1), 10) }
+	suite := benchOrderRequest()
+	suite.Lines[0].ProductRef = 733552 // real-time keys: no pool to exhaust
+	calls := benchCalls(c, h)
+	calls[2].sdk = func(ctx context.Context) error {
+		r := *suite
+		r.PartnerOrderNumber = next()
+		_, err := c.Orders.Create(ctx, &r)
+		return err
+	}
+	calls[2].hand = func(ctx context.Context) error {
+		r := handCreateRequest()
+		r.PartnerOrderNumber, r.OrderLines[0].ProductRef = next(), 733552
+		var out handOrder
+		return h.call(ctx, http.MethodPost, "/connect/order/new", r, &out)
+	}
+	for _, bc := range calls {
+		b.Run(bc.name+"/impl=sdk", func(b *testing.B) { runBench(b, bc.sdk, false) })
+		b.Run(bc.name+"/impl=nethttp", func(b *testing.B) { runBench(b, bc.hand, false) })
+	}
+}
+
+// largeOrder is an order of 1,000 lines, each with a serial and a file.
+func largeOrder() []byte {
+	var buf bytes.Buffer
+	buf.WriteString(`{"responseCode":0,"responseMessage":"OK","partnerOrderNumber":"BIG-1","orderNumber":12345678,"orderLines":[`)
+	for i := range 1000 {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		fmt.Fprintf(&buf, `{"productRef":%d,"dateEndDownload":"2024-05-22","digitalLockerLink":"","remark":"",`+
+			`"files":[{"label":"Setup","type":"exe","url":"https://dl.test/%d/setup.exe","size":123456789.0,"group":"main"}],`+
+			`"lineItems":[{"serials":[{"data":"KEY-%06d-XXXX-XXXX","encoding":"","charset":"","fileName":""}],`+
+			`"subscriptionId":0,"responseCode":0,"responseMessage":"OK"}],"responseCode":0,"responseMessage":"OK"}`, 733000+i, i, i)
+	}
+	buf.WriteString(`]}`)
+	return buf.Bytes()
+}
+
+// BenchmarkLargeOrder reads an order of 1,000 lines with serials and files
+// (about 300 KB), whole call and decoding alone.
+func BenchmarkLargeOrder(b *testing.B) {
+	body := largeOrder()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
+	}))
+	b.Cleanup(srv.Close)
+	c, err := nexway.NewClient(nexway.WithBaseURL(srv.URL), nexway.WithSecret(benchSecret), nexway.WithRateLimit(rate.Inf, 0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.CloseIdleConnections)
+	h := newHandClient(b, srv.URL)
+	b.Run("call/impl=sdk", func(b *testing.B) {
+		runBench(b, func(ctx context.Context) error { _, err := c.Orders.Get(ctx, "BIG-1"); return err }, false)
+	})
+	b.Run("call/impl=nethttp", func(b *testing.B) {
+		runBench(b, func(ctx context.Context) error {
+			var out handOrder
+			return h.call(ctx, http.MethodGet, "/connect/order/BIG-1", nil, &out)
+		}, false)
+	})
+	b.Run("decode/impl=sdk", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var o nexway.Order
+			if err := json.Unmarshal(body, &o); err != nil || len(o.Lines) != 1000 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode/impl=nethttp", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var o handOrder
+			if err := json.Unmarshal(body, &o); err != nil || len(o.OrderLines) != 1000 {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkRateLimiter runs calls at a configured 500/s for the length of
+// the benchmark and reports the achieved rate and its deviation from the
+// configured one. Run it with -benchtime 2s or more.
+func BenchmarkRateLimiter(b *testing.B) {
+	const perSecond = 500
+	srv := staticServer(b)
+	c, err := nexway.NewClient(nexway.WithBaseURL(srv.URL), nexway.WithSecret(benchSecret),
+		nexway.WithCredentials("bench", "client-secret"), nexway.WithRateLimit(perSecond, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.CloseIdleConnections)
+	refs := []nexway.ProductRef{733551}
+	if _, err := c.Stock.Status(context.Background(), refs); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		if _, err := c.Stock.Status(context.Background(), refs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	achieved := float64(b.N) / time.Since(start).Seconds()
+	b.ReportMetric(achieved, "req/s")
+	b.ReportMetric(100*(achieved-perSecond)/perSecond, "deviation-%")
+}
+
+// BenchmarkFakeStock measures what the fake can carry on the stock route,
+// from parallel clients, so tests know what load it takes.
+func BenchmarkFakeStock(b *testing.B) {
+	srv := nexwaytest.NewServer(b, nexwaytest.WithTokenLifetimes(time.Hour, 2*time.Hour))
+	refs := []nexway.ProductRef{733551, 733558}
+	if _, err := srv.Client.Stock.Status(context.Background(), refs); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := srv.Client.Stock.Status(context.Background(), refs); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 }

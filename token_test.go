@@ -199,3 +199,22 @@ func jsonBodyBytes(t *testing.T, r *http.Request) []byte {
 	r.Body = io.NopCloser(bytes.NewReader(b)) // leave it for the next reader
 	return b
 }
+
+// 1,000 callers arriving when the token has just expired share one
+// refresh.
+func TestTokenRefreshSharedAtExpiry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMock(t, withCreds)
+		m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, nil))
+		stock(t, m.c)
+		time.Sleep(275 * time.Second) // past expires_in minus the margin
+		var wg sync.WaitGroup
+		for range 1000 {
+			wg.Go(func() { stock(t, m.c) })
+		}
+		wg.Wait()
+		if want := []string{"client_credentials", "refresh_token"}; !reflect.DeepEqual(m.tokens.grantList(), want) {
+			t.Errorf("grants %v, want %v: one refresh for 1,000 callers", m.tokens.grantList(), want)
+		}
+	})
+}
