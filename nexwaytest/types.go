@@ -35,6 +35,9 @@ type (
 	Route = fake.Route
 	// LoggedRequest is a request the fake received.
 	LoggedRequest = fake.LoggedRequest
+	// RouteCount is how many requests a route received and how many of them
+	// an injected fault hit (Server.Counts).
+	RouteCount = fake.RouteCount
 	// OrderSnapshot is an order as the fake stores it.
 	OrderSnapshot = fake.OrderSnapshot
 	// LineSnapshot is an order line as the fake stores it.

@@ -1,12 +1,15 @@
 package fake
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"time"
 )
 
-// maxLogged bounds the request log; the oldest entries go first.
+// maxLogged bounds the request log; the oldest entries go first, half of
+// them at a time so that a long run does not copy the log on every request.
+// Counts keeps the totals of everything ever received.
 const maxLogged = 100000
 
 // LoggedRequest is one request the fake received, for tests to inspect. It
@@ -35,9 +38,12 @@ func (s *Server) logRequest(r *http.Request, route Route, body []byte) *LoggedRe
 	}
 	s.mu.Lock()
 	if len(s.log) >= maxLogged {
-		s.log = slices.Delete(s.log, 0, len(s.log)-maxLogged+1)
+		s.log = slices.Delete(s.log, 0, maxLogged/2)
 	}
 	s.log = append(s.log, e)
+	c := s.counts[route]
+	c.Requests++
+	s.counts[route] = c
 	s.mu.Unlock()
 	return e
 }
@@ -51,7 +57,26 @@ func (s *Server) setStatus(e *LoggedRequest, status int) {
 func (s *Server) setFault(e *LoggedRequest, k FaultKind) {
 	s.mu.Lock()
 	e.Fault = k.String()
+	c := s.counts[e.Route]
+	c.Faulted++
+	s.counts[e.Route] = c
 	s.mu.Unlock()
+}
+
+// RouteCount is how many requests a route received and how many of them an
+// injected fault hit.
+type RouteCount struct {
+	Requests int
+	Faulted  int
+}
+
+// Counts returns the requests received per route since the server started
+// or ResetRequests was last called, unlike Requests not bounded by the log's
+// size. Requests that matched no route count under "".
+func (s *Server) Counts() map[Route]RouteCount {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.counts)
 }
 
 // Requests returns a copy of the log, in arrival order.
@@ -67,9 +92,10 @@ func (s *Server) Requests() []LoggedRequest {
 	return out
 }
 
-// ResetRequests empties the log.
+// ResetRequests empties the log and the counts.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	s.log = nil
+	s.counts = map[Route]RouteCount{}
 	s.mu.Unlock()
 }

@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -36,6 +37,11 @@ func TestRequestLog(t *testing.T) {
 		t.Errorf("unknown route = %+v", reqs[3])
 	}
 
+	counts := e.s.Counts()
+	if counts[RouteStock] != (RouteCount{Requests: 1}) || counts[RouteGetOrder] != (RouteCount{Requests: 1, Faulted: 1}) || counts[""] != (RouteCount{Requests: 1}) {
+		t.Errorf("counts = %v", counts)
+	}
+
 	// Requests returns copies.
 	reqs[0].Body[0] = 'X'
 	reqs[0].Header.Set("secret", "changed")
@@ -43,11 +49,27 @@ func TestRequestLog(t *testing.T) {
 		t.Error("log aliased by its copy")
 	}
 	e.s.ResetRequests()
-	if n := len(e.s.Requests()); n != 0 {
-		t.Fatalf("%d after reset", n)
+	if n := len(e.s.Requests()); n != 0 || len(e.s.Counts()) != 0 {
+		t.Fatalf("%d requests, counts %v after reset", n, e.s.Counts())
 	}
 	e.call("GET", "/connect/catalog/oslist", nil)
 	if n := len(e.s.Requests()); n != 1 {
 		t.Fatalf("%d after one more", n)
+	}
+}
+
+// The log keeps the newest maxLogged entries; Counts keeps every request.
+func TestRequestLogBounded(t *testing.T) {
+	e := newEnv(t)
+	n := maxLogged + maxLogged/2 + 3
+	for range n { // straight to the handler: 150,000 loopback calls are slow
+		e.s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/connect/catalog/oslist", nil))
+	}
+	reqs := e.s.Requests()
+	if len(reqs) > maxLogged || len(reqs) < maxLogged/2 {
+		t.Errorf("%d entries logged, want between %d and %d", len(reqs), maxLogged/2, maxLogged)
+	}
+	if c := e.s.Counts()[RouteOSList]; c.Requests != n {
+		t.Errorf("counted %d, want %d", c.Requests, n)
 	}
 }

@@ -76,7 +76,8 @@ type Server struct {
 	faultQueue map[Route][]*queuedFault
 	faultRates map[Route]faultRate
 
-	log []*LoggedRequest
+	log    []*LoggedRequest
+	counts map[Route]RouteCount
 }
 
 // New returns a Server with an empty catalog (see SeedDefaults).
@@ -121,6 +122,7 @@ func New(cfg Config) *Server {
 		refresh:    map[string]*refreshToken{},
 		faultQueue: map[Route][]*queuedFault{},
 		faultRates: map[Route]faultRate{},
+		counts:     map[Route]RouteCount{},
 	}
 	s.mux = s.routes()
 	return s
