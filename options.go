@@ -1,7 +1,6 @@
 package nexway
 
 import (
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -58,15 +57,15 @@ func defaultConfig() config {
 // finish checks what only the whole configuration can tell.
 func (c *config) finish() error {
 	if c.base.Scheme == "http" && !c.insecure && !isLoopback(c.base.Hostname()) {
-		return errors.New("nexway: base URL uses http:// on a non-loopback host; use https:// or WithInsecureHTTP")
+		return invalid("WithBaseURL", "http:// on a non-loopback host; use https:// or WithInsecureHTTP")
 	}
 	if c.tokenURL == "" {
 		c.tokenURL = defaultTokenURL(c.base)
 	} else if u, _ := url.Parse(c.tokenURL); u.Scheme == "http" && !c.insecure && !isLoopback(u.Hostname()) {
-		return errors.New("nexway: token URL uses http:// on a non-loopback host; use https:// or WithInsecureHTTP")
+		return invalid("WithTokenURL", "http:// on a non-loopback host; use https:// or WithInsecureHTTP")
 	}
 	if c.httpClient != nil && c.transport != nil {
-		return errors.New("nexway: WithHTTPClient and WithTransport are exclusive")
+		return invalid("WithTransport", "cannot be used with WithHTTPClient")
 	}
 	return nil
 }
@@ -94,10 +93,10 @@ func isLoopback(host string) bool {
 func parseEndpoint(name, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, errors.New("nexway: " + name + " must be an absolute http(s) URL")
+		return nil, invalid(name, "must be an absolute http(s) URL")
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("nexway: " + name + " must not carry credentials, a query or a fragment")
+		return nil, invalid(name, "must not carry credentials, a query or a fragment")
 	}
 	return u, nil
 }
@@ -107,7 +106,7 @@ func parseEndpoint(name, raw string) (*url.URL, error) {
 // the host is loopback or WithInsecureHTTP is given.
 func WithBaseURL(rawURL string) Option {
 	return func(c *config) error {
-		u, err := parseEndpoint("base URL", rawURL)
+		u, err := parseEndpoint("WithBaseURL", rawURL)
 		if err != nil {
 			return err
 		}
@@ -123,7 +122,7 @@ func WithBaseURL(rawURL string) Option {
 // URL: ProductionTokenURL, StagingTokenURL, or <base>/iam/tokens.
 func WithTokenURL(rawURL string) Option {
 	return func(c *config) error {
-		u, err := parseEndpoint("token URL", rawURL)
+		u, err := parseEndpoint("WithTokenURL", rawURL)
 		if err != nil {
 			return err
 		}
@@ -145,7 +144,7 @@ func WithInsecureHTTP() Option {
 func WithCredentials(realm, clientSecret string) Option {
 	return func(c *config) error {
 		if realm == "" || clientSecret == "" {
-			return errors.New("nexway: WithCredentials needs a realm and a client secret")
+			return invalid("WithCredentials", "needs a realm and a client secret")
 		}
 		c.realm, c.clientSecret = realm, clientSecret
 		return nil
@@ -166,7 +165,7 @@ func WithSecret(secret string) Option {
 
 func checkSecret(s string) error {
 	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
-		return errors.New("nexway: secret must be non-empty printable ASCII without spaces")
+		return invalid("secret", "must be non-empty printable ASCII without spaces")
 	}
 	return nil
 }
@@ -177,7 +176,7 @@ func checkSecret(s string) error {
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
-			return errors.New("nexway: WithHTTPClient needs a client")
+			return invalid("WithHTTPClient", "needs a client")
 		}
 		c.httpClient = hc
 		return nil
@@ -190,7 +189,7 @@ func WithHTTPClient(hc *http.Client) Option {
 func WithTransport(rt http.RoundTripper) Option {
 	return func(c *config) error {
 		if rt == nil {
-			return errors.New("nexway: WithTransport needs a round tripper")
+			return invalid("WithTransport", "needs a round tripper")
 		}
 		c.transport = rt
 		return nil
@@ -203,7 +202,7 @@ func WithTransport(rt http.RoundTripper) Option {
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
-			return errors.New("nexway: timeout must be positive")
+			return invalid("WithTimeout", "must be positive")
 		}
 		c.timeout = d
 		return nil
@@ -215,7 +214,7 @@ func WithTimeout(d time.Duration) Option {
 func WithUserAgent(product string) Option {
 	return func(c *config) error {
 		if strings.ContainsAny(product, "\r\n") {
-			return errors.New("nexway: user agent must be a single line")
+			return invalid("WithUserAgent", "must be a single line")
 		}
 		if product != "" {
 			c.userAgent = "nexway-go/" + Version + " " + product
@@ -234,7 +233,7 @@ func WithRateLimit(r rate.Limit, burst int) Option {
 			return nil
 		}
 		if r <= 0 || burst < 1 {
-			return errors.New("nexway: rate limit needs a positive rate and a burst of at least 1")
+			return invalid("WithRateLimit", "needs a positive rate and a burst of at least 1")
 		}
 		c.limiter = rate.NewLimiter(r, burst)
 		return nil
@@ -246,7 +245,7 @@ func WithRateLimit(r rate.Limit, burst int) Option {
 func WithRateLimiter(l RateLimiter) Option {
 	return func(c *config) error {
 		if l == nil {
-			return errors.New("nexway: WithRateLimiter needs a limiter; use WithRateLimit(rate.Inf, 0) for none")
+			return invalid("WithRateLimiter", "needs a limiter; use WithRateLimit(rate.Inf, 0) for none")
 		}
 		c.limiter = l
 		return nil
@@ -276,7 +275,7 @@ func WithoutRetries() Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
-			return errors.New("nexway: WithLogger needs a logger")
+			return invalid("WithLogger", "needs a logger")
 		}
 		c.logger = l
 		return nil
@@ -290,7 +289,7 @@ func WithSubscriptionCancelPath(path string) Option {
 	return func(c *config) error {
 		path = strings.TrimPrefix(path, "/")
 		if path == "" || strings.ContainsAny(path, "?#") || strings.Contains(path, "..") {
-			return errors.New("nexway: subscription cancel path must be a plain relative path")
+			return invalid("WithSubscriptionCancelPath", "must be a plain relative path")
 		}
 		c.cancelPath = path
 		return nil

@@ -11,40 +11,52 @@ import (
 	"time"
 )
 
+// A bad option fails NewClient with an error naming the option.
 func TestNewClientOptions(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		opts []Option
-		ok   bool
+		name  string
+		opts  []Option
+		field string // the option the error names; "" when valid
 	}{
-		{"defaults", nil, true},
-		{"staging", []Option{WithBaseURL(StagingURL)}, true},
-		{"http loopback", []Option{WithBaseURL("http://127.0.0.1:8080")}, true},
-		{"http localhost", []Option{WithBaseURL("http://localhost:8080/")}, true},
-		{"http IPv6 loopback", []Option{WithBaseURL("http://[::1]:8080/")}, true},
-		{"http remote", []Option{WithBaseURL("http://api.nexway.store/")}, false},
-		{"http remote opted in", []Option{WithBaseURL("http://10.0.0.5/"), WithInsecureHTTP()}, true},
-		{"http token remote", []Option{WithTokenURL("http://iam.example/iam/tokens")}, false},
-		{"relative", []Option{WithBaseURL("/connect")}, false},
-		{"ftp", []Option{WithBaseURL("ftp://api.nexway.store/")}, false},
-		{"user info", []Option{WithBaseURL("https://user:pw@api.nexway.store/")}, false},
-		{"query", []Option{WithBaseURL("https://api.nexway.store/?x=1")}, false},
-		{"credentials", []Option{WithCredentials("realm", "s")}, true},
-		{"no realm", []Option{WithCredentials("", "s")}, false},
-		{"no client secret", []Option{WithCredentials("realm", "")}, false},
-		{"empty secret", []Option{WithSecret("")}, false},
-		{"secret with newline", []Option{WithSecret("ab\ncd")}, false},
-		{"client and transport", []Option{WithHTTPClient(&http.Client{}), WithTransport(http.DefaultTransport)}, false},
-		{"nil client", []Option{WithHTTPClient(nil)}, false},
-		{"nil transport", []Option{WithTransport(nil)}, false},
-		{"zero timeout", []Option{WithTimeout(0)}, false},
-		{"user agent", []Option{WithUserAgent("shop/1.2")}, true},
-		{"user agent newline", []Option{WithUserAgent("shop\r\nX: y")}, false},
-		{"nil logger", []Option{WithLogger(nil)}, false},
+		{"defaults", nil, ""},
+		{"staging", []Option{WithBaseURL(StagingURL)}, ""},
+		{"http loopback", []Option{WithBaseURL("http://127.0.0.1:8080")}, ""},
+		{"http localhost", []Option{WithBaseURL("http://localhost:8080/")}, ""},
+		{"http IPv6 loopback", []Option{WithBaseURL("http://[::1]:8080/")}, ""},
+		{"http remote", []Option{WithBaseURL("http://api.nexway.store/")}, "WithBaseURL"},
+		{"http remote opted in", []Option{WithBaseURL("http://10.0.0.5/"), WithInsecureHTTP()}, ""},
+		{"http token remote", []Option{WithTokenURL("http://iam.example/iam/tokens")}, "WithTokenURL"},
+		{"relative", []Option{WithBaseURL("/connect")}, "WithBaseURL"},
+		{"ftp", []Option{WithBaseURL("ftp://api.nexway.store/")}, "WithBaseURL"},
+		{"user info", []Option{WithBaseURL("https://user:pw@api.nexway.store/")}, "WithBaseURL"},
+		{"query", []Option{WithBaseURL("https://api.nexway.store/?x=1")}, "WithBaseURL"},
+		{"token query", []Option{WithTokenURL("https://iam.example/?x=1")}, "WithTokenURL"},
+		{"credentials", []Option{WithCredentials("realm", "s")}, ""},
+		{"no realm", []Option{WithCredentials("", "s")}, "WithCredentials"},
+		{"no client secret", []Option{WithCredentials("realm", "")}, "WithCredentials"},
+		{"empty secret", []Option{WithSecret("")}, "secret"},
+		{"secret with newline", []Option{WithSecret("ab\ncd")}, "secret"},
+		{"client and transport", []Option{WithHTTPClient(&http.Client{}), WithTransport(http.DefaultTransport)}, "WithTransport"},
+		{"nil client", []Option{WithHTTPClient(nil)}, "WithHTTPClient"},
+		{"nil transport", []Option{WithTransport(nil)}, "WithTransport"},
+		{"zero timeout", []Option{WithTimeout(0)}, "WithTimeout"},
+		{"user agent", []Option{WithUserAgent("shop/1.2")}, ""},
+		{"user agent newline", []Option{WithUserAgent("shop\r\nX: y")}, "WithUserAgent"},
+		{"zero rate", []Option{WithRateLimit(0, 1)}, "WithRateLimit"},
+		{"zero burst", []Option{WithRateLimit(5, 0)}, "WithRateLimit"},
+		{"nil limiter", []Option{WithRateLimiter(nil)}, "WithRateLimiter"},
+		{"negative retries", []Option{WithRetryPolicy(RetryPolicy{MaxRetries: -1})}, "WithRetryPolicy"},
+		{"min wait over max", []Option{WithRetryPolicy(RetryPolicy{MinWait: time.Second, MaxWait: time.Millisecond})}, "WithRetryPolicy"},
+		{"nil logger", []Option{WithLogger(nil)}, "WithLogger"},
+		{"cancel path query", []Option{WithSubscriptionCancelPath("connect/x?y")}, "WithSubscriptionCancelPath"},
 	} {
 		_, err := NewClient(tc.opts...)
-		if (err == nil) != tc.ok {
-			t.Errorf("%s: err = %v, want ok=%v", tc.name, err, tc.ok)
+		var ae *ArgumentError
+		switch {
+		case tc.field == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.field != "" && (!errors.As(err, &ae) || ae.Field != tc.field || !errors.Is(err, ErrInvalidArgument)):
+			t.Errorf("%s: err = %v, want an invalid argument naming %s", tc.name, err, tc.field)
 		}
 	}
 }

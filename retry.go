@@ -37,7 +37,7 @@ func DefaultRetryPolicy() RetryPolicy {
 
 func (p RetryPolicy) validate() error {
 	if p.MaxRetries < 0 || p.MinWait < 0 || p.MaxWait < p.MinWait || p.MaxRetryAfter < 0 {
-		return errors.New("nexway: retry policy needs MaxRetries >= 0 and 0 <= MinWait <= MaxWait, MaxRetryAfter >= 0")
+		return invalid("WithRetryPolicy", "needs MaxRetries >= 0, 0 <= MinWait <= MaxWait and MaxRetryAfter >= 0")
 	}
 	return nil
 }
