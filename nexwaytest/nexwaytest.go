@@ -12,10 +12,23 @@
 // links, cancellation, download windows, subscriptions and their renewals,
 // and the IAM token endpoint. It starts with a small default catalog (see
 // DefaultCatalog) and a clock fixed at Start, which only moves when told
-// (Advance), so results are reproducible. The embedded *fake.Server's
-// methods are the knobs: seed products and key pools, choose real-time or
-// batch fulfillment, inject faults, hold and release orders, read the
-// request log and the stored orders.
+// (Advance), so results are reproducible.
+//
+// The methods of the embedded server are the knobs:
+//
+//   - catalog: AddProducts, LoadCatalogJSON, SetCategories,
+//     SetOperatingSystems;
+//   - fulfillment: AddKeys and LoadKeysCSV fill a batch product's pool
+//     (KeysLeft reads it); SetPublisher makes a product real-time, served by
+//     a PublisherFunc, an HTTPPublisher (a publisher's licenses/new endpoint)
+//     or GeneratedKeys;
+//   - faults: InjectFault queues one for a route, SetFaultRate hits a share
+//     of requests at random (seeded), ClearFaults stops them;
+//   - orders: HoldNext keeps the next orders pending (1060/1061) until
+//     Release or Reject; Order and Orders read what the fake stored;
+//   - clock: Now, Advance (renewals fall due as it passes expiry dates);
+//   - requests: Requests (the latest 100,000, headers and bodies), Counts
+//     (per route, all of them), ResetRequests.
 package nexwaytest
 
 import (
