@@ -1,15 +1,13 @@
-// Fulfillment shows the two ways Nexway obtains license keys, on the fake
-// Nexway:
+// Fulfillment shows, on the fake Nexway, the two ways Nexway obtains
+// license keys. Run it with: go run ./examples/fulfillment
 //
-//   - real time: for each unit ordered, Nexway asks the publisher's
+//   - Real time: for each unit ordered, Nexway asks the publisher's
 //     fulfillment endpoint (POST .../licenses/new, HTTP Basic auth) for a
 //     key. Here the publisher runs on loopback; while it fails, the order
-//     is created without the key and Nexway keeps trying;
-//   - batch: the publisher loaded a CSV of keys; each order draws from it,
+//     is created without the key and Nexway keeps trying.
+//   - Batch: the publisher loaded a CSV of keys; each order draws from it,
 //     the stock level falls as the pool empties, and an order the pool
 //     cannot serve is refused.
-//
-//	go run ./examples/fulfillment
 package main
 
 import (
