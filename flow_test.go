@@ -346,3 +346,25 @@ func TestNewServerNeedsNothing(t *testing.T) {
 		}
 	}
 }
+
+// With the default nexwaytest client, a create whose first answer is lost
+// or whose connection drops still makes exactly one order, and returns it.
+func TestCreateAnswerLostOnTheFake(t *testing.T) {
+	for _, kind := range []nexwaytest.FaultKind{nexwaytest.FaultLoseResponse, nexwaytest.FaultDrop} {
+		t.Run(kind.String(), func(t *testing.T) {
+			srv := nexwaytest.NewServer(t)
+			srv.InjectFault(nexwaytest.RouteCreateOrder, nexwaytest.Fault{Kind: kind})
+			created, err := srv.Client.Orders.Create(ctx, order("LOST-1", 733551, 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			orders := srv.Orders()
+			if len(orders) != 1 || int64(orders[0].OrderNumber) != int64(created.OrderNumber) || !slices.Equal(keysOf(created), orders[0].Lines[0].Keys) {
+				t.Fatalf("returned %d %v; stored %+v", created.OrderNumber, keysOf(created), orders)
+			}
+			if c := srv.Counts()[nexwaytest.RouteCreateOrder]; c.Requests != 2 || c.Faulted != 1 {
+				t.Errorf("create requests = %+v, want 2 with 1 faulted", c)
+			}
+		})
+	}
+}
