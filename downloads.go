@@ -107,7 +107,9 @@ type extendRequest struct {
 // for ExtendBy and ExtendByPeriod it reads the current last day (Info),
 // adds the period, and sends the resulting date, which is safe to resend
 // after a lost answer. Two concurrent extensions of the same order may thus
-// both start from the same day; serialise them if that matters.
+// both start from the same day; serialise them if that matters. For the
+// same reason, an attempt that timed out but still reaches Nexway after a
+// later extension of the order would set its earlier date again.
 //
 // It fails with ErrInvalidArgument for an invalid extension, ErrNotFound,
 // or ErrAlreadyCancelled when the order was cancelled.
