@@ -81,14 +81,21 @@ func TestDefaultTokenURL(t *testing.T) {
 	}
 }
 
+// The user agent goes on API and token requests alike.
 func TestUserAgentAppended(t *testing.T) {
-	m := newMock(t, WithUserAgent("shop/1.2"))
-	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, func(r *http.Request) {
-		if got := r.Header.Get("User-Agent"); got != "nexway-go/"+Version+" shop/1.2" {
-			t.Errorf("User-Agent = %q", got)
-		}
-	}))
+	m := newMock(t, WithUserAgent("shop/1.2"), withCreds)
+	var agents []string
+	record := func(r *http.Request) { agents = append(agents, r.Header.Get("User-Agent")) }
+	m.RegisterResponder(http.MethodPost, testBase+"iam/tokens", func(r *http.Request) (*http.Response, error) {
+		record(r)
+		return m.tokens.respond(r)
+	})
+	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, record))
 	stock(t, m.c)
+	want := "nexway-go/" + Version + " shop/1.2"
+	if len(agents) != 2 || agents[0] != want || agents[1] != want {
+		t.Errorf("User-Agent of the token and stock requests = %q, want %q", agents, want)
+	}
 }
 
 // A redirect is not followed: the other host never sees the secret or the

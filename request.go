@@ -234,7 +234,8 @@ func (c *Client) newHTTPClient(cfg *config) *http.Client {
 	if cfg.realm != "" {
 		c.tokens = &tokenSource{
 			url: cfg.tokenURL, realm: cfg.realm, clientSecret: cfg.clientSecret, timeout: cfg.timeout,
-			hc: &http.Client{Transport: attempt, CheckRedirect: noRedirect},
+			userAgent: []string{cfg.userAgent},
+			hc:        &http.Client{Transport: attempt, CheckRedirect: noRedirect},
 		}
 		rt = &authTransport{next: rt, tokens: c.tokens, host: c.host}
 	}

@@ -18,6 +18,7 @@ import (
 // before it expires, and one fetch is shared by every caller that needs it.
 type tokenSource struct {
 	url, realm, clientSecret string
+	userAgent                []string
 	hc                       *http.Client
 	timeout                  time.Duration
 
@@ -201,6 +202,7 @@ func (ts *tokenSource) post(ctx context.Context, body tokenRequest) (*tokenRespo
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	req.Header["User-Agent"] = ts.userAgent
 	resp, err := ts.hc.Do(req)
 	if err != nil {
 		return nil, &tokenError{err: err}
