@@ -317,6 +317,49 @@ func BenchmarkStaticParallel(b *testing.B) {
 	}
 }
 
+// memoryTransport answers like staticServer without a network, so that
+// BenchmarkOverhead measures the clients' own cost alone.
+type memoryTransport struct{}
+
+func (memoryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	status, body := http.StatusOK, orderBody
+	switch {
+	case r.URL.Path == "/iam/tokens":
+		body = tokenBody
+	case r.Header.Get("secret") != benchSecret || r.Header.Get("Authorization") != "Bearer "+benchToken:
+		status, body = http.StatusUnauthorized, nil
+	case r.URL.Path == "/connect/stock":
+		body = stockBody
+	}
+	return &http.Response{
+		StatusCode: status, Status: http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": jsonType},
+		ContentLength: int64(len(body)), Body: io.NopCloser(bytes.NewReader(body)), Request: r,
+	}, nil
+}
+
+var jsonType = []string{"application/json"}
+
+// BenchmarkOverhead compares the two clients on a transport that answers
+// from memory: what each costs on top of the network.
+func BenchmarkOverhead(b *testing.B) {
+	const url = "http://nexway.test"
+	c, err := nexway.NewClient(nexway.WithBaseURL(url), nexway.WithSecret(benchSecret), nexway.WithInsecureHTTP(),
+		nexway.WithCredentials("bench", "client-secret"), nexway.WithRateLimit(rate.Inf, 0), nexway.WithTransport(memoryTransport{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := &handClient{hc: &http.Client{Transport: memoryTransport{}, Timeout: 30 * time.Second}, base: url, token: benchToken, secret: benchSecret}
+	for _, bc := range benchCalls(c, h) {
+		b.Run(bc.name+"/impl=sdk", func(b *testing.B) { runBench(b, bc.sdk, false) })
+		b.Run(bc.name+"/impl=nethttp", func(b *testing.B) { runBench(b, bc.hand, false) })
+	}
+}
+
 // fakeHand is a hand-written client for the fake, with a token fetched by
 // hand once.
 func fakeHand(b *testing.B, srv *nexwaytest.Server) *handClient {
