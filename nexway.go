@@ -77,8 +77,8 @@ type service struct{ client *Client }
 
 // NewClient returns a Client configured by opts. Without options it targets
 // ProductionURL with no secret and no credentials, which Nexway refuses:
-// give at least WithSecret, and WithCredentials for the JWT. It fails when
-// an option is invalid.
+// give at least WithSecret, and WithCredentials for the JWT. An invalid
+// option fails with an *ArgumentError (ErrInvalidArgument) naming it.
 func NewClient(opts ...Option) (*Client, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
