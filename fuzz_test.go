@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -129,6 +130,15 @@ func FuzzDate(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// The allocation-free path agrees with time.Parse where it answers.
+		if len(b) >= 10 {
+			s := string(b[:10])
+			fast, ok := plainDate(b[:10])
+			slow, err := ParseDate(s)
+			if ok && (err != nil || fast != slow) {
+				t.Fatalf("plainDate(%q) = %+v, ParseDate = %+v, %v", s, fast, slow, err)
+			}
+		}
 		var d Date
 		if d.UnmarshalJSON(b) != nil {
 			return
@@ -137,6 +147,20 @@ func FuzzDate(f *testing.F) {
 		var e Date
 		if err := e.UnmarshalJSON(out); err != nil || e != d {
 			t.Fatalf("%s → %+v → %s → %+v, %v", b, d, out, e, err)
+		}
+	})
+}
+
+// The allocation-free integer path agrees with strconv where it answers.
+func FuzzPlainInt(f *testing.F) {
+	for _, s := range []string{"733551", "-1", "0", "", "-", "999999999999999999", "12a", "1e3"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, ok := plainInt(b)
+		want, err := strconv.ParseInt(string(b), 10, 64)
+		if ok && (err != nil || n != want) {
+			t.Fatalf("plainInt(%q) = %d, strconv = %d, %v", b, n, want, err)
 		}
 	})
 }
