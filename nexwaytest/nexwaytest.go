@@ -32,7 +32,7 @@
 package nexwaytest
 
 import (
-	"errors"
+	"fmt"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -155,7 +155,7 @@ func StartServer(opts ...Option) (*Server, error) {
 	if err != nil {
 		hs.Close()
 		f.Close()
-		return nil, errors.Join(errors.New("client options"), err)
+		return nil, fmt.Errorf("nexwaytest: client options: %w", err)
 	}
 	return &Server{Server: f, URL: hs.URL, Client: c, http: hs}, nil
 }
