@@ -47,25 +47,28 @@ var (
 	tokenBody = []byte(`{"access_token":"` + benchToken + `","expires_in":3600,"refresh_expires_in":7200,"refresh_token":"r","token_type":"bearer"}`)
 )
 
-// staticServer answers every route with a canned body, after checking the
-// credentials so that both clients do the same work.
+// cannedAnswer is the static answer to r, after checking the credentials
+// so that both clients do the same work.
+func cannedAnswer(r *http.Request) (status int, body []byte) {
+	switch {
+	case r.URL.Path == "/iam/tokens":
+		return http.StatusOK, tokenBody
+	case r.Header.Get("secret") != benchSecret || r.Header.Get("Authorization") != "Bearer "+benchToken:
+		return http.StatusUnauthorized, nil
+	case r.URL.Path == "/connect/stock":
+		return http.StatusOK, stockBody
+	}
+	return http.StatusOK, orderBody
+}
+
+// staticServer answers every route over loopback with cannedAnswer.
 func staticServer(b *testing.B) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
-		var body []byte
-		switch {
-		case r.URL.Path == "/iam/tokens":
-			body = tokenBody
-		case r.Header.Get("secret") != benchSecret || r.Header.Get("Authorization") != "Bearer "+benchToken:
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		case r.URL.Path == "/connect/stock":
-			body = stockBody
-		default:
-			body = orderBody
-		}
+		status, body := cannedAnswer(r)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(status)
 		w.Write(body)
 	}))
 	b.Cleanup(srv.Close)
@@ -326,15 +329,7 @@ func (memoryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		io.Copy(io.Discard, r.Body)
 		r.Body.Close()
 	}
-	status, body := http.StatusOK, orderBody
-	switch {
-	case r.URL.Path == "/iam/tokens":
-		body = tokenBody
-	case r.Header.Get("secret") != benchSecret || r.Header.Get("Authorization") != "Bearer "+benchToken:
-		status, body = http.StatusUnauthorized, nil
-	case r.URL.Path == "/connect/stock":
-		body = stockBody
-	}
+	status, body := cannedAnswer(r)
 	return &http.Response{
 		StatusCode: status, Status: http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header:        http.Header{"Content-Type": jsonType},
