@@ -54,7 +54,7 @@ func (s *Server) handleExtendDownload(w http.ResponseWriter, r *http.Request) {
 	case o == nil:
 		answer(1010, "")
 		return
-	case o.cancelled || o.pending == 1062 || o.pending == 1064:
+	case o.closed():
 		answer(1011, "")
 		return
 	}

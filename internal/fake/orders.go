@@ -25,6 +25,12 @@ type order struct {
 	renewal     bool      // created by a subscription renewal
 }
 
+// closed reports whether the order was cancelled or rejected: it can no
+// longer be cancelled or have its download window changed.
+func (o *order) closed() bool {
+	return o.cancelled || o.pending == 1062 || o.pending == 1064
+}
+
 type orderLine struct {
 	product   *Product
 	qty       int
@@ -348,7 +354,7 @@ func (s *Server) retryMissing(pon string) *order {
 
 // handleCancelOrder serves PUT /connect/order/cancel (§4.5). Cancelling
 // kills the licences at once: subscriptions of the order expire today and
-// its batch keys are recorded as cancelled, not returned to the pool.
+// its batch keys stay out of the pool.
 func (s *Server) handleCancelOrder(w http.ResponseWriter, r *http.Request) {
 	var req cancelRequest
 	_ = json.Unmarshal(readBody(r), &req) // a bad body leaves every field missing
@@ -379,7 +385,7 @@ func (s *Server) handleCancelOrder(w http.ResponseWriter, r *http.Request) {
 	case o == nil:
 		answer(pon, 0, 1010)
 		return
-	case o.cancelled || o.pending == 1062 || o.pending == 1064:
+	case o.closed():
 		answer(pon, o.number, 1011)
 		return
 	case s.cfg.CancelPeriod > 0 && now.Sub(o.created) > s.cfg.CancelPeriod:
@@ -395,11 +401,6 @@ func (s *Server) handleCancelOrder(w http.ResponseWriter, r *http.Request) {
 	o.cancelled = true
 	for _, ol := range o.lines {
 		for _, it := range ol.items {
-			if it.batch && it.key != "" {
-				pl := s.pools[ol.product.Ref]
-				pl.occupied--
-				pl.cancelled = append(pl.cancelled, it.key)
-			}
 			if sub := s.subByID[it.subID]; sub != nil {
 				sub.kill(now)
 			}

@@ -11,13 +11,10 @@ import (
 
 // pool is a batch product's license keys (fulfillment.md §5). Keys leave
 // the pool in the order they were loaded. A cancelled order's keys are not
-// returned (they are recorded as cancelled, like the "canceled" counter of
-// Nexway's key packages); a rejected pending order's keys are, since they
-// were never delivered.
+// returned, as Nexway counts them as cancelled; a rejected pending order's
+// keys are, since they were never delivered.
 type pool struct {
-	avail     []string
-	occupied  int
-	cancelled []string
+	avail []string
 }
 
 // draw takes the next key, or "" when the pool is empty.
@@ -27,7 +24,6 @@ func (p *pool) draw() string {
 	}
 	k := p.avail[0]
 	p.avail = p.avail[1:]
-	p.occupied++
 	return k
 }
 
@@ -36,7 +32,6 @@ func (p *pool) giveBack(keys []string) {
 	if len(keys) == 0 {
 		return
 	}
-	p.occupied -= len(keys)
 	p.avail = append(append([]string(nil), keys...), p.avail...)
 }
 
