@@ -67,6 +67,7 @@ type Server struct {
 	holds     []int // codes for the next created orders to stay pending with
 
 	subs    []*subscription // in id order
+	nextDue time.Time       // no active subscription expires before it; zero: none
 	subByID map[int]*subscription
 	nextSub int
 

@@ -78,23 +78,35 @@ func (s *Server) deliverLocked(o *order, start time.Time) {
 			it.subID = sub.id
 			s.subs = append(s.subs, sub)
 			s.subByID[sub.id] = sub
+			if s.nextDue.IsZero() || sub.expires.Before(s.nextDue) {
+				s.nextDue = sub.expires
+			}
 		}
 	}
 }
 
 // processDue renews every active subscription whose expiry the clock has
 // reached, one generation per period passed, then fetches the renewal keys
-// outside the lock.
+// outside the lock. It runs on every request, so it looks at the
+// subscriptions only once the clock has reached the earliest expiry.
 func (s *Server) processDue() {
 	now := s.now()
 	var jobs []keyJob
 	s.mu.Lock()
+	if s.nextDue.IsZero() || now.Before(s.nextDue) {
+		s.mu.Unlock()
+		return
+	}
+	s.nextDue = time.Time{}
 	for _, sub := range s.subs {
 		for n := 0; n < maxRenewalsPerPass && sub.status == subActive && !now.Before(sub.expires); n++ {
 			if sub.expires.Year() >= 9999 {
 				break
 			}
 			jobs = append(jobs, s.renewLocked(sub, sub.expires)...)
+		}
+		if sub.status == subActive && sub.expires.Year() < 9999 && (s.nextDue.IsZero() || sub.expires.Before(s.nextDue)) {
+			s.nextDue = sub.expires
 		}
 	}
 	s.mu.Unlock()
