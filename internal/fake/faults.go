@@ -28,7 +28,7 @@ func (k FaultKind) String() string { return enumName(faultNames, int(k)) }
 // Fault describes one injected failure.
 type Fault struct {
 	Kind       FaultKind
-	Status     int           // FaultStatus: HTTP status; default 503
+	Status     int           // FaultStatus: HTTP status 200-999; other values mean 503
 	RetryAfter time.Duration // FaultRateLimit: Retry-After, sent in whole seconds rounded up; default 1 s
 	Latency    time.Duration // FaultLatency: how long to wait before processing
 	Times      int           // InjectFault: how many requests it applies to; 0 means 1
@@ -177,11 +177,10 @@ func (s *Server) applyFault(w http.ResponseWriter, sw *statusWriter, r *http.Req
 		}
 		return true
 	default:
+		// 0 and anything that is not a final status (a 1xx would go out as
+		// an informational header, then a 200) mean 503.
 		status := f.Status
-		if status == 0 {
-			status = http.StatusServiceUnavailable
-		}
-		if status < 100 || status > 999 {
+		if status < 200 || status > 999 {
 			status = http.StatusServiceUnavailable
 		}
 		writeHTML(sw, status)

@@ -20,7 +20,8 @@ func TestFaultStatus(t *testing.T) {
 	e := newEnv(t)
 	e.s.InjectFault(RouteCreateOrder, Fault{Kind: FaultStatus})
 	e.s.InjectFault(RouteCreateOrder, Fault{Kind: FaultStatus, Status: 500, Times: 2})
-	for i, want := range []int{503, 500, 500} {
+	e.s.InjectFault(RouteCreateOrder, Fault{Kind: FaultStatus, Status: 101}) // not a final status
+	for i, want := range []int{503, 500, 500, 503} {
 		resp, err := freshClient().Do(e.request("POST", "/connect/order/new", sampleOrder(fmt.Sprint("FS-", i))))
 		if err != nil {
 			t.Fatal(err)
