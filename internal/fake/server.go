@@ -131,7 +131,8 @@ func New(cfg Config) *Server {
 
 // Close aborts injected latency waits and in-flight publisher calls, so a
 // test server can shut down promptly. It is idempotent; the Server still
-// answers requests afterwards (without waiting on latency faults).
+// answers requests afterwards, except that a request meeting a latency
+// fault gets a 503 at once and is not processed.
 func (s *Server) Close() {
 	s.once.Do(func() {
 		close(s.closed)
