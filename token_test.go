@@ -208,10 +208,23 @@ func TestTokenRefreshSharedAtExpiry(t *testing.T) {
 		m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, nil))
 		stock(t, m.c)
 		time.Sleep(275 * time.Second) // past expires_in minus the margin
+		// The refresh is held until every caller is waiting, so that they
+		// all arrive while it is in flight.
+		release := make(chan struct{})
+		m.RegisterResponder(http.MethodPost, testBase+"iam/tokens", func(r *http.Request) (*http.Response, error) {
+			<-release
+			return m.tokens.respond(r)
+		})
 		var wg sync.WaitGroup
 		for range 1000 {
-			wg.Go(func() { stock(t, m.c) })
+			wg.Go(func() {
+				if _, err := m.c.Stock.Status(bg, []ProductRef{1}); err != nil {
+					t.Error(err)
+				}
+			})
 		}
+		synctest.Wait()
+		close(release)
 		wg.Wait()
 		if want := []string{"client_credentials", "refresh_token"}; !reflect.DeepEqual(m.tokens.grantList(), want) {
 			t.Errorf("grants %v, want %v: one refresh for 1,000 callers", m.tokens.grantList(), want)
