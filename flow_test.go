@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -190,7 +191,7 @@ func TestRealTimePublisherFailureThenRecovery(t *testing.T) {
 	var down atomic.Bool
 	var calls atomic.Int32
 	pub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
+		n := calls.Add(1)
 		if u, p, ok := r.BasicAuth(); !ok || u != "nx" || p != "pw" || r.URL.Path != "/licenses/new" {
 			http.Error(w, "no", http.StatusUnauthorized)
 			return
@@ -199,7 +200,7 @@ func TestRealTimePublisherFailureThenRecovery(t *testing.T) {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
-		w.Write([]byte(`{"activationCode":"PUB-` + time.Now().Format("150405.000000000") + `"}`))
+		w.Write([]byte(`{"activationCode":"PUB-` + strconv.Itoa(int(n)) + `"}`))
 	}))
 	defer pub.Close()
 	if err := srv.SetPublisher(733552, &nexwaytest.HTTPPublisher{BaseURL: pub.URL, Username: "nx", Password: "pw"}); err != nil {
@@ -340,7 +341,11 @@ func TestNewServerNeedsNothing(t *testing.T) {
 	if err != nil || st.Products[0].ResponseCode != 1010 {
 		t.Errorf("empty catalog: %+v, %v", st, err)
 	}
-	for _, r := range srv.Requests() {
+	reqs := srv.Requests()
+	if len(reqs) == 0 {
+		t.Fatal("no request logged")
+	}
+	for _, r := range reqs {
 		if r.Header.Get("Authorization") != "" {
 			t.Error("a token was sent without credentials")
 		}

@@ -28,7 +28,9 @@ func TestNoGoroutineLeaks(t *testing.T) {
 		t.Fatalf("%v, want a timeout", err)
 	}
 	srv.InjectFault(nexwaytest.RouteStock, nexwaytest.Fault{Kind: nexwaytest.FaultDrop})
-	srv.Client.Stock.Status(ctx, []nexway.ProductRef{733551})
+	if _, err := srv.Client.Stock.Status(ctx, []nexway.ProductRef{733551}); !errors.Is(err, nexway.ErrUnavailable) {
+		t.Fatalf("%v, want the dropped connection reported", err)
+	}
 	srv.Close()
 
 	// Connections wind down asynchronously: give them a bounded number of

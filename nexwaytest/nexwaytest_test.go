@@ -45,7 +45,11 @@ func TestServerOptions(t *testing.T) {
 	if err != nil || st.Products[0].ResponseCode == 0 {
 		t.Errorf("without a catalog, 733551 = %+v, %v; want an unknown product", st, err)
 	}
-	for _, r := range srv.Requests() {
+	reqs := srv.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests logged, want the stock request alone", len(reqs))
+	}
+	for _, r := range reqs {
 		if r.Route == nexwaytest.RouteToken || r.Header.Get("Authorization") != "" {
 			t.Errorf("without credentials the client asked for or sent a token: %s %s", r.Method, r.Path)
 		}

