@@ -102,7 +102,7 @@ func TestFakeCodesReachTheClient(t *testing.T) {
 		create(1020, func(m map[string]any) { line(m)["productRef"] = 999999 }),
 		create(1043, func(m map[string]any) { line(m)["productRef"] = 733560 }),
 		create(1044, func(m map[string]any) { line(m)["productRef"] = 733562 }),
-		{"create 1010", "", "", nil, nil, withOrder, func(c *nexway.Client) error {
+		{"create 1010", http.MethodPost, "/connect/order/new", nil, nil, withOrder, func(c *nexway.Client) error {
 			_, err := c.Orders.Create(ctx, order("HAS-1", 733551, 1))
 			return err
 		}, 1010, nil, nil},
@@ -196,7 +196,10 @@ func TestFakeCodesReachTheClient(t *testing.T) {
 				if apiErr.ResponseCode != tc.code {
 					t.Fatalf("code %d (%s), want %d", apiErr.ResponseCode, apiErr.ResponseMessage, tc.code)
 				}
-				want = sentinelFor(tc.code, apiErr.Operation)
+				want = sentinelFor(tc.code, tc.path)
+			}
+			if apiErr.Method != tc.method || apiErr.Path != tc.path {
+				t.Errorf("error names %s %s, want %s %s", apiErr.Method, apiErr.Path, tc.method, tc.path)
 			}
 			if !errors.Is(err, want) {
 				t.Errorf("%v, want %v", err, want)
@@ -220,13 +223,13 @@ type codeCase struct {
 func (c codeCase) raw(b []byte) codeCase { c.rawBody = b; return c }
 
 // sentinelFor is the reference's class of each code the fake answers.
-func sentinelFor(code int, op string) error {
+func sentinelFor(code int, path string) error {
 	switch {
 	case code == 70 || code == 71:
 		return nexway.ErrInvalidSecret
 	case code < 1000:
 		return nexway.ErrValidation
-	case code == 1010 && op == "CreateOrder":
+	case code == 1010 && path == "/connect/order/new":
 		return nexway.ErrDuplicateOrder
 	case code == 1010:
 		return nexway.ErrNotFound
