@@ -1,6 +1,7 @@
 package nexway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -131,6 +132,7 @@ func jsonBody(t *testing.T, r *http.Request) map[string]any {
 		t.Errorf("read body: %v", err)
 		return nil
 	}
+	r.Body = io.NopCloser(bytes.NewReader(b)) // leave it for the next reader
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Errorf("body %q is not a JSON object: %v", b, err)
