@@ -292,5 +292,3 @@ func serials(t *testing.T, m map[string]any) [][]string {
 
 // pathEscape escapes a partner order number for a URL path segment.
 func pathEscape(s string) string { return url.PathEscape(s) }
-
-func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

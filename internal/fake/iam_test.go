@@ -84,12 +84,14 @@ func TestTokenFailures(t *testing.T) {
 	}
 }
 
+// bearer is the header pair that sends the access token of a login answer.
+func bearer(m map[string]any) []string {
+	return []string{"Authorization", "Bearer " + m["access_token"].(string)}
+}
+
 func TestTokenRefreshAndExpiry(t *testing.T) {
 	e := iamEnv(t)
 	first := e.login()
-	bearer := func(m map[string]any) []string {
-		return []string{"Authorization", "Bearer " + m["access_token"].(string)}
-	}
 	stock := map[string]any{"productRefs": []int{733551}}
 	wantCode(t, e.json("POST", "/connect/stock", stock, bearer(first)...), 0)
 
@@ -121,9 +123,7 @@ func TestTokenRefreshAndExpiry(t *testing.T) {
 func TestTokenInvalidateAndReset(t *testing.T) {
 	e := iamEnv(t)
 	a, b := e.login(), e.login()
-	auth := func(m map[string]any) []string {
-		return []string{"Authorization", "Bearer " + m["access_token"].(string), "secret", ""}
-	}
+	auth := func(m map[string]any) []string { return append(bearer(m), "secret", "") }
 	stock := map[string]any{"productRefs": []int{733551}}
 
 	status, raw := e.call("DELETE", "/iam/tokens/invalidate", nil, auth(a)...)

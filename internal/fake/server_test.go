@@ -2,6 +2,7 @@ package fake
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -39,9 +40,13 @@ func TestSecretGate(t *testing.T) {
 
 func TestDefaultSecretAndNoRealm(t *testing.T) {
 	s := New(Config{})
-	req, _ := http.NewRequest("GET", "/connect/catalog/oslist", nil)
+	// A client request: its Body is nil, unlike a server's.
+	req, err := http.NewRequest("GET", "/connect/catalog/oslist", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("secret", "test-secret")
-	rec := newRecorder()
+	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, req)
 	if m := checkEnvelope(t, rec); m["responseCode"] != 0.0 {
 		t.Fatalf("default secret refused: %v", m)
