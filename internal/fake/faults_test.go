@@ -94,10 +94,7 @@ func TestFaultLoseResponse(t *testing.T) {
 
 func TestFaultLatencyStillProcessed(t *testing.T) {
 	// Its own server, so that closing it waits for the handler to finish.
-	s := New(Config{Clock: NewManualClock(t0)})
-	if err := s.SeedDefaults(); err != nil {
-		t.Fatal(err)
-	}
+	s := seededServer(t, 0)
 	defer s.Close()
 	ts := httptest.NewServer(s)
 	e := &env{t: t, s: s, ts: ts}
@@ -118,10 +115,7 @@ func TestFaultLatencyStillProcessed(t *testing.T) {
 }
 
 func TestFaultLatencyAbortedByClose(t *testing.T) {
-	s := New(Config{Clock: NewManualClock(t0)})
-	if err := s.SeedDefaults(); err != nil {
-		t.Fatal(err)
-	}
+	s := seededServer(t, 0)
 	arrived := make(chan struct{}, 1)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		arrived <- struct{}{}

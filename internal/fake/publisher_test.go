@@ -285,10 +285,7 @@ func TestGeneratedKeys(t *testing.T) {
 	}
 	// Same seed, same keys; different seed, different keys.
 	keysOf := func(seed int64) string {
-		s := New(Config{Clock: NewManualClock(t0), Seed: seed})
-		if err := s.SeedDefaults(); err != nil {
-			t.Fatal(err)
-		}
+		s := seededServer(t, seed)
 		rec := serveDirect(s, "POST", "/connect/order/new", mustJSON(t, sampleOrder("G", line(733552, 3))))
 		return rec.Body.String()
 	}

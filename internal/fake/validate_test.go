@@ -211,8 +211,13 @@ func serveDirect(s *Server, method, path string, body []byte) *httptest.Response
 }
 
 // fuzzServer is a fresh seeded fake on a manual clock.
-func fuzzServer(t *testing.T) *Server {
-	s := New(Config{Clock: NewManualClock(t0), Seed: 7})
+func fuzzServer(t *testing.T) *Server { return seededServer(t, 7) }
+
+// seededServer is a fake with the default catalog on a manual clock, with
+// no HTTP server of its own.
+func seededServer(t *testing.T, seed int64) *Server {
+	t.Helper()
+	s := New(Config{Clock: NewManualClock(t0), Seed: seed})
 	if err := s.SeedDefaults(); err != nil {
 		t.Fatal(err)
 	}
