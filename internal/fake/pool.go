@@ -65,29 +65,44 @@ func (s *Server) stockLevelLocked(p *Product) int {
 // nothing, on an unknown or real-time product, an empty key, or a key
 // already loaded for any product (or twice in the call).
 func (s *Server) AddKeys(ref int, keys ...string) error {
+	rows := make([]keyRow, len(keys))
+	for i, k := range keys {
+		rows[i] = keyRow{ref: ref, key: k, where: fmt.Sprintf("add keys: key %d", i+1)}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.products[ref]
-	if p == nil {
-		return fmt.Errorf("fake: add keys: unknown product %d", ref)
-	}
-	if p.Fulfillment != FulfillBatch {
-		return fmt.Errorf("fake: add keys: product %d is fulfilled in real time", ref)
-	}
-	seen := make(map[string]bool, len(keys))
-	for i, k := range keys {
-		if strings.TrimSpace(k) == "" {
-			return fmt.Errorf("fake: add keys: key %d: empty key", i+1)
+	return s.addKeysLocked(rows)
+}
+
+// keyRow is a key to load and where it came from, for error messages.
+type keyRow struct {
+	ref   int
+	key   string
+	where string
+}
+
+// addKeysLocked checks every row against the store, then adds them all, or
+// none.
+func (s *Server) addKeysLocked(rows []keyRow) error {
+	seen := make(map[string]bool, len(rows))
+	for _, rw := range rows {
+		p := s.products[rw.ref]
+		switch {
+		case p == nil:
+			return fmt.Errorf("fake: %s: unknown product %d", rw.where, rw.ref)
+		case p.Fulfillment != FulfillBatch:
+			return fmt.Errorf("fake: %s: product %d is fulfilled in real time", rw.where, rw.ref)
+		case strings.TrimSpace(rw.key) == "":
+			return fmt.Errorf("fake: %s: empty key", rw.where)
+		case seen[rw.key] || s.keyOwner[rw.key] != 0:
+			return fmt.Errorf("fake: %s: duplicate key", rw.where)
 		}
-		if seen[k] || s.keyOwner[k] != 0 {
-			return fmt.Errorf("fake: add keys: key %d (%q): duplicate key", i+1, k)
-		}
-		seen[k] = true
+		seen[rw.key] = true
 	}
-	for _, k := range keys {
-		s.keyOwner[k] = ref
+	for _, rw := range rows {
+		s.keyOwner[rw.key] = rw.ref
+		s.pools[rw.ref].avail = append(s.pools[rw.ref].avail, rw.key)
 	}
-	s.pools[ref].avail = append(s.pools[ref].avail, keys...)
 	return nil
 }
 
@@ -100,12 +115,7 @@ func (s *Server) LoadKeysCSV(r io.Reader) error {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
-	type row struct {
-		ref  int
-		key  string
-		line int
-	}
-	var rows []row
+	var rows []keyRow
 	first := true
 	for {
 		rec, err := cr.Read()
@@ -133,31 +143,11 @@ func (s *Server) LoadKeysCSV(r io.Reader) error {
 		if convErr != nil || ref <= 0 {
 			return fmt.Errorf("fake: keys CSV line %d: invalid productRef %q", line, refText)
 		}
-		rows = append(rows, row{ref: ref, key: strings.TrimSpace(rec[1]), line: line})
+		rows = append(rows, keyRow{ref: ref, key: strings.TrimSpace(rec[1]), where: fmt.Sprintf("keys CSV line %d", line)})
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// Validate everything against the store before adding anything.
-	seen := make(map[string]bool, len(rows))
-	for _, rw := range rows {
-		p := s.products[rw.ref]
-		switch {
-		case p == nil:
-			return fmt.Errorf("fake: keys CSV line %d: unknown product %d", rw.line, rw.ref)
-		case p.Fulfillment != FulfillBatch:
-			return fmt.Errorf("fake: keys CSV line %d: product %d is fulfilled in real time", rw.line, rw.ref)
-		case rw.key == "":
-			return fmt.Errorf("fake: keys CSV line %d: empty key", rw.line)
-		case seen[rw.key] || s.keyOwner[rw.key] != 0:
-			return fmt.Errorf("fake: keys CSV line %d: duplicate key", rw.line)
-		}
-		seen[rw.key] = true
-	}
-	for _, rw := range rows {
-		s.keyOwner[rw.key] = rw.ref
-		s.pools[rw.ref].avail = append(s.pools[rw.ref].avail, rw.key)
-	}
-	return nil
+	return s.addKeysLocked(rows)
 }
 
 // KeysLeft returns how many keys a product's pool still holds (0 for an
