@@ -26,12 +26,7 @@ type refreshToken struct {
 // tokenLocked draws an opaque token from the seeded source.
 func (s *Server) tokenLocked() string {
 	var b [24]byte
-	for i := 0; i < len(b); i += 8 {
-		v := s.rng.Uint64()
-		for j := 0; j < 8; j++ {
-			b[i+j] = byte(v >> (8 * j))
-		}
-	}
+	s.randLocked(b[:])
 	return hex.EncodeToString(b[:])
 }
 

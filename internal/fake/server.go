@@ -12,6 +12,7 @@ package fake
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -334,15 +335,18 @@ func (w *discardWriter) Write(b []byte) (int, error) {
 // now reads the clock.
 func (s *Server) now() time.Time { return s.cfg.Clock.Now() }
 
+// randLocked fills b, whose length is a multiple of 8, from the seeded
+// source.
+func (s *Server) randLocked(b []byte) {
+	for i := 0; i+8 <= len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], s.rng.Uint64())
+	}
+}
+
 // uuidLocked draws a version-4 UUID from the seeded source.
 func (s *Server) uuidLocked() string {
 	var b [16]byte
-	for i := 0; i < 16; i += 8 {
-		v := s.rng.Uint64()
-		for j := 0; j < 8; j++ {
-			b[i+j] = byte(v >> (8 * j))
-		}
-	}
+	s.randLocked(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	const hexdigits = "0123456789abcdef"
