@@ -114,12 +114,8 @@ func (s *Server) handleDownloadInfo(w http.ResponseWriter, r *http.Request) {
 	} else {
 		for _, ol := range o.lines {
 			lw := downloadLineWire{ProductRef: ol.product.Ref, Files: []downloadFileWire{}}
-			if ol.product.Delivery.download() {
-				for _, f := range ol.product.Files {
-					lw.Files = append(lw.Files, downloadFileWire{
-						Label: f.Label, Type: f.Type, URL: fileURL(o.number, f.URLPath), Size: f.Size, Group: f.Group,
-					})
-				}
+			for _, f := range filesOf(o.number, ol.product) {
+				lw.Files = append(lw.Files, downloadFileWire{fileWire: f})
 			}
 			resp.OrderLines = append(resp.OrderLines, lw)
 		}

@@ -264,6 +264,19 @@ func fileURL(orderNumber int, path string) string {
 	return fmt.Sprintf("https://download.nexway.test/%d/%s", orderNumber, strings.TrimLeft(path, "/"))
 }
 
+// filesOf lists the files an order line of p delivers, none unless p is
+// delivered by download.
+func filesOf(orderNumber int, p *Product) []fileWire {
+	if !p.Delivery.download() {
+		return nil
+	}
+	files := make([]fileWire, len(p.Files))
+	for i, f := range p.Files {
+		files[i] = fileWire{Label: f.Label, Type: f.Type, URL: fileURL(orderNumber, f.URLPath), Size: f.Size, Group: f.Group}
+	}
+	return files
+}
+
 // renderOrderLocked builds the CreateOrderResponse of an order (§4.3).
 // Pending and rejected orders answer their code with no lines.
 func (s *Server) renderOrderLocked(o *order) orderResponse {
@@ -285,12 +298,8 @@ func (s *Server) renderOrderLocked(o *order) orderResponse {
 			LineItems:         []lineItemWire{},
 			ResponseMessage:   "OK",
 		}
-		if p.Delivery.download() {
-			for _, f := range p.Files {
-				lw.Files = append(lw.Files, fileWire{Label: f.Label, Type: f.Type, URL: fileURL(o.number, f.URLPath), Size: f.Size, Group: f.Group})
-				hasFiles = true
-			}
-		}
+		lw.Files = append(lw.Files, filesOf(o.number, p)...)
+		hasFiles = hasFiles || len(lw.Files) > 0
 		for _, it := range ol.items {
 			iw := lineItemWire{Serials: []serialWire{}, SubscriptionID: it.subID, ResponseMessage: "OK"}
 			switch {

@@ -338,15 +338,11 @@ type downloadLineWire struct {
 }
 
 type downloadFileWire struct {
-	Label                 string  `json:"label"`
-	Type                  string  `json:"type"`
-	URL                   string  `json:"url"`
-	Size                  float64 `json:"size"`
-	Group                 string  `json:"group"`
-	DateFirstDownload     string  `json:"dateFirstDownload"`
-	DateLastDownload      string  `json:"dateLastDownload"`
-	CountStartDownload    int     `json:"countStartDownload"`
-	CountCompleteDownload int     `json:"countCompleteDownload"`
+	fileWire
+	DateFirstDownload     string `json:"dateFirstDownload"`
+	DateLastDownload      string `json:"dateLastDownload"`
+	CountStartDownload    int    `json:"countStartDownload"`
+	CountCompleteDownload int    `json:"countCompleteDownload"`
 }
 
 // --- subscriptions (§4.8–4.10; field names agreed with the client) ---
