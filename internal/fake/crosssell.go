@@ -24,10 +24,7 @@ var crossSellMessages = map[int]string{
 // productsReturn is null when there is nothing to offer, as the docs allow.
 func (s *Server) handleCrossSell(w http.ResponseWriter, r *http.Request) {
 	answer := func(code int, offers []offerWire) {
-		msg := "OK"
-		if code != 0 {
-			msg = crossSellMessages[code]
-		}
+		msg := message(crossSellMessages, code)
 		writeJSON(w, http.StatusOK, crossSellResponse{ProductsReturn: offers, ResponseCode: code, ResponseMessage: msg})
 	}
 	var req crossSellRequest

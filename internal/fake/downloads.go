@@ -30,10 +30,7 @@ func (s *Server) handleExtendDownload(w http.ResponseWriter, r *http.Request) {
 	_ = json.Unmarshal(readBody(r), &req) // a bad body leaves every field missing
 	pon := req.PartnerOrderNumber.V
 	answer := func(code int, end string) {
-		msg := "OK"
-		if code != 0 {
-			msg = extendMessages[code]
-		}
+		msg := message(extendMessages, code)
 		writeJSON(w, http.StatusOK, extendResponse{PartnerOrderNumber: pon, NewDownloadEndDate: end, ResponseCode: code, ResponseMessage: msg})
 	}
 	switch {

@@ -368,10 +368,7 @@ func (s *Server) handleCancelOrder(w http.ResponseWriter, r *http.Request) {
 	var req cancelRequest
 	_ = json.Unmarshal(readBody(r), &req) // a bad body leaves every field missing
 	answer := func(pon string, number, code int) {
-		msg := "OK"
-		if code != 0 {
-			msg = cancelMessages[code]
-		}
+		msg := message(cancelMessages, code)
 		writeJSON(w, http.StatusOK, cancelResponse{PartnerOrderNumber: pon, OrderNumber: number, ResponseCode: code, ResponseMessage: msg})
 	}
 	pon := req.PartnerOrderNumber.V

@@ -421,6 +421,15 @@ type oauthError struct {
 	Message string `json:"message"`
 }
 
+// message is the responseMessage of code: "OK" for 0, else the text of
+// the operation's table.
+func message(table map[int]string, code int) string {
+	if code == 0 {
+		return "OK"
+	}
+	return table[code]
+}
+
 // writeJSON writes v with the given HTTP status. Marshalling only fails on
 // values the fake never builds (NaN prices are refused when products are
 // added); if it happens anyway the answer is Connect's internal error 1000,
