@@ -51,7 +51,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		denyGrant(w, "unknown realm")
 		return
 	}
-	now := s.now()
+	now := s.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch req.GrantType.V {
@@ -112,7 +112,7 @@ func (s *Server) checkBearer(r *http.Request) string {
 	if tok == "" {
 		return "bearer token missing"
 	}
-	now := s.now()
+	now := s.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	at := s.access[tok]

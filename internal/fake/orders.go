@@ -33,7 +33,6 @@ func (o *order) closed() bool {
 
 type orderLine struct {
 	product   *Product
-	qty       int
 	unitPrice float64 // sent to publishers as the gross price
 	items     []*lineItem
 }
@@ -84,7 +83,7 @@ var validReasons = map[int64]bool{2: true, 3: true, 4: true, 5: true, 6: true, 1
 // lock is released; the partnerOrderNumber stays reserved meanwhile.
 func (s *Server) handleCreateOrder(w http.ResponseWriter, r *http.Request) {
 	body := readBody(r)
-	now := s.now()
+	now := s.Now()
 	s.mu.Lock()
 	in, bad := s.validateCreateLocked(body)
 	if bad == nil && (s.orders[in.pon] != nil || s.reserved[in.pon]) {
@@ -146,7 +145,7 @@ func (s *Server) newOrderLocked(pon string, now time.Time, currency string, cust
 	end := dateOf(now.Add(s.cfg.DownloadWindow))
 	for _, l := range lines {
 		p := s.products[l.ref]
-		ol := &orderLine{product: p, qty: l.qty, unitPrice: unitPrice(l, p)}
+		ol := &orderLine{product: p, unitPrice: unitPrice(l, p)}
 		for i := 0; i < l.qty; i++ {
 			ol.items = append(ol.items, s.newItemLocked(p))
 		}
@@ -383,7 +382,7 @@ func (s *Server) handleCancelOrder(w http.ResponseWriter, r *http.Request) {
 		answer("", 0, 110)
 		return
 	}
-	now := s.now()
+	now := s.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.orders[pon]
@@ -440,7 +439,7 @@ func (s *Server) Release(partnerOrderNumber string) error {
 		return err
 	}
 	o.pending = 0
-	s.deliverLocked(o, s.now())
+	s.deliverLocked(o, s.Now())
 	jobs := s.claimLocked(o)
 	s.mu.Unlock()
 	s.runJobs(jobs)
@@ -539,7 +538,7 @@ func (o *order) snapshot() OrderSnapshot {
 		Renewal:            o.renewal,
 	}
 	for _, ol := range o.lines {
-		ls := LineSnapshot{ProductRef: ol.product.Ref, Quantity: ol.qty}
+		ls := LineSnapshot{ProductRef: ol.product.Ref, Quantity: len(ol.items)}
 		for _, it := range ol.items {
 			if it.key != "" {
 				ls.Keys = append(ls.Keys, it.key)

@@ -29,12 +29,12 @@ type LoggedRequest struct {
 // logRequest appends a request to the log and returns its entry.
 func (s *Server) logRequest(r *http.Request, route Route, body []byte) *LoggedRequest {
 	e := &LoggedRequest{
-		Time:   s.now(),
+		Time:   s.Now(),
 		Method: r.Method,
 		Path:   r.URL.Path,
 		Route:  route,
 		Header: r.Header.Clone(),
-		Body:   slices.Clone(body),
+		Body:   body, // read-only from here on; Requests hands out copies
 	}
 	s.mu.Lock()
 	if len(s.log) >= maxLogged {

@@ -332,9 +332,6 @@ func (w *discardWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// now reads the clock.
-func (s *Server) now() time.Time { return s.cfg.Clock.Now() }
-
 // randLocked fills b, whose length is a multiple of 8, from the seeded
 // source.
 func (s *Server) randLocked(b []byte) {

@@ -90,7 +90,7 @@ func (s *Server) deliverLocked(o *order, start time.Time) {
 // outside the lock. It runs on every request, so it looks at the
 // subscriptions only once the clock has reached the earliest expiry.
 func (s *Server) processDue() {
-	now := s.now()
+	now := s.Now()
 	var jobs []keyJob
 	s.mu.Lock()
 	if s.nextDue.IsZero() || now.Before(s.nextDue) {
@@ -137,7 +137,7 @@ func (s *Server) renewLocked(sub *subscription, at time.Time) []keyJob {
 	s.nextOrder++
 	it := s.newItemLocked(sub.product)
 	it.subID = sub.id
-	o.lines = []*orderLine{{product: sub.product, qty: 1, unitPrice: sub.unitPrice, items: []*lineItem{it}}}
+	o.lines = []*orderLine{{product: sub.product, unitPrice: sub.unitPrice, items: []*lineItem{it}}}
 	s.orders[pon] = o
 	sub.current = pon
 	return s.claimLocked(o)
@@ -218,7 +218,7 @@ func renderSubscription(sub *subscription, now time.Time) subscriptionResponse {
 
 // handleSubscriptionStatus serves POST /connect/subscription (§4.8).
 func (s *Server) handleSubscriptionStatus(w http.ResponseWriter, r *http.Request) {
-	now := s.now()
+	now := s.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sub := s.findSubscriptionLocked(w, readBody(r)); sub != nil {
@@ -230,7 +230,7 @@ func (s *Server) handleSubscriptionStatus(w http.ResponseWriter, r *http.Request
 // PUT /connect/subscription/cancel (§4.9): no further renewals; the licence
 // stays valid until the expiration date.
 func (s *Server) handleSubscriptionCancel(w http.ResponseWriter, r *http.Request) {
-	now := s.now()
+	now := s.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sub := s.findSubscriptionLocked(w, readBody(r))
@@ -251,7 +251,7 @@ func (s *Server) handleSubscriptionCancel(w http.ResponseWriter, r *http.Request
 // what Nexway's call does is undocumented): the next generation is made at
 // once and the expiry moves one period further.
 func (s *Server) handleSubscriptionRenew(w http.ResponseWriter, r *http.Request) {
-	now := s.now()
+	now := s.Now()
 	s.mu.Lock()
 	sub := s.findSubscriptionLocked(w, readBody(r))
 	if sub == nil {

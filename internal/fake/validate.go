@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/mail"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 )
@@ -298,12 +299,8 @@ func (s *Server) validateCreateLocked(body []byte) (createInput, *invalid) {
 // among its Options.
 func (s *Server) hasBaseLocked(option int, inOrder map[int]bool) bool {
 	for ref := range inOrder {
-		if p := s.products[ref]; p != nil {
-			for _, o := range p.Options {
-				if o == option {
-					return true
-				}
-			}
+		if p := s.products[ref]; p != nil && slices.Contains(p.Options, option) {
+			return true
 		}
 	}
 	return false
