@@ -41,12 +41,15 @@ const (
 // Client calls the Nexway Connect API. It is safe for concurrent use by
 // multiple goroutines; create one per process and share it.
 type Client struct {
-	base      string // absolute, ends with "/"
-	host      string
-	secret    string
-	userAgent []string
-	rc        *retryablehttp.Client
-	hc        *http.Client
+	base   string // absolute, ends with "/"
+	host   string
+	secret string
+	// secretHeader is the default secret as a header value, built once;
+	// transports only read header values, so requests can share it.
+	secretHeader []string
+	userAgent    []string
+	rc           *retryablehttp.Client
+	hc           *http.Client
 	// baseTransport is closed by CloseIdleConnections. The layers above it
 	// do not forward CloseIdleConnections, because retryablehttp calls it
 	// on every failure and would empty a pool other calls are using.
@@ -90,13 +93,14 @@ func NewClient(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		base:       cfg.base.String(),
-		host:       cfg.base.Host,
-		secret:     cfg.secret,
-		userAgent:  []string{cfg.userAgent},
-		logger:     cfg.logger,
-		redact:     newRedactor(cfg.secret, cfg.clientSecret),
-		cancelPath: cfg.cancelPath,
+		base:         cfg.base.String(),
+		host:         cfg.base.Host,
+		secret:       cfg.secret,
+		secretHeader: []string{cfg.secret},
+		userAgent:    []string{cfg.userAgent},
+		logger:       cfg.logger,
+		redact:       newRedactor(cfg.secret, cfg.clientSecret),
+		cancelPath:   cfg.cancelPath,
 	}
 	c.hc = c.newHTTPClient(&cfg)
 	c.rc = c.newRetryClient(&cfg)

@@ -45,11 +45,16 @@ var jsonType = []string{"application/json"}
 // options come back before any I/O.
 func (c *Client) do(ctx context.Context, k *call) error {
 	var cc callConfig
-	for _, o := range k.opts {
-		o(&cc)
-	}
-	if cc.err != nil {
-		return cc.err
+	if len(k.opts) > 0 {
+		// Only here does cc escape to the heap: most calls have no options.
+		p := new(callConfig)
+		for _, o := range k.opts {
+			o(p)
+		}
+		if p.err != nil {
+			return p.err
+		}
+		cc = *p
 	}
 	var body any
 	if k.in != nil {
@@ -72,11 +77,12 @@ func (c *Client) do(ctx context.Context, k *call) error {
 	}
 	h["User-Agent"] = c.userAgent
 	secret := c.secret
-	if cc.secret != "" {
+	switch {
+	case cc.secret != "":
 		secret = cc.secret
-	}
-	if secret != "" {
 		h["Secret"] = []string{secret}
+	case secret != "":
+		h["Secret"] = c.secretHeader
 	}
 	for key, v := range cc.header {
 		h[key] = append(h[key], v...)

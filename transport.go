@@ -147,10 +147,14 @@ func (b *bufferedBody) Close() error { return nil }
 
 func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := stateOf(req.Context())
+	logging := st != nil && t.logger.Enabled(req.Context(), slog.LevelDebug)
 	if st != nil {
 		st.attempts++
 	}
-	start := time.Now()
+	var start time.Time
+	if logging {
+		start = time.Now()
+	}
 	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
 	defer cancel()
 	resp, err := t.next.RoundTrip(req.WithContext(ctx))
@@ -169,7 +173,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if err != nil && ctx.Err() != nil && req.Context().Err() == nil {
 		err = fmt.Errorf("attempt timed out after %s: %w", t.timeout, context.DeadlineExceeded)
 	}
-	if st != nil && t.logger.Enabled(req.Context(), slog.LevelDebug) {
+	if logging {
 		attrs := []slog.Attr{
 			slog.String("op", st.op.name), slog.String("method", req.Method),
 			slog.String("path", req.URL.Path), slog.Int("attempt", st.attempts),
