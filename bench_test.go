@@ -28,7 +28,8 @@ import (
 //	benchstat -col /impl bench.txt
 //
 // The static server answers canned bodies so that the client's own cost
-// dominates the loopback round trip.
+// dominates the loopback round trip. The ratio SDK/net/http comes from the
+// paired benchmarks (runPaired); the others give each client's allocations.
 
 const (
 	benchSecret = "benchSecret1"
