@@ -45,8 +45,9 @@ type faultRate struct {
 }
 
 // InjectFault queues f for the next requests on route r (RouteAny: on any
-// route, IAM included). Faults queued on a route are consumed in order, and
-// a route's own queue is used before the RouteAny queue.
+// /connect route; IAM routes are faulted only by name, so that token
+// fetches keep working). Faults queued on a route are consumed in order,
+// and a route's own queue is used before the RouteAny queue.
 func (s *Server) InjectFault(r Route, f Fault) {
 	n := f.Times
 	if n <= 0 {
@@ -93,9 +94,12 @@ func (s *Server) ClearFaults() {
 func (s *Server) nextFault(route Route) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	keys := []Route{RouteAny}
-	if route != RouteAny {
-		keys = []Route{route, RouteAny}
+	if route == RouteAny {
+		return Fault{}, false // no such route: a plain 404
+	}
+	keys := []Route{route}
+	if isConnect(route) {
+		keys = append(keys, RouteAny)
 	}
 	for _, k := range keys {
 		q := s.faultQueue[k]
@@ -115,14 +119,11 @@ func (s *Server) nextFault(route Route) (Fault, bool) {
 		return f, true
 	}
 	fr, found := s.faultRates[route]
-	if !found || route == RouteAny {
-		if !isConnect(route) {
-			return Fault{}, false
-		}
+	if !found && isConnect(route) {
 		fr, found = s.faultRates[RouteAny]
-		if !found {
-			return Fault{}, false
-		}
+	}
+	if !found {
+		return Fault{}, false
 	}
 	if s.faultRng.Float64() >= fr.rate {
 		return Fault{}, false

@@ -163,10 +163,21 @@ func TestFaultQueueOrder(t *testing.T) {
 	if fmt.Sprint(got) != "[500 504 502 200]" {
 		t.Fatalf("statuses = %v", got)
 	}
-	// RouteAny queues apply to IAM routes too.
+	// RouteAny queues leave IAM alone and wait for a /connect request; an
+	// IAM route is faulted by name.
 	e.s.InjectFault(RouteAny, Fault{Kind: FaultStatus})
+	if status, _ := e.call("POST", "/iam/tokens", `{}`); status == 503 {
+		t.Fatal("IAM faulted by a RouteAny queue")
+	}
+	if status, _ := e.call("GET", "/no/such/route", ""); status != 404 {
+		t.Fatalf("unknown route: %d", status)
+	}
+	if status, _ := e.call("POST", "/connect/stock", `{"productRefs":[1]}`); status != 503 {
+		t.Fatalf("RouteAny fault not kept for /connect: %d", status)
+	}
+	e.s.InjectFault(RouteToken, Fault{Kind: FaultStatus})
 	if status, _ := e.call("POST", "/iam/tokens", `{}`); status != 503 {
-		t.Fatalf("IAM under RouteAny: %d", status)
+		t.Fatalf("IAM faulted by name: %d", status)
 	}
 	e.s.InjectFault(RouteStock, Fault{Kind: FaultStatus})
 	e.s.ClearFaults()

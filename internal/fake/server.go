@@ -162,7 +162,7 @@ type Route string
 
 // Routes of the fake, one per operation (reference §4, §2).
 const (
-	RouteAny                Route = "" // every route (SetFaultRate: every /connect route)
+	RouteAny                Route = "" // every /connect route, for faults; never IAM
 	RouteToken              Route = "POST /iam/tokens"
 	RouteInvalidate         Route = "DELETE /iam/tokens/invalidate"
 	RouteReset              Route = "DELETE /iam/tokens/reset"
