@@ -157,7 +157,10 @@ func ExampleOrdersService_Get() {
 func ExampleOrdersService_AwaitDelivery() {
 	srv := fakeNexway()
 	defer srv.Close()
-	srv.HoldNext(1, 1061) // the next order waits for the fraud check
+	// The next order waits for the fraud check.
+	if err := srv.HoldNext(1, 1061); err != nil {
+		log.Fatal(err)
+	}
 
 	_, err := srv.Client.Orders.Create(ctx, order("SHOP-1004", 733551, 1))
 	fmt.Println(errors.Is(err, nexway.ErrPending))

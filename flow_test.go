@@ -248,7 +248,9 @@ func TestRealTimePublisherFunc(t *testing.T) {
 
 func TestPendingOrders(t *testing.T) {
 	srv := nexwaytest.NewServer(t)
-	srv.HoldNext(2, 1060)
+	if err := srv.HoldNext(2, 1060); err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range []string{"PEND-1", "PEND-2"} {
 		if _, err := srv.Client.Orders.Create(ctx, order(n, 733551, 1)); !errors.Is(err, nexway.ErrPending) {
 			t.Fatalf("%s: %v, want ErrPending", n, err)

@@ -416,17 +416,22 @@ func (s *Server) handleCancelOrder(w http.ResponseWriter, r *http.Request) {
 
 // HoldNext makes the next n created orders stay pending with code (1060
 // waiting for payment validation, or 1061 waiting for fraud-system
-// validation; any other code is taken as 1060) until Release or Reject.
-// Their batch keys are drawn at creation and held.
-func (s *Server) HoldNext(n int, code int) {
-	if code != 1061 {
-		code = 1060
+// validation) until Release or Reject. Their batch keys are drawn at
+// creation and held. It fails, holding nothing, for any other code or a
+// negative n.
+func (s *Server) HoldNext(n int, code int) error {
+	if code != 1060 && code != 1061 {
+		return fmt.Errorf("fake: HoldNext: code %d is not a pending code (1060 or 1061)", code)
+	}
+	if n < 0 {
+		return fmt.Errorf("fake: HoldNext: negative count %d", n)
 	}
 	s.mu.Lock()
 	for i := 0; i < n; i++ {
 		s.holds = append(s.holds, code)
 	}
 	s.mu.Unlock()
+	return nil
 }
 
 // Release delivers a pending order: real-time keys are fetched, subscriptions

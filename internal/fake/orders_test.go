@@ -244,9 +244,20 @@ func TestOutOfStockDrawsNothing(t *testing.T) {
 	e.create(sampleOrder("ONE-MORE", line(733558, 1)), 1044)
 }
 
+func TestHoldNextRefusesBadArguments(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct{ n, code int }{{1, 1062}, {1, 0}, {1, 1010}, {-1, 1060}} {
+		if err := e.s.HoldNext(c.n, c.code); err == nil {
+			t.Errorf("HoldNext(%d, %d) accepted", c.n, c.code)
+		}
+	}
+	// Nothing was held: the next order is delivered.
+	e.create(sampleOrder("NOT-HELD", line(733551, 1)), 0)
+}
+
 func TestPendingHoldRelease(t *testing.T) {
 	e := newEnv(t)
-	e.s.HoldNext(1, 1061)
+	mustHold(t, e.s, 1, 1061)
 	m := e.create(sampleOrder("HOLD", line(733551, 1), line(733559, 1)), 1061)
 	if num(t, m, "orderNumber") != 10000001 || len(arr(t, m, "orderLines")) != 0 {
 		t.Fatalf("pending create = %v", m)
@@ -282,7 +293,7 @@ func TestPendingHoldRelease(t *testing.T) {
 
 func TestPendingReject(t *testing.T) {
 	e := newEnv(t)
-	e.s.HoldNext(2, 1060)
+	mustHold(t, e.s, 2, 1060)
 	e.create(sampleOrder("P1", line(733558, 2)), 1060)
 	e.create(sampleOrder("P2"), 1060)
 	if e.s.KeysLeft(733558) != 3 {
@@ -369,10 +380,17 @@ func TestCancelOrderCodes(t *testing.T) {
 
 func TestCancelPendingOrder(t *testing.T) {
 	e := newEnv(t)
-	e.s.HoldNext(1, 1060)
+	mustHold(t, e.s, 1, 1060)
 	e.create(sampleOrder("PC"), 1060)
 	wantCode(t, e.json("PUT", "/connect/order/cancel", map[string]any{"partnerOrderNumber": "PC", "reasonCode": 2}), 0)
 	if err := e.s.Release("PC"); err == nil {
 		t.Error("Release of a cancelled order succeeded")
+	}
+}
+
+func mustHold(t *testing.T, s *Server, n, code int) {
+	t.Helper()
+	if err := s.HoldNext(n, code); err != nil {
+		t.Fatal(err)
 	}
 }
