@@ -23,49 +23,47 @@ var crossSellMessages = map[int]string{
 // already in the cart, each offered once, under its first relation type.
 // productsReturn is null when there is nothing to offer, as the docs allow.
 func (s *Server) handleCrossSell(w http.ResponseWriter, r *http.Request) {
-	answer := func(code int, offers []offerWire) {
+	writeJSON(w, http.StatusOK, s.crossSell(readBody(r)))
+}
+
+// crossSell answers a cross-sell request; the store lock is released
+// before the answer is written.
+func (s *Server) crossSell(body []byte) crossSellResponse {
+	answer := func(code int, offers []offerWire) crossSellResponse {
 		msg := message(crossSellMessages, code)
-		writeJSON(w, http.StatusOK, crossSellResponse{ProductsReturn: offers, ResponseCode: code, ResponseMessage: msg})
+		return crossSellResponse{ProductsReturn: offers, ResponseCode: code, ResponseMessage: msg}
 	}
 	var req crossSellRequest
-	if json.Unmarshal(readBody(r), &req) != nil || !req.Products.OK || len(req.Products.V) == 0 {
-		answer(100, nil)
-		return
+	if json.Unmarshal(body, &req) != nil || !req.Products.OK || len(req.Products.V) == 0 {
+		return answer(100, nil)
 	}
 	refs := make([]int, 0, len(req.Products.V))
 	for _, it := range req.Products.V {
 		ref, qty := it.V.ProductRef, it.V.Quantity
 		switch {
 		case !it.OK || !ref.Set:
-			answer(110, nil)
-			return
+			return answer(110, nil)
 		case !ref.OK || ref.V <= 0:
-			answer(111, nil)
-			return
+			return answer(111, nil)
 		case !qty.Set:
-			answer(120, nil)
-			return
+			return answer(120, nil)
 		case !qty.OK || qty.V < 1:
-			answer(121, nil)
-			return
+			return answer(121, nil)
 		}
 		refs = append(refs, int(ref.V))
 	}
 	if !req.Language.Set || req.Language.OK && req.Language.V == "" {
-		answer(130, nil)
-		return
+		return answer(130, nil)
 	}
 	if !req.Language.OK || !validLanguageList(req.Language.V) {
-		answer(131, nil)
-		return
+		return answer(131, nil)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	inCart := make(map[int]bool, len(refs))
 	for _, ref := range refs {
 		if s.products[ref] == nil {
-			answer(1010, nil)
-			return
+			return answer(1010, nil)
 		}
 		inCart[ref] = true
 	}
@@ -90,5 +88,5 @@ func (s *Server) handleCrossSell(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	answer(0, offers)
+	return answer(0, offers)
 }

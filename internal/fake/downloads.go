@@ -28,40 +28,40 @@ var infoMessages = map[int]string{
 func (s *Server) handleExtendDownload(w http.ResponseWriter, r *http.Request) {
 	var req extendRequest
 	_ = json.Unmarshal(readBody(r), &req) // a bad body leaves every field missing
+	writeJSON(w, http.StatusOK, s.extendDownload(&req))
+}
+
+// extendDownload answers an extension request; the store lock is released
+// before the answer is written.
+func (s *Server) extendDownload(req *extendRequest) extendResponse {
 	pon := req.PartnerOrderNumber.V
-	answer := func(code int, end string) {
+	answer := func(code int, end string) extendResponse {
 		msg := message(extendMessages, code)
-		writeJSON(w, http.StatusOK, extendResponse{PartnerOrderNumber: pon, NewDownloadEndDate: end, ResponseCode: code, ResponseMessage: msg})
+		return extendResponse{PartnerOrderNumber: pon, NewDownloadEndDate: end, ResponseCode: code, ResponseMessage: msg}
 	}
 	switch {
 	case !req.PartnerOrderNumber.OK:
-		answer(100, "")
-		return
+		return answer(100, "")
 	case !req.Value.Set || req.Value.OK && req.Value.V == "":
-		answer(110, "")
-		return
+		return answer(110, "")
 	case !req.Value.OK:
-		answer(111, "")
-		return
+		return answer(111, "")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.orders[pon]
 	switch {
 	case o == nil:
-		answer(1010, "")
-		return
+		return answer(1010, "")
 	case o.closed():
-		answer(1011, "")
-		return
+		return answer(1011, "")
 	}
 	end, ok := newDownloadEnd(o.downloadEnd, req.Value.V)
 	if !ok {
-		answer(111, "")
-		return
+		return answer(111, "")
 	}
 	o.downloadEnd = end
-	answer(0, formatDate(end))
+	return answer(0, formatDate(end))
 }
 
 // newDownloadEnd applies an update-download-time value to the current end.

@@ -37,19 +37,27 @@ func (s *Server) tokenLocked() string {
 // them against). A refresh keeps the old refresh token valid until it
 // expires, like Keycloak's default.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	var req tokenRequest
-	if err := json.Unmarshal(readBody(r), &req); err != nil {
-		denyGrant(w, "request body is not a JSON object")
+	resp, denied := s.grant(readBody(r))
+	if denied != "" {
+		denyGrant(w, denied)
 		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// grant issues a token pair for a token request, or says why not; the store
+// lock is released before the answer is written.
+func (s *Server) grant(body []byte) (tokenResponse, string) {
+	var req tokenRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return tokenResponse{}, "request body is not a JSON object"
 	}
 	realm := req.RealmName.V
 	if !req.RealmName.OK || realm == "" {
-		denyGrant(w, "realmName missing")
-		return
+		return tokenResponse{}, "realmName missing"
 	}
 	if s.cfg.Realm != "" && realm != s.cfg.Realm {
-		denyGrant(w, "unknown realm")
-		return
+		return tokenResponse{}, "unknown realm"
 	}
 	now := s.Now()
 	s.mu.Lock()
@@ -57,27 +65,23 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	switch req.GrantType.V {
 	case "client_credentials":
 		if s.cfg.Realm != "" && (!req.ClientSecret.OK || req.ClientSecret.V != s.cfg.ClientSecret) {
-			denyGrant(w, "invalid client credentials")
-			return
+			return tokenResponse{}, "invalid client credentials"
 		}
 	case "refresh_token":
 		rt := s.refresh[req.RefreshToken.V]
 		if !req.RefreshToken.OK || rt == nil || rt.revoked || rt.realm != realm {
-			denyGrant(w, "invalid refresh token")
-			return
+			return tokenResponse{}, "invalid refresh token"
 		}
 		if !now.Before(rt.expires) {
-			denyGrant(w, "refresh token expired")
-			return
+			return tokenResponse{}, "refresh token expired"
 		}
 	default:
-		denyGrant(w, "unsupported grant type")
-		return
+		return tokenResponse{}, "unsupported grant type"
 	}
 	at, rt := s.tokenLocked(), s.tokenLocked()
 	s.access[at] = &accessToken{realm: realm, expires: now.Add(s.cfg.AccessTTL), refresh: rt}
 	s.refresh[rt] = &refreshToken{realm: realm, expires: now.Add(s.cfg.RefreshTTL)}
-	writeJSON(w, http.StatusOK, tokenResponse{
+	return tokenResponse{
 		AccessToken:      at,
 		ExpiresIn:        int64(s.cfg.AccessTTL / time.Second),
 		RefreshExpiresIn: int64(s.cfg.RefreshTTL / time.Second),
@@ -85,7 +89,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		TokenType:        "bearer",
 		NotBeforePolicy:  0,
 		SessionState:     s.uuidLocked(),
-	})
+	}, ""
 }
 
 func denyGrant(w http.ResponseWriter, msg string) {

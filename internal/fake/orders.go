@@ -366,21 +366,24 @@ func (s *Server) retryMissing(pon string) *order {
 func (s *Server) handleCancelOrder(w http.ResponseWriter, r *http.Request) {
 	var req cancelRequest
 	_ = json.Unmarshal(readBody(r), &req) // a bad body leaves every field missing
-	answer := func(pon string, number, code int) {
+	writeJSON(w, http.StatusOK, s.cancelOrder(&req))
+}
+
+// cancelOrder answers a cancel request; the store lock is released before
+// the answer is written.
+func (s *Server) cancelOrder(req *cancelRequest) cancelResponse {
+	answer := func(pon string, number, code int) cancelResponse {
 		msg := message(cancelMessages, code)
-		writeJSON(w, http.StatusOK, cancelResponse{PartnerOrderNumber: pon, OrderNumber: number, ResponseCode: code, ResponseMessage: msg})
+		return cancelResponse{PartnerOrderNumber: pon, OrderNumber: number, ResponseCode: code, ResponseMessage: msg}
 	}
 	pon := req.PartnerOrderNumber.V
 	switch {
 	case !req.ReasonCode.Set:
-		answer(pon, 0, 100)
-		return
+		return answer(pon, 0, 100)
 	case !req.ReasonCode.OK || !validReasons[req.ReasonCode.V]:
-		answer(pon, 0, 101)
-		return
+		return answer(pon, 0, 101)
 	case !req.PartnerOrderNumber.OK:
-		answer("", 0, 110)
-		return
+		return answer("", 0, 110)
 	}
 	now := s.Now()
 	s.mu.Lock()
@@ -388,19 +391,15 @@ func (s *Server) handleCancelOrder(w http.ResponseWriter, r *http.Request) {
 	o := s.orders[pon]
 	switch {
 	case o == nil:
-		answer(pon, 0, 1010)
-		return
+		return answer(pon, 0, 1010)
 	case o.closed():
-		answer(pon, o.number, 1011)
-		return
+		return answer(pon, o.number, 1011)
 	case s.cfg.CancelPeriod > 0 && now.Sub(o.created) > s.cfg.CancelPeriod:
-		answer(pon, o.number, 1020)
-		return
+		return answer(pon, o.number, 1020)
 	}
 	for _, ol := range o.lines {
 		if ol.product.NotCancellable {
-			answer(pon, o.number, 1030)
-			return
+			return answer(pon, o.number, 1030)
 		}
 	}
 	o.cancelled = true
@@ -411,7 +410,7 @@ func (s *Server) handleCancelOrder(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	answer(pon, o.number, 0)
+	return answer(pon, o.number, 0)
 }
 
 // HoldNext makes the next n created orders stay pending with code (1060

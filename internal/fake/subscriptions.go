@@ -154,37 +154,33 @@ var subMessages = map[int]string{
 }
 
 // findSubscriptionLocked decodes a subscription request and finds the
-// subscription, or writes the error answer and returns nil. The partner
-// order number may be the original or one of its renewals (the tolerant
-// reading: the reference says "original").
-func (s *Server) findSubscriptionLocked(w http.ResponseWriter, body []byte) *subscription {
+// subscription, or returns nil and the error answer. The partner order
+// number may be the original or one of its renewals (the tolerant reading:
+// the reference says "original").
+func (s *Server) findSubscriptionLocked(body []byte) (*subscription, subscriptionResponse) {
 	var req subscriptionRequest
 	_ = json.Unmarshal(body, &req) // a bad body leaves every field missing
-	answer := func(code int) {
-		writeJSON(w, http.StatusOK, subscriptionResponse{
+	answer := func(code int) (*subscription, subscriptionResponse) {
+		return nil, subscriptionResponse{
 			PartnerOrderNumber: req.PartnerOrderNumber.V,
 			SubscriptionID:     int(req.SubscriptionID.V),
 			ResponseCode:       code,
 			ResponseMessage:    subMessages[code],
-		})
+		}
 	}
 	switch {
 	case !req.PartnerOrderNumber.OK:
-		answer(100)
-		return nil
+		return answer(100)
 	case !req.SubscriptionID.Set:
-		answer(110)
-		return nil
+		return answer(110)
 	case !req.SubscriptionID.OK || req.SubscriptionID.V <= 0:
-		answer(111)
-		return nil
+		return answer(111)
 	}
 	sub := s.subByID[int(req.SubscriptionID.V)]
 	if sub == nil || !sub.ownedBy(req.PartnerOrderNumber.V) {
-		answer(1010)
-		return nil
+		return answer(1010)
 	}
-	return sub
+	return sub, subscriptionResponse{}
 }
 
 // ownedBy reports whether pon is the subscription's order or one of its
@@ -218,49 +214,61 @@ func renderSubscription(sub *subscription, now time.Time) subscriptionResponse {
 
 // handleSubscriptionStatus serves POST /connect/subscription (§4.8).
 func (s *Server) handleSubscriptionStatus(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.subscriptionStatus(readBody(r)))
+}
+
+func (s *Server) subscriptionStatus(body []byte) subscriptionResponse {
 	now := s.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sub := s.findSubscriptionLocked(w, readBody(r)); sub != nil {
-		writeJSON(w, http.StatusOK, renderSubscription(sub, now))
+	sub, failed := s.findSubscriptionLocked(body)
+	if sub == nil {
+		return failed
 	}
+	return renderSubscription(sub, now)
 }
 
 // handleSubscriptionCancel serves PUT /connect/subscription and its alias
 // PUT /connect/subscription/cancel (§4.9): no further renewals; the licence
 // stays valid until the expiration date.
 func (s *Server) handleSubscriptionCancel(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.cancelSubscription(readBody(r)))
+}
+
+func (s *Server) cancelSubscription(body []byte) subscriptionResponse {
 	now := s.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sub := s.findSubscriptionLocked(w, readBody(r))
-	if sub == nil {
-		return
-	}
-	if sub.statusAt(now) != subActive {
-		resp := renderSubscription(sub, now)
-		resp.ResponseCode, resp.ResponseMessage = 1011, subMessages[1011]
-		writeJSON(w, http.StatusOK, resp)
-		return
+	sub, failed := s.findSubscriptionLocked(body)
+	switch {
+	case sub == nil:
+		return failed
+	case sub.statusAt(now) != subActive:
+		return ended(sub, now)
 	}
 	sub.status = subCancelled
-	writeJSON(w, http.StatusOK, renderSubscription(sub, now))
+	return renderSubscription(sub, now)
+}
+
+// ended is the 1011 answer for a subscription already cancelled or expired.
+func ended(sub *subscription, now time.Time) subscriptionResponse {
+	resp := renderSubscription(sub, now)
+	resp.ResponseCode, resp.ResponseMessage = 1011, subMessages[1011]
+	return resp
 }
 
 // handleSubscriptionRenew serves PUT /connect/subscription/renew (§4.10;
 // what Nexway's call does is undocumented): the next generation is made at
-// once and the expiry moves one period further.
+// once and the expiry moves one period further. The renewal's keys are
+// fetched outside the store lock.
 func (s *Server) handleSubscriptionRenew(w http.ResponseWriter, r *http.Request) {
 	now := s.Now()
 	s.mu.Lock()
-	sub := s.findSubscriptionLocked(w, readBody(r))
-	if sub == nil {
-		s.mu.Unlock()
-		return
+	sub, resp := s.findSubscriptionLocked(readBody(r))
+	if sub != nil && sub.statusAt(now) != subActive {
+		sub, resp = nil, ended(sub, now)
 	}
-	if sub.statusAt(now) != subActive {
-		resp := renderSubscription(sub, now)
-		resp.ResponseCode, resp.ResponseMessage = 1011, subMessages[1011]
+	if sub == nil {
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, resp)
 		return
@@ -269,7 +277,7 @@ func (s *Server) handleSubscriptionRenew(w http.ResponseWriter, r *http.Request)
 	s.mu.Unlock()
 	s.runJobs(jobs)
 	s.mu.Lock()
-	resp := renderSubscription(sub, now)
+	resp = renderSubscription(sub, now)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, resp)
 }
