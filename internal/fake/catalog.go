@@ -283,15 +283,27 @@ func cloneCategories(cs []Category) []Category {
 	return out
 }
 
+// subcategoriesWire renders a category tree of any depth.
+func subcategoriesWire(cs []Category) []subcategoryWire {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make([]subcategoryWire, len(cs))
+	for i, c := range cs {
+		out[i] = subcategoryWire{ID: c.ID, Label: c.Label, Subcategories: subcategoriesWire(c.Subcategories)}
+	}
+	return out
+}
+
 // handleCategories serves GET /connect/catalog/categories/{language}. Labels
 // are returned as configured whatever the language (the fake has one set).
 func (s *Server) handleCategories(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	list := make([]categoryWire, 0, len(s.categories))
 	for _, c := range s.categories {
-		subs := make([]subcategoryWire, 0, len(c.Subcategories))
-		for _, sc := range c.Subcategories {
-			subs = append(subs, subcategoryWire{ID: sc.ID, Label: sc.Label})
+		subs := subcategoriesWire(c.Subcategories)
+		if subs == nil {
+			subs = []subcategoryWire{} // the top level always has the key
 		}
 		list = append(list, categoryWire{ID: c.ID, Label: c.Label, Subcategories: subs})
 	}

@@ -40,6 +40,27 @@ func TestCategoriesSample(t *testing.T) {
 	}
 }
 
+// A tree deeper than the sample's two levels is served whole, each level
+// under the sample's key; leaves keep the sample's {id, label} shape.
+func TestCategoriesDeeperTree(t *testing.T) {
+	e := newEnv(t)
+	e.s.SetCategories([]Category{{ID: 1, Label: "Games", Subcategories: []Category{
+		{ID: 2, Label: "Strategy", Subcategories: []Category{{ID: 3, Label: "Real-time"}}},
+		{ID: 4, Label: "Puzzle"},
+	}}})
+	cats := arr(t, e.json("GET", "/connect/catalog/categories/EN", nil), "categoryList")
+	subs := arr(t, cats[0], "Subcategory list")
+	if len(subs) != 2 {
+		t.Fatalf("subcategories = %v", subs)
+	}
+	deep := arr(t, subs[0], "Subcategory list")
+	if len(deep) != 1 || num(t, deep[0], "id") != 3 || deep[0]["label"] != "Real-time" {
+		t.Errorf("third level = %v", deep)
+	}
+	wantShape(t, "leaf", subs[1], map[string]kind{"id": kNumber, "label": kString})
+	wantShape(t, "leaf", deep[0], map[string]kind{"id": kNumber, "label": kString})
+}
+
 func TestOSListSample(t *testing.T) {
 	e := newEnv(t)
 	m := e.json("GET", "/connect/catalog/oslist", nil)

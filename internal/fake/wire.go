@@ -380,9 +380,12 @@ type categoryWire struct {
 	Subcategories []subcategoryWire `json:"Subcategory list"`
 }
 
+// subcategoryWire is a leaf {id, label} as in the sample; a deeper level,
+// which the reference does not show, nests under the same key.
 type subcategoryWire struct {
-	ID    int    `json:"id"`
-	Label string `json:"label"`
+	ID            int               `json:"id"`
+	Label         string            `json:"label"`
+	Subcategories []subcategoryWire `json:"Subcategory list,omitempty"`
 }
 
 type osListResponse struct {
