@@ -249,19 +249,18 @@ func handCreateRequest() *handCreate {
 	return &r
 }
 
-// benchCalls are the three calls of the checkout path, each as the SDK
-// and by hand.
-func benchCalls(c *nexway.Client, h *handClient) []struct {
+// benchCall is one call made by the SDK and by hand.
+type benchCall struct {
 	name      string
 	sdk, hand func(context.Context) error
-} {
+}
+
+// benchCalls are the three calls of the checkout path.
+func benchCalls(c *nexway.Client, h *handClient) []benchCall {
 	refs := []nexway.ProductRef{733551, 733558}
 	order := benchOrderRequest()
 	create := handCreateRequest()
-	return []struct {
-		name      string
-		sdk, hand func(context.Context) error
-	}{
+	return []benchCall{
 		{"op=StockStatus", func(ctx context.Context) error {
 			_, err := c.Stock.Status(ctx, refs)
 			return err
@@ -288,6 +287,22 @@ func benchCalls(c *nexway.Client, h *handClient) []struct {
 	}
 }
 
+// runEach benchmarks each call's two clients one after the other, for
+// their allocations.
+func runEach(b *testing.B, calls []benchCall) {
+	for _, bc := range calls {
+		b.Run(bc.name+"/impl=sdk", func(b *testing.B) { runBench(b, bc.sdk) })
+		b.Run(bc.name+"/impl=nethttp", func(b *testing.B) { runBench(b, bc.hand) })
+	}
+}
+
+// runPairs benchmarks each call's two clients in turns, for their ratio.
+func runPairs(b *testing.B, calls []benchCall, parallel bool) {
+	for _, bc := range calls {
+		b.Run(bc.name, func(b *testing.B) { runPaired(b, bc.sdk, bc.hand, parallel) })
+	}
+}
+
 func runBench(b *testing.B, fn func(context.Context) error) {
 	ctx := context.Background()
 	if err := fn(ctx); err != nil { // warm the connection and the token
@@ -305,10 +320,7 @@ func runBench(b *testing.B, fn func(context.Context) error) {
 func BenchmarkStatic(b *testing.B) {
 	srv := staticServer(b)
 	c, h := sdkClient(b, srv.URL, openLimit()), newHandClient(b, srv.URL)
-	for _, bc := range benchCalls(c, h) {
-		b.Run(bc.name+"/impl=sdk", func(b *testing.B) { runBench(b, bc.sdk) })
-		b.Run(bc.name+"/impl=nethttp", func(b *testing.B) { runBench(b, bc.hand) })
-	}
+	runEach(b, benchCalls(c, h))
 }
 
 // BenchmarkStaticPaired times the SDK and net/http in turns within one
@@ -319,20 +331,16 @@ func BenchmarkStatic(b *testing.B) {
 func BenchmarkStaticPaired(b *testing.B) {
 	srv := staticServer(b)
 	c, h := sdkClient(b, srv.URL, openLimit()), newHandClient(b, srv.URL)
-	for _, bc := range benchCalls(c, h) {
-		b.Run(bc.name, func(b *testing.B) { runPaired(b, bc.sdk, bc.hand, false) })
-	}
+	runPairs(b, benchCalls(c, h), false)
 }
 
 // BenchmarkStaticParallel is BenchmarkStaticPaired from GOMAXPROCS
-// goroutines: a global lock on the SDK's hot path would show as a ratio
-// above the sequential one.
+// goroutines, with the SDK's limiter off: a lock of the client's own on the
+// hot path would make its calls wait on each other and raise the ratio.
 func BenchmarkStaticParallel(b *testing.B) {
 	srv := staticServer(b)
 	c, h := sdkClient(b, srv.URL, noLimit()), newHandClient(b, srv.URL)
-	for _, bc := range benchCalls(c, h) {
-		b.Run(bc.name, func(b *testing.B) { runPaired(b, bc.sdk, bc.hand, true) })
-	}
+	runPairs(b, benchCalls(c, h), true)
 }
 
 // runPaired calls sdk and hand in turns and reports the mean time of a call
@@ -418,10 +426,7 @@ func BenchmarkOverhead(b *testing.B) {
 	const url = "http://nexway.test"
 	c := sdkClient(b, url, nexway.WithInsecureHTTP(), nexway.WithTransport(memoryTransport{}), openLimit())
 	h := &handClient{hc: &http.Client{Transport: memoryTransport{}}, base: url, token: benchToken, secret: benchSecret}
-	for _, bc := range benchCalls(c, h) {
-		b.Run(bc.name+"/impl=sdk", func(b *testing.B) { runBench(b, bc.sdk) })
-		b.Run(bc.name+"/impl=nethttp", func(b *testing.B) { runBench(b, bc.hand) })
-	}
+	runEach(b, benchCalls(c, h))
 }
 
 // fakeHand is a hand-written client for the fake, with a token fetched by
@@ -449,7 +454,8 @@ func fakeHand(b *testing.B, srv *nexwaytest.Server) *handClient {
 // calls are paired, so that both clients' orders meet a store of the same
 // size.
 func BenchmarkFake(b *testing.B) {
-	srv := nexwaytest.NewServer(b, nexwaytest.WithTokenLifetimes(time.Hour, 2*time.Hour))
+	srv := nexwaytest.NewServer(b, nexwaytest.WithTokenLifetimes(time.Hour, 2*time.Hour),
+		nexwaytest.WithClientOptions(openLimit(), nexway.WithRetryPolicy(nexway.DefaultRetryPolicy())))
 	h := fakeHand(b, srv)
 	c := srv.Client
 	if _, err := c.Orders.Create(context.Background(), benchOrderRequest()); err != nil {
@@ -472,9 +478,7 @@ func BenchmarkFake(b *testing.B) {
 		var out handOrder
 		return h.call(ctx, http.MethodPost, "/connect/order/new", r, &out)
 	}
-	for _, bc := range calls {
-		b.Run(bc.name, func(b *testing.B) { runPaired(b, bc.sdk, bc.hand, false) })
-	}
+	runPairs(b, calls, false)
 }
 
 // largeOrder is an order of 1,000 lines, each with a serial and a file.
@@ -572,7 +576,8 @@ func BenchmarkRateLimiter(b *testing.B) {
 // BenchmarkFakeStock measures what the fake can carry on the stock route,
 // from parallel clients, so tests know what load it takes.
 func BenchmarkFakeStock(b *testing.B) {
-	srv := nexwaytest.NewServer(b, nexwaytest.WithTokenLifetimes(time.Hour, 2*time.Hour))
+	srv := nexwaytest.NewServer(b, nexwaytest.WithTokenLifetimes(time.Hour, 2*time.Hour),
+		nexwaytest.WithClientOptions(openLimit(), nexway.WithRetryPolicy(nexway.DefaultRetryPolicy())))
 	refs := []nexway.ProductRef{733551, 733558}
 	if _, err := srv.Client.Stock.Status(context.Background(), refs); err != nil {
 		b.Fatal(err)

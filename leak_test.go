@@ -21,6 +21,7 @@ func TestNoGoroutineLeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(srv.Close) // on an early failure; Close below is the one checked
 	if _, err := srv.Client.Orders.Create(ctx, order("LEAK-1", 733552, 1)); err != nil {
 		t.Fatal(err)
 	}

@@ -160,6 +160,17 @@ func TestLogger(t *testing.T) {
 	}
 	mustContain(t, out, "op=StockStatus")
 	mustContain(t, out, "status=503")
+	// The duration is the attempt's own, not time since the zero time.
+	for _, field := range strings.Fields(out) {
+		if v, ok := strings.CutPrefix(field, "duration="); ok {
+			if d, err := time.ParseDuration(v); err != nil || d < 0 || d > time.Minute {
+				t.Errorf("attempt duration %q", v)
+			}
+		}
+	}
+	if strings.Count(out, "duration=") != 2 {
+		t.Errorf("want a duration on each attempt line:\n%s", out)
+	}
 	for _, leak := range []string{testSecret, testClient, "tok-1"} {
 		if strings.Contains(out, leak) {
 			t.Errorf("log leaks %q:\n%s", leak, out)

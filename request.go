@@ -46,7 +46,7 @@ var jsonType = []string{"application/json"}
 func (c *Client) do(ctx context.Context, k *call) error {
 	var cc callConfig
 	if len(k.opts) > 0 {
-		// Only here does cc escape to the heap: most calls have no options.
+		// Only calls with options allocate a callConfig: most have none.
 		p := new(callConfig)
 		for _, o := range k.opts {
 			o(p)

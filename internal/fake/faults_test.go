@@ -166,11 +166,14 @@ func TestFaultQueueOrder(t *testing.T) {
 	// RouteAny queues leave IAM alone and wait for a /connect request; an
 	// IAM route is faulted by name.
 	e.s.InjectFault(RouteAny, Fault{Kind: FaultStatus})
-	if status, _ := e.call("POST", "/iam/tokens", `{}`); status == 503 {
-		t.Fatal("IAM faulted by a RouteAny queue")
+	if status, _ := e.call("POST", "/iam/tokens", `{}`); status != 401 {
+		t.Fatalf("IAM under a RouteAny queue: %d, want its own 401", status)
 	}
 	if status, _ := e.call("GET", "/no/such/route", ""); status != 404 {
 		t.Fatalf("unknown route: %d", status)
+	}
+	if status, _ := e.call("GET", "/connect/stock", ""); status != 405 {
+		t.Fatalf("wrong method on a /connect path: %d", status)
 	}
 	if status, _ := e.call("POST", "/connect/stock", `{"productRefs":[1]}`); status != 503 {
 		t.Fatalf("RouteAny fault not kept for /connect: %d", status)
