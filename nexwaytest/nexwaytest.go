@@ -23,7 +23,8 @@
 //     a PublisherFunc, an HTTPPublisher (a publisher's licenses/new endpoint)
 //     or GeneratedKeys;
 //   - faults: InjectFault queues one for a route, SetFaultRate hits a share
-//     of requests at random (seeded), ClearFaults stops them;
+//     of requests at random (seeded), ClearFaults stops them; RouteAny is
+//     every /connect route, and the token routes are faulted by name;
 //   - orders: HoldNext keeps the next orders pending (1060/1061) until
 //     Release or Reject; Order and Orders read what the fake stored;
 //   - clock: Now, Advance (renewals fall due as it passes expiry dates);
