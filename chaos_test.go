@@ -14,7 +14,7 @@ import (
 	"github.com/nexway-go/nexway/nexwaytest"
 )
 
-var chaosN = flag.Int("chaos.n", 2000, "orders TestChaos creates (CI: 2000; a long run: 100000)")
+var chaosN = flag.Int("chaos.n", 2000, "orders TestChaos creates (CI: 2000; a long run: 100000, with -timeout 60m)")
 
 // chaosProduct is sold from a batch pool, so that every key drawn can be
 // accounted for.
