@@ -97,11 +97,12 @@ func (s *Server) nextFault(route Route) (Fault, bool) {
 	if route == RouteAny {
 		return Fault{}, false // no such route: a plain 404
 	}
-	keys := []Route{route}
+	keys := [2]Route{route, RouteAny}
+	n := 1
 	if isConnect(route) {
-		keys = append(keys, RouteAny)
+		n = 2
 	}
-	for _, k := range keys {
+	for _, k := range keys[:n] {
 		q := s.faultQueue[k]
 		if len(q) == 0 {
 			continue
