@@ -3,7 +3,9 @@ package nexway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strconv"
 )
 
 // CatalogService lists the category and operating-system ids the product
@@ -23,29 +25,62 @@ type Category struct {
 	Subcategories []Category `json:"Subcategory list,omitempty"`
 }
 
-// UnmarshalJSON reads the subcategories under "Subcategory list", the key
-// of Nexway's REST sample, or "subcategory", the legacy API's.
-func (c *Category) UnmarshalJSON(b []byte) error {
+// maxCategoryDepth bounds the category tree: Nexway's has two or three
+// levels, and a hostile answer must not cost more than its size.
+const maxCategoryDepth = 32
+
+// categoryWire is a category as sent: the subcategories come under
+// "Subcategory list", the key of Nexway's REST sample, or "subcategory",
+// the legacy API's. Decoding it is one pass over the answer; a custom
+// UnmarshalJSON on Category would scan every subtree again at every level.
+type categoryWire struct {
+	ID     flexNumber     `json:"id"`
+	Label  string         `json:"label"`
+	List   []categoryWire `json:"Subcategory list"`
+	Legacy []categoryWire `json:"subcategory"`
+}
+
+var errCategoryDepth = errors.New("category tree deeper than " + strconv.Itoa(maxCategoryDepth) + " levels")
+
+// categoriesOf converts a decoded level of the tree.
+func categoriesOf(ws []categoryWire, depth int) ([]Category, error) {
+	if len(ws) == 0 {
+		return nil, nil // an empty list and no list mean the same
+	}
+	if depth > maxCategoryDepth {
+		return nil, errCategoryDepth
+	}
+	out := make([]Category, len(ws))
+	for i, w := range ws {
+		sub := w.List
+		if len(sub) == 0 {
+			sub = w.Legacy
+		}
+		subs, err := categoriesOf(sub, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Category{ID: int(w.ID), Label: w.Label, Subcategories: subs}
+	}
+	return out, nil
+}
+
+// UnmarshalJSON reads the answer in one pass, with subcategories under
+// either key, and fails on a tree deeper than 32 levels.
+func (c *Categories) UnmarshalJSON(b []byte) error {
 	var w struct {
-		ID     json.RawMessage `json:"id"`
-		Label  string          `json:"label"`
-		List   []Category      `json:"Subcategory list"`
-		Legacy []Category      `json:"subcategory"`
+		ResponseCode    int            `json:"responseCode"`
+		ResponseMessage string         `json:"responseMessage"`
+		List            []categoryWire `json:"categoryList"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	id, err := flexInt(w.ID)
+	list, err := categoriesOf(w.List, 1)
 	if err != nil {
 		return err
 	}
-	c.ID, c.Label, c.Subcategories = int(id), w.Label, w.List
-	if len(c.Subcategories) == 0 {
-		c.Subcategories = w.Legacy
-	}
-	if len(c.Subcategories) == 0 {
-		c.Subcategories = nil // an empty list and no list mean the same
-	}
+	c.ResponseCode, c.ResponseMessage, c.Categories = w.ResponseCode, w.ResponseMessage, list
 	return nil
 }
 

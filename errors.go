@@ -53,11 +53,31 @@ var (
 	// ErrInvalidResponse: the answer was not a Nexway answer: malformed or
 	// wrongly shaped JSON, an HTML page, too large, or a redirect.
 	ErrInvalidResponse = errors.New("nexway: invalid response")
-	// ErrAmbiguous: a call that changes state failed after a request that
-	// may have been processed, so its effect is unknown. For an order, read
-	// it with OrdersService.Get before creating it again.
+	// ErrAmbiguous: a call that changes state (create, cancel, extend,
+	// subscription cancel and renew) failed after a request that Nexway may
+	// have processed, so its effect is unknown. Such an error matches no
+	// other sentinel; its ResponseCode, HTTPStatus and Err say what the last
+	// attempt met. Read the state (OrdersService.Get, DownloadsService.Info,
+	// SubscriptionsService.Status) before doing it again.
 	ErrAmbiguous = errors.New("nexway: outcome unknown")
 )
+
+// sentinels lists the package's sentinels: an APIError matches at most one,
+// through its kind or ErrAmbiguous, never through a wrapped error.
+var sentinels = []error{
+	ErrInvalidArgument, ErrValidation, ErrNotFound, ErrOutOfStock, ErrDuplicateOrder,
+	ErrAlreadyCancelled, ErrCancelNotAllowed, ErrPending, ErrOrderRejected, ErrInvalidSecret,
+	ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrUnavailable, ErrInvalidResponse, ErrAmbiguous,
+}
+
+func isSentinel(err error) bool {
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
 
 // APIError describes a call that failed after it reached the network: Nexway
 // answered with an error, or the transport failed. It carries no secret,
@@ -86,6 +106,7 @@ type APIError struct {
 
 	kind      error // sentinel from the code table or HTTP status
 	ambiguous bool
+	readBack  string // why Create's read-back of an ambiguous order failed
 }
 
 // Error describes the failure in one line.
@@ -93,6 +114,9 @@ func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("nexway: ")
 	b.WriteString(e.Operation)
+	if e.ambiguous {
+		b.WriteString(": outcome unknown, the request may have been processed; last attempt")
+	}
 	if e.HTTPStatus != 0 && e.HTTPStatus != http.StatusOK {
 		b.WriteString(": HTTP ")
 		b.WriteString(strconv.Itoa(e.HTTPStatus))
@@ -119,14 +143,16 @@ func (e *APIError) Error() string {
 		b.WriteString(strconv.Itoa(e.Attempts))
 		b.WriteString(" attempts")
 	}
-	if e.ambiguous {
-		b.WriteString("; outcome unknown")
+	if e.readBack != "" {
+		b.WriteString("; reading the order back: ")
+		b.WriteString(e.readBack)
 	}
 	return b.String()
 }
 
-// Is matches the sentinel of the error's code or HTTP status, and
-// ErrAmbiguous when the outcome is unknown.
+// Is matches the sentinel of the error's code or HTTP status, or, when the
+// outcome is unknown, ErrAmbiguous alone: a code the last attempt met does
+// not settle what an earlier attempt did.
 func (e *APIError) Is(target error) bool {
 	return target != nil && (target == e.kind || (target == ErrAmbiguous && e.ambiguous))
 }

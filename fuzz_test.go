@@ -14,7 +14,7 @@ import (
 func decodeAs(op *operation, body []byte, out result) error {
 	c := &Client{redact: newRedactor(testSecret)}
 	k := &call{op: op, method: http.MethodGet, path: "p", out: out}
-	return c.decode(k, &http.Response{StatusCode: 200, Header: http.Header{}}, body, "")
+	return c.decode(k, &http.Response{StatusCode: 200, Header: http.Header{}}, body)
 }
 
 // fuzzDecoder checks that no body panics the decoder, and that what it
@@ -87,7 +87,7 @@ func FuzzDecodeErrorStatus(f *testing.F) {
 		}
 		c := &Client{redact: newRedactor(testSecret)}
 		k := &call{op: opCreateOrder, method: http.MethodPost, path: "p", out: &Order{}}
-		err := c.decode(k, &http.Response{StatusCode: status, Header: http.Header{}}, body, "")
+		err := c.decode(k, &http.Response{StatusCode: status, Header: http.Header{}}, body)
 		if err == nil {
 			t.Fatal("an error status decoded without error")
 		}
@@ -101,7 +101,11 @@ func FuzzTokenResponse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var tr tokenResponse
 		if json.Unmarshal(body, &tr) == nil {
-			_ = expiry(time.Time{}, tr.ExpiresIn, fallbackAccessTTL)
+			now := time.Now()
+			exp := expiry(now, tr.ExpiresIn, fallbackAccessTTL, maxAccessTTL)
+			if !exp.After(now) || exp.After(now.Add(maxAccessTTL)) {
+				t.Fatalf("expires_in %d gave a lifetime of %v", tr.ExpiresIn, exp.Sub(now))
+			}
 		}
 	})
 }

@@ -121,8 +121,14 @@ func TestHostileBodiesOnEveryOperation(t *testing.T) {
 			// Create looks an ambiguous failure up.
 			m.RegisterResponder(http.MethodGet, testBase+"connect/order/PARTNER689", respond(200, `{"responseCode":1010}`, nil))
 			err := oc.call(m.c)
-			if !errors.Is(err, b.want) {
-				t.Errorf("%s, %s: %v, want %v", oc.op.name, name, err, b.want)
+			want := b.want
+			if oc.op.mutates && b.status != 401 {
+				// Nexway answered, but not readably: it may have
+				// processed the write.
+				want = ErrAmbiguous
+			}
+			if !errors.Is(err, want) {
+				t.Errorf("%s, %s: %v, want %v", oc.op.name, name, err, want)
 			}
 		}
 	}
@@ -150,7 +156,7 @@ func TestReadCappedBoundaries(t *testing.T) {
 		{10, 5, false}, // a wrong announced length is not trusted
 	} {
 		b, err := readCapped(io.LimitReader(zeros{}, tc.n), tc.announced)
-		if tc.tooLarge != errors.Is(err, ErrInvalidResponse) || (!tc.tooLarge && (err != nil || int64(len(b)) != tc.n)) {
+		if tc.tooLarge != errors.Is(err, errTooLarge) || (!tc.tooLarge && (err != nil || int64(len(b)) != tc.n)) {
 			t.Errorf("body of %d announced as %d: %d bytes, %v", tc.n, tc.announced, len(b), err)
 		}
 	}

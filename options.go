@@ -140,11 +140,15 @@ func WithInsecureHTTP() Option {
 
 // WithCredentials makes the client authenticate with a JWT from Nexway's IAM
 // (client_credentials grant for realm), cached and refreshed as needed.
-// Without it, requests carry the secret header alone.
+// Without it, requests carry the secret header alone. Both must be
+// non-empty UTF-8 without control characters.
 func WithCredentials(realm, clientSecret string) Option {
 	return func(c *config) error {
 		if realm == "" || clientSecret == "" {
 			return invalid("WithCredentials", "needs a realm and a client secret")
+		}
+		if textProblem(realm) != "" || textProblem(clientSecret) != "" || strings.ContainsFunc(realm+clientSecret, isControl) {
+			return invalid("WithCredentials", "must be UTF-8 without control characters")
 		}
 		c.realm, c.clientSecret = realm, clientSecret
 		return nil
@@ -210,11 +214,12 @@ func WithTimeout(d time.Duration) Option {
 }
 
 // WithUserAgent appends product to the User-Agent header, after
-// "nexway-go/<Version>".
+// "nexway-go/<Version>". It fails on text that is not a valid header value
+// (control characters, invalid UTF-8).
 func WithUserAgent(product string) Option {
 	return func(c *config) error {
-		if strings.ContainsAny(product, "\r\n") {
-			return invalid("WithUserAgent", "must be a single line")
+		if !validHeaderValue(product) {
+			return invalid("WithUserAgent", "must be printable UTF-8 without control characters")
 		}
 		if product != "" {
 			c.userAgent = "nexway-go/" + Version + " " + product
@@ -283,17 +288,39 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithSubscriptionCancelPath sets the path of the cancel-subscription call,
-// "connect/subscription" by default. Nexway's sources disagree (reference
-// §9 #4: "connect/subscription/cancel" in one client).
+// relative to the base URL: "connect/subscription" by default, as in the
+// client Nexway's documentation links to; another client uses
+// "connect/subscription/cancel". It fails unless path is segments of
+// letters, digits and "-._~" separated by single slashes, without "." or
+// ".." segments.
 func WithSubscriptionCancelPath(path string) Option {
 	return func(c *config) error {
 		path = strings.TrimPrefix(path, "/")
-		if path == "" || strings.ContainsAny(path, "?#") || strings.Contains(path, "..") {
-			return invalid("WithSubscriptionCancelPath", "must be a plain relative path")
+		if !plainPath(path) {
+			return invalid("WithSubscriptionCancelPath", "must be a plain relative path: segments of letters, digits and -._~")
 		}
 		c.cancelPath = path
 		return nil
 	}
+}
+
+// plainPath accepts a relative path whose segments are non-empty runs of
+// URL-unreserved characters, other than "." and "..".
+func plainPath(path string) bool {
+	if path == "" {
+		return false
+	}
+	for seg := range strings.SplitSeq(path, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+		for i := 0; i < len(seg); i++ {
+			if b := seg[i]; !isLetter(b) && !isDigit(b) && strings.IndexByte("-._~", b) < 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // CallOption adjusts a single call.
@@ -328,15 +355,17 @@ func WithTerritorySecret(secret string) CallOption {
 	}
 }
 
-// WithHeader adds a header to this call's request. The headers the client
-// owns (Authorization, secret, Content-Type, Accept, User-Agent) cannot be
-// replaced this way.
+// WithHeader adds a header to this call's request. The call fails with
+// ErrInvalidArgument, before anything is sent, when key is not a valid
+// header name (an RFC 9110 token) or value holds control characters or
+// invalid UTF-8, and for the headers the client owns (Authorization,
+// secret, Content-Type, Accept, User-Agent).
 func WithHeader(key, value string) CallOption {
 	return func(cc *callConfig) {
 		k := http.CanonicalHeaderKey(key)
 		switch {
-		case k == "" || strings.ContainsAny(k, " \r\n:") || strings.ContainsAny(value, "\r\n"):
-			cc.err = &ArgumentError{Field: "header", Reason: "not a valid header line"}
+		case !validHeaderName(key) || !validHeaderValue(value):
+			cc.err = &ArgumentError{Field: "header", Reason: "not a valid header name and value"}
 		case k == "Authorization" || k == "Secret" || k == "Content-Type" || k == "Accept" || k == "User-Agent":
 			cc.err = &ArgumentError{Field: "header", Reason: k + " is set by the client"}
 		default:

@@ -1,9 +1,7 @@
 package nexway
 
 import (
-	"cmp"
 	"encoding/base64"
-	"slices"
 	"strings"
 )
 
@@ -115,39 +113,41 @@ func (o *Order) SubscriptionIDs() []SubscriptionID {
 
 func (o *Order) validResponse() bool { return o.PartnerOrderNumber != "" || o.OrderNumber != 0 }
 
-// matches reports whether o is the order r asked for: same number, same
-// products and quantities. Nexway does not return the customer, so the
-// e-mail cannot be compared. A line's quantity is its number of items
-// (one per unit); a line with at most one item matches any quantity, in
-// case Nexway groups units.
-func (o *Order) matches(r *CreateOrderRequest) bool {
-	if o.PartnerOrderNumber != r.PartnerOrderNumber || len(o.Lines) != len(r.Lines) {
+// Matches reports whether o is the order r asks for, as far as Nexway's
+// answer shows: the same partnerOrderNumber (when the answer carries one),
+// the same products line for line, and, for every line that lists its
+// units (one line item per unit, as Nexway's samples show), the same
+// quantity. Nexway does not return the customer, the order date, the
+// currency or the amounts, so they are not compared; a line without line
+// items is compared by product only. OrdersService.Create adopts an
+// existing order after an ambiguous attempt only when it matches.
+func (o *Order) Matches(r *CreateOrderRequest) bool {
+	if r == nil || (o.PartnerOrderNumber != "" && o.PartnerOrderNumber != r.PartnerOrderNumber) || len(o.Lines) != len(r.Lines) {
 		return false
 	}
-	type pair struct {
+	type line struct {
 		ref ProductRef
 		qty int
 	}
-	want := make([]pair, len(r.Lines))
-	got := make([]pair, len(o.Lines))
-	for i, l := range r.Lines {
-		want[i] = pair{l.ProductRef, l.Quantity}
+	want := make(map[line]int, len(r.Lines))
+	refs := make(map[ProductRef]int, len(r.Lines))
+	for _, l := range r.Lines {
+		want[line{l.ProductRef, l.Quantity}]++
+		refs[l.ProductRef]++
 	}
-	for i, l := range o.Lines {
-		got[i] = pair{l.ProductRef, len(l.Items)}
-	}
-	less := func(a, b pair) int {
-		if c := cmp.Compare(a.ref, b.ref); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.qty, b.qty)
-	}
-	slices.SortFunc(want, less)
-	slices.SortFunc(got, less)
-	for i := range want {
-		if want[i].ref != got[i].ref || (got[i].qty > 1 && got[i].qty != want[i].qty) {
+	for _, l := range o.Lines {
+		if refs[l.ProductRef] == 0 {
 			return false
 		}
+		refs[l.ProductRef]--
+		if len(l.Items) == 0 {
+			continue // units not shown: compared by product only
+		}
+		k := line{l.ProductRef, len(l.Items)}
+		if want[k] == 0 {
+			return false
+		}
+		want[k]--
 	}
 	return true
 }

@@ -140,6 +140,9 @@ func (r *CreateOrderRequest) validate() error {
 	if why := currencyProblem(r.Currency); why != "" {
 		return invalid("currency", why)
 	}
+	if why := textProblem(r.MarketingProgramID); why != "" {
+		return invalid("marketingProgramId", why)
+	}
 	if r.AffiliateID != nil && *r.AffiliateID <= 0 {
 		return invalid("affiliateId", "must be positive when given")
 	}
@@ -158,6 +161,9 @@ func (r *CreateOrderRequest) validate() error {
 		if p.Method == "" {
 			return invalid("payment.paymentMethod", "is empty")
 		}
+		if f, why := firstTextProblem(texts{{"paymentMethod", p.Method}, {"transactionId", p.TransactionID}}); why != "" {
+			return invalid("payment."+f, why)
+		}
 		if r.Customer.IPv4 == "" && r.Customer.IPv6 == "" {
 			return invalid("customer.ipV4", "an IPv4 or IPv6 address is required with a payment")
 		}
@@ -169,8 +175,24 @@ func (r *CreateOrderRequest) validate() error {
 		if m.Key == "" {
 			return invalid(indexed("metadata", i)+".key", "is empty")
 		}
+		if f, why := firstTextProblem(texts{{"key", m.Key}, {"value", m.Value}}); why != "" {
+			return invalid(indexed("metadata", i)+"."+f, why)
+		}
 	}
 	return nil
+}
+
+// texts pairs the JSON names of string fields with their values.
+type texts []struct{ name, value string }
+
+// firstTextProblem returns the first field whose value is not valid UTF-8.
+func firstTextProblem(fields texts) (field, why string) {
+	for _, f := range fields {
+		if why := textProblem(f.value); why != "" {
+			return f.name, why
+		}
+	}
+	return "", ""
 }
 
 // The problem methods return the invalid field's path below the receiver
@@ -207,6 +229,10 @@ func discountsProblem(ds []Discount) (field, why string) {
 			f, why = "foreignRef", "is empty"
 		case d.Label == "":
 			f, why = "label", "is empty"
+		case textProblem(d.ForeignRef) != "":
+			f, why = "foreignRef", textProblem(d.ForeignRef)
+		case textProblem(d.Label) != "":
+			f, why = "label", textProblem(d.Label)
 		case d.Operation != DiscountPercent && d.Operation != DiscountAmount:
 			f, why = "operation", `must be "Percents" or "Amount"`
 		case finiteProblem(d.PriceDelta) != "":
@@ -227,6 +253,9 @@ func (c *Customer) problem() (field, why string) {
 	}
 	if why := localeProblem(c.Language); why != "" {
 		return "language", why
+	}
+	if why := textProblem(c.PartnerID); why != "" {
+		return "partnerId", why
 	}
 	if c.IPv4 != "" && !isIPv4(c.IPv4) {
 		return "ipV4", "is not an IPv4 address"
@@ -252,5 +281,9 @@ func (l *Location) problem() (field, why string) {
 	if requiresProvince(l.Country) && l.Province == "" {
 		return "province", "is required for " + l.Country
 	}
-	return "", ""
+	return firstTextProblem(texts{
+		{"firstName", l.FirstName}, {"lastName", l.LastName}, {"companyName", l.CompanyName},
+		{"address1", l.Address1}, {"address2", l.Address2}, {"zipCode", l.ZipCode}, {"city", l.City},
+		{"province", l.Province}, {"phone", l.Phone}, {"fax", l.Fax},
+	})
 }

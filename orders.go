@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -16,18 +17,28 @@ type OrdersService service
 // Create creates an order at Nexway and returns it with its Nexway order
 // number, license keys and downloads. Call it once the payment is taken.
 //
-// Create is exactly-once: an attempt whose answer was lost is retried, and
-// if Nexway then answers that the order already exists (code 1010), the
-// existing order is read and returned when it matches r (same products and
-// quantities). A 1010 for an order the call did not create, or one that
-// differs from r, fails with ErrDuplicateOrder. When the outcome stays
-// unknown, the error matches ErrAmbiguous: read the order with Get before
-// creating it again.
+// Create is exactly-once. An attempt whose answer is lost is resent; when
+// any attempt may have been processed without a definite answer (a lost or
+// cut answer, a 5xx, the context ending after the request was written),
+// Create reads the order back instead of guessing, as it does when a resend
+// meets code 1010 (already created). The order found is returned when it
+// matches r (see Order.Matches for what is compared); one that differs
+// fails with ErrDuplicateOrder. When ctx has already ended, the read-back
+// runs on a context detached from ctx's cancellation and limited to
+// ReadBackTimeout. When no order can be found or read, the error matches
+// ErrAmbiguous: the order may exist, so read it with Get before creating
+// it again.
 //
-// Other failures: ErrInvalidArgument (nothing sent), ErrValidation,
-// ErrOutOfStock, ErrPending (the order exists and waits for payment or
-// fraud validation: see AwaitDelivery), ErrOrderRejected. Line items whose
-// key is still to come are not errors: see Order.Delivered.
+// A 1010 on a call none of whose attempts may have been processed fails
+// with ErrDuplicateOrder: the order exists, and this call did not make it.
+// Other failures say that this call made no order: ErrInvalidArgument
+// (nothing sent), ErrValidation, ErrOutOfStock, ErrRateLimited,
+// ErrInvalidSecret, ErrUnauthorized, ErrForbidden, ErrUnavailable (Nexway
+// could not be reached), ErrInvalidResponse (an unusable token answer).
+// ErrPending says the order exists and waits for payment or fraud
+// validation (see AwaitDelivery); ErrOrderRejected that it exists and
+// Nexway cancelled it. Line items whose key is still to come are not
+// errors: see Order.Delivered.
 func (s *OrdersService) Create(ctx context.Context, r *CreateOrderRequest, opts ...CallOption) (*Order, error) {
 	if r == nil {
 		return nil, invalid("request", "is nil")
@@ -37,33 +48,44 @@ func (s *OrdersService) Create(ctx context.Context, r *CreateOrderRequest, opts 
 	}
 	var out Order
 	k := &call{op: opCreateOrder, method: http.MethodPost, path: "connect/order/new", in: r.wire(), out: &out, opts: opts}
+	k.state.private = []string{r.Customer.Email}
 	err := s.client.do(ctx, k)
 	if err == nil {
 		return &out, nil
 	}
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || !k.state.ambiguous || ctx.Err() != nil {
+	if !errors.As(err, &apiErr) {
 		return nil, err
 	}
-	duplicate := apiErr.ResponseCode == 1010
-	if !duplicate && !apiErr.ambiguous {
-		return nil, err
+	if !apiErr.ambiguous {
+		return nil, err // a 1010 here: no attempt of this call can have made it
 	}
-	// An earlier attempt may have created the order: look at what exists.
-	existing, gerr := s.Get(ctx, r.PartnerOrderNumber, opts...)
+	return s.readBack(ctx, k, r, apiErr)
+}
+
+// ReadBackTimeout bounds the read of an order that Create makes after an
+// ambiguous attempt when the caller's context has already ended.
+const ReadBackTimeout = 10 * time.Second
+
+// readBack decides an ambiguous create by reading the order.
+func (s *OrdersService) readBack(ctx context.Context, k *call, r *CreateOrderRequest, apiErr *APIError) (*Order, error) {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), ReadBackTimeout)
+		defer cancel()
+	}
+	existing, gerr := s.Get(ctx, r.PartnerOrderNumber, k.opts...)
 	switch {
-	case gerr == nil && existing.matches(r):
+	case gerr == nil && existing.Matches(r):
 		return existing, nil
 	case gerr == nil:
 		apiErr.kind, apiErr.ambiguous = ErrDuplicateOrder, false
-		apiErr.Meaning = "an order with this partnerOrderNumber exists with other products"
+		apiErr.Meaning = "an order with this partnerOrderNumber exists with other products or quantities"
+		return nil, apiErr
 	case errors.Is(gerr, ErrPending) || errors.Is(gerr, ErrOrderRejected):
 		return nil, gerr // it exists; its state is the answer
-	case duplicate:
-		// Most likely ours, but it could not be read back to compare.
-		apiErr.ambiguous = true
-		apiErr.Meaning = "order already created; reading it back failed: " + gerr.Error()
 	}
+	apiErr.readBack = k.state.scrub(strings.TrimPrefix(gerr.Error(), "nexway: "))
 	return nil, apiErr
 }
 
@@ -205,9 +227,9 @@ func (s *OrdersService) Cancel(ctx context.Context, partnerOrderNumber string, r
 	return &out, nil
 }
 
-// retriedInto reports whether err is the code a retry of an already applied
-// request gets, after an attempt that may have been processed.
+// retriedInto reports whether err is the code a resend of an already
+// applied request gets, after an attempt that may have been processed.
 func retriedInto(k *call, err error, code int) bool {
 	var apiErr *APIError
-	return k.state.ambiguous && errors.As(err, &apiErr) && apiErr.ResponseCode == code && apiErr.HTTPStatus == http.StatusOK
+	return k.state.maybeProcessed && errors.As(err, &apiErr) && apiErr.ResponseCode == code && apiErr.HTTPStatus == http.StatusOK
 }

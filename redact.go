@@ -1,26 +1,40 @@
 package nexway
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
+// Everything that leaves the client (error text, wrapped transport errors,
+// APIError and Response fields, log attributes) passes through the call's
+// scrub: the secrets, every token the client holds or held lately, and the
+// customer's e-mail address are replaced in every encoding a server or
+// net/http may echo them in. Only failures and debug logs pay for it.
+
 // maxMessageLen bounds a server message kept on an error: a hostile or
 // broken server must not make error strings unbounded.
 const maxMessageLen = 256
 
-// emailPattern finds anything shaped like an e-mail address; server messages
-// may echo the customer's address, which must not reach logs.
-var emailPattern = regexp.MustCompile(`[^\s@<>()"',;:\[\]]+@[^\s@<>()"',;:\[\]]+`)
+var (
+	// emailPattern finds anything shaped like an e-mail address, plain,
+	// URL-encoded (%40) or JSON-escaped (\u0040).
+	emailPattern = regexp.MustCompile(`(?i)[^\s@<>()"',;:\[\]]+(@|%40|\\u0040)[^\s@<>()"',;:\[\]]+`)
+	// jwtPattern finds anything shaped like a JWT, such as a bearer token a
+	// server echoes back.
+	jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+)
 
-// jwtPattern finds anything shaped like a JWT, such as a bearer token a
-// server echoes back.
-var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+const redacted = "[redacted]"
 
-// redactor scrubs the client's own secrets and any e-mail address from text
-// that came from the server before it is put on an error.
+// redactor holds the client's own secrets: the secret header and the IAM
+// client secret.
 type redactor struct {
 	secrets []string
 }
@@ -35,31 +49,34 @@ func newRedactor(secrets ...string) *redactor {
 	return r
 }
 
-// scrub returns msg without secrets, extra (per-call secrets, the current
-// token), e-mail addresses or control characters, cut to maxMessageLen.
-func (r *redactor) scrub(msg string, extra ...string) string {
-	if msg == "" {
+// scrub returns text without anything sensitive to this call.
+func (st *callState) scrub(text string) string {
+	if text == "" {
 		return ""
 	}
-	for _, list := range [][]string{r.secrets, extra} {
-		for _, s := range list {
-			if s != "" {
-				msg = strings.ReplaceAll(msg, s, "[redacted]")
-			}
-		}
+	for _, v := range st.private {
+		text = replaceEncodings(text, v, "[email]")
 	}
-	if strings.IndexByte(msg, '@') >= 0 {
-		msg = emailPattern.ReplaceAllString(msg, "[email]")
+	for _, v := range st.secrets() {
+		text = replaceEncodings(text, v, redacted)
 	}
-	if strings.Contains(msg, "eyJ") {
-		msg = jwtPattern.ReplaceAllString(msg, "[redacted]")
+	if strings.ContainsAny(text, "@%\\") {
+		text = emailPattern.ReplaceAllString(text, "[email]")
 	}
-	msg = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+	if strings.Contains(text, "eyJ") {
+		text = jwtPattern.ReplaceAllString(text, redacted)
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
 			return ' '
 		}
 		return r
-	}, msg)
+	}, text)
+}
+
+// scrubMessage scrubs a server message and cuts it to maxMessageLen.
+func (st *callState) scrubMessage(msg string) string {
+	msg = st.scrub(msg)
 	if len(msg) > maxMessageLen {
 		cut := maxMessageLen
 		for cut > 0 && !utf8.RuneStart(msg[cut]) {
@@ -69,3 +86,106 @@ func (r *redactor) scrub(msg string, extra ...string) string {
 	}
 	return strings.TrimSpace(msg)
 }
+
+// scrubErr returns err unchanged when its text holds nothing to scrub and
+// it wraps none of the package's sentinels (an APIError matches only the
+// sentinel its kind gives); otherwise an error with the scrubbed text that
+// still matches context.Canceled, context.DeadlineExceeded and timeouts.
+// The original is dropped: a caller could otherwise unwrap it and print
+// what was scrubbed.
+func (st *callState) scrubErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	clean := st.scrub(msg)
+	if clean == msg && !isSentinel(err) {
+		return err
+	}
+	var timeout interface{ Timeout() bool }
+	return &scrubbedError{
+		msg:      clean,
+		canceled: errors.Is(err, context.Canceled),
+		deadline: errors.Is(err, context.DeadlineExceeded),
+		timeout:  errors.As(err, &timeout) && timeout.Timeout(),
+	}
+}
+
+// secrets lists the credentials this call must not let out.
+func (st *callState) secrets() []string {
+	var out []string
+	if st.client != nil {
+		out = append(out, st.client.redact.secrets...)
+		if st.client.tokens != nil {
+			out = st.client.tokens.held(out)
+		}
+	}
+	if st.secret != "" {
+		out = append(out, st.secret)
+	}
+	return out
+}
+
+// replaceEncodings replaces v in text with repl, ignoring ASCII case, as it
+// is and as URL, JSON and Go quoting encode it.
+func replaceEncodings(text, v, repl string) string {
+	if v == "" {
+		return text
+	}
+	quoted := strconv.Quote(v)
+	js, _ := json.Marshal(v)
+	for _, form := range [...]string{v, url.QueryEscape(v), url.PathEscape(v), quoted[1 : len(quoted)-1], string(js[1 : len(js)-1])} {
+		text = replaceFold(text, form, repl)
+	}
+	return text
+}
+
+// replaceFold replaces every occurrence of old in s with repl, ignoring
+// ASCII case.
+func replaceFold(s, old, repl string) string {
+	if len(old) > len(s) {
+		return s
+	}
+	lower, lowOld := asciiLower(s), asciiLower(old)
+	if !strings.Contains(lower, lowOld) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(lower, lowOld)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(repl)
+		s, lower = s[i+len(old):], lower[i+len(old):]
+	}
+}
+
+// asciiLower lowers ASCII letters only, so byte offsets stay the same.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// scrubbedError stands for a transport error whose text had to be scrubbed.
+type scrubbedError struct {
+	msg                         string
+	canceled, deadline, timeout bool
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+
+// Is matches the context errors the original matched.
+func (e *scrubbedError) Is(target error) bool {
+	return (target == context.Canceled && e.canceled) || (target == context.DeadlineExceeded && e.deadline)
+}
+
+// Timeout reports whether the original was a timeout.
+func (e *scrubbedError) Timeout() bool { return e.timeout }

@@ -27,9 +27,14 @@ type result interface{ envelope() *Envelope }
 // callState follows a call through the retry loop; the transports and
 // checkRetry find it in the request context.
 type callState struct {
-	op        *operation
-	attempts  int
-	ambiguous bool // an attempt may have been processed without its answer arriving
+	op       *operation
+	attempts int
+	// maybeProcessed: an attempt may have been processed by Nexway without
+	// an answer that says whether it was (see settle).
+	maybeProcessed bool
+	client         *Client
+	secret         string   // the secret header sent, scrubbed from what leaves
+	private        []string // customer data of the request, scrubbed likewise
 }
 
 type stateKey struct{}
@@ -64,7 +69,7 @@ func (c *Client) do(ctx context.Context, k *call) error {
 		}
 		body = b
 	}
-	k.state.op = k.op
+	k.state.op, k.state.client = k.op, c
 	ctx = context.WithValue(ctx, stateKey{}, &k.state)
 	req, err := retryablehttp.NewRequestWithContext(ctx, k.method, c.base+k.path, body)
 	if err != nil {
@@ -76,12 +81,11 @@ func (c *Client) do(ctx context.Context, k *call) error {
 		h["Content-Type"] = jsonType
 	}
 	h["User-Agent"] = c.userAgent
-	secret := c.secret
 	switch {
 	case cc.secret != "":
-		secret = cc.secret
-		h["Secret"] = []string{secret}
-	case secret != "":
+		k.state.secret = cc.secret
+		h["Secret"] = []string{cc.secret}
+	case c.secret != "":
 		h["Secret"] = c.secretHeader
 	}
 	for key, v := range cc.header {
@@ -102,11 +106,11 @@ func (c *Client) do(ctx context.Context, k *call) error {
 	if err != nil {
 		return c.transportError(ctx, k, err)
 	}
-	if err := c.decode(k, resp, data, secret); err != nil {
+	if err := c.decode(k, resp, data); err != nil {
 		return err
 	}
 	if cc.response != nil {
-		*cc.response = Response{HTTPStatus: resp.StatusCode, RequestID: requestID(resp.Header), Attempts: k.state.attempts}
+		*cc.response = Response{HTTPStatus: resp.StatusCode, RequestID: k.state.scrub(requestID(resp.Header)), Attempts: k.state.attempts}
 	}
 	return nil
 }
@@ -122,7 +126,7 @@ func responseBytes(resp *http.Response) ([]byte, error) {
 }
 
 // decode maps the HTTP status, then Nexway's responseCode, then the result.
-func (c *Client) decode(k *call, resp *http.Response, data []byte, secret string) error {
+func (c *Client) decode(k *call, resp *http.Response, data []byte) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		kind := statusCode(resp.StatusCode)
 		var env Envelope
@@ -131,20 +135,27 @@ func (c *Client) decode(k *call, resp *http.Response, data []byte, secret string
 				kind = byCode
 			}
 		}
-		return c.apiError(k, resp, kind, env.ResponseCode, env.ResponseMessage, secret, nil)
+		return c.apiError(k, resp, kind, env.ResponseCode, env.ResponseMessage, nil)
 	}
 	if !isJSONObject(data) || json.Unmarshal(data, k.out) != nil {
-		return c.apiError(k, resp, code{"response is not the expected JSON", ErrInvalidResponse}, 0, "", secret, nil)
+		return c.unreadable(k, resp, "response is not the expected JSON")
 	}
 	env := k.out.envelope()
 	env.Raw = data
 	if env.ResponseCode != 0 {
-		return c.apiError(k, resp, k.op.lookup(env.ResponseCode), env.ResponseCode, env.ResponseMessage, secret, nil)
+		return c.apiError(k, resp, k.op.lookup(env.ResponseCode), env.ResponseCode, env.ResponseMessage, nil)
 	}
 	if v, ok := k.out.(interface{ validResponse() bool }); ok && !v.validResponse() {
-		return c.apiError(k, resp, code{"response lacks required fields", ErrInvalidResponse}, 0, "", secret, nil)
+		return c.unreadable(k, resp, "response lacks required fields")
 	}
 	return nil
+}
+
+// unreadable reports a 2xx whose body cannot be read: Nexway answered, so a
+// write may have been processed, but the answer does not say whether.
+func (c *Client) unreadable(k *call, resp *http.Response, meaning string) error {
+	k.state.maybeProcessed = true
+	return c.apiError(k, resp, code{meaning, ErrInvalidResponse}, 0, "", nil)
 }
 
 func isJSONObject(data []byte) bool {
@@ -167,44 +178,44 @@ func (c *Client) transportError(ctx context.Context, k *call, err error) error {
 	kind := code{"request failed", ErrUnavailable}
 	var ns *notSentError
 	switch {
-	case ctx.Err() != nil || (errors.As(err, &ns) && errors.Is(err, context.DeadlineExceeded)):
+	case ctx.Err() != nil || (errors.As(err, &ns) && ns.ended):
 		// Ended, or the rate limiter saw the deadline would pass first.
 		kind = code{"call ended before an answer", nil}
 	case errors.As(err, &ns) && ns.kind != nil:
 		kind = code{"token request failed", ns.kind}
-	case errors.Is(err, ErrInvalidResponse):
-		kind = code{"response rejected", ErrInvalidResponse}
+	case errors.Is(err, errTooLarge):
+		kind = code{"response too large", ErrInvalidResponse}
 	}
-	return c.apiError(k, nil, kind, 0, "", "", err)
+	return c.apiError(k, nil, kind, 0, "", err)
 }
 
-func (c *Client) apiError(k *call, resp *http.Response, kind code, rc int, msg, secret string, err error) *APIError {
-	token := ""
-	if c.tokens != nil {
-		if t := c.tokens.current.Load(); t != nil {
-			token = t.value
-		}
-	}
+// apiError builds the call's error. A write that an attempt may have
+// processed without a definite answer is ambiguous whatever the last
+// attempt met, a refusal or a failure code included, because a resend's
+// "no" does not undo an earlier attempt's possible "yes"; it then matches
+// ErrAmbiguous and no other sentinel. Everything from the server or the
+// transport is scrubbed of secrets, tokens and customer data.
+func (c *Client) apiError(k *call, resp *http.Response, kind code, rc int, msg string, err error) *APIError {
+	st := &k.state
 	e := &APIError{
 		Operation:       k.op.name,
 		Method:          k.method,
-		Path:            "/" + k.path,
+		Path:            st.scrub("/" + k.path),
 		ResponseCode:    rc,
-		ResponseMessage: c.redact.scrub(msg, secret, token),
+		ResponseMessage: st.scrubMessage(msg),
 		Meaning:         kind.meaning,
-		Attempts:        k.state.attempts,
-		Err:             err,
+		Attempts:        st.attempts,
+		Err:             st.scrubErr(err),
 		kind:            kind.kind,
 	}
 	if resp != nil {
 		e.HTTPStatus = resp.StatusCode
-		e.RequestID = requestID(resp.Header)
+		e.RequestID = st.scrub(requestID(resp.Header))
 		e.RetryAfter, _ = retryAfter(resp)
 	}
-	// Only a Nexway answer settles a call whose earlier attempt may have
-	// been processed.
-	definite := resp != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299
-	e.ambiguous = k.op.mutates && k.state.ambiguous && !definite
+	if k.op.mutates && st.maybeProcessed {
+		e.ambiguous, e.kind = true, nil
+	}
 	return e
 }
 

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -42,8 +41,9 @@ func (p RetryPolicy) validate() error {
 	return nil
 }
 
-// checkRetry is retryablehttp's CheckRetry. It records on the call's state
-// whether an attempt may have been processed.
+// checkRetry is retryablehttp's CheckRetry. Whether an attempt may have
+// been processed was recorded by callState.settle; this decides only
+// whether to send again.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
@@ -54,22 +54,19 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if errors.As(err, &ns) {
 			return ns.retry, nil
 		}
-		if !retryableTransportError(err) {
-			return false, nil
-		}
-		if neverSent(err) {
-			return true, nil
-		}
-		st.ambiguous = true
-		return st.op.retryAmbiguous, nil
+		return retryableTransportError(err) && st.op.retryAmbiguous, nil
 	}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests:
+	switch status := resp.StatusCode; {
+	case status == http.StatusTooManyRequests:
 		// A refused request was not processed: safe to resend.
 		wait, _ := retryAfter(resp)
 		return wait <= c.retryPolicy.MaxRetryAfter, nil
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		st.ambiguous = true
+	case status == http.StatusRequestTimeout:
+		return true, nil // the server did not get the whole request
+	case status == http.StatusNotImplemented || status == http.StatusHTTPVersionNotSupported:
+		return false, nil // a resend meets the same answer
+	case status >= 500:
+		// A status no standard defines (520, 599, 999) is a gateway's too.
 		if wait, ok := retryAfter(resp); ok && wait > c.retryPolicy.MaxRetryAfter {
 			return false, nil
 		}
@@ -82,17 +79,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 // untrusted certificate, a body over the size cap.
 func retryableTransportError(err error) bool {
 	var certErr *tls.CertificateVerificationError
-	return !errors.Is(err, ErrInvalidResponse) && !errors.As(err, &certErr)
-}
-
-// neverSent reports a failure to connect: nothing reached the server.
-func neverSent(err error) bool {
-	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return true
-	}
-	var dnsErr *net.DNSError
-	return errors.As(err, &dnsErr)
+	return !errors.Is(err, errTooLarge) && !errors.As(err, &certErr)
 }
 
 // backoff is retryablehttp's Backoff: Retry-After when the server gave one

@@ -28,6 +28,10 @@ type tokenSource struct {
 	refresh    string
 	refreshExp time.Time
 	inflight   *tokenCall
+	// history holds the latest tokens issued, access and refresh, so that
+	// an error or log line of a call that outlived one cannot carry it out.
+	history [16]string
+	next    int
 }
 
 type accessToken struct {
@@ -44,10 +48,14 @@ type tokenCall struct {
 	err  error
 }
 
-// Lifetimes assumed when IAM omits them, as Nexway's own client does.
+// Lifetimes assumed when IAM omits them or sends zero or a negative
+// number, as Nexway's own client does, and the longest believed: a token
+// cached for longer than IAM meant is refused, then renewed (one 401).
 const (
 	fallbackAccessTTL  = 240 * time.Second
 	fallbackRefreshTTL = 1740 * time.Second
+	maxAccessTTL       = time.Hour
+	maxRefreshTTL      = 24 * time.Hour
 )
 
 // cached returns the current token if it is still valid, else nil.
@@ -125,11 +133,13 @@ func (ts *tokenSource) fetch(c *tokenCall, refresh string) {
 		c.tok = &accessToken{
 			value:  tr.AccessToken,
 			header: []string{"Bearer " + tr.AccessToken},
-			exp:    expiry(now, tr.ExpiresIn, fallbackAccessTTL),
+			exp:    expiry(now, tr.ExpiresIn, fallbackAccessTTL, maxAccessTTL),
 		}
 		ts.current.Store(c.tok)
 		ts.refresh = tr.RefreshToken
-		ts.refreshExp = expiry(now, tr.RefreshExpiresIn, fallbackRefreshTTL)
+		ts.refreshExp = expiry(now, tr.RefreshExpiresIn, fallbackRefreshTTL, maxRefreshTTL)
+		ts.remember(tr.AccessToken)
+		ts.remember(tr.RefreshToken)
 	}
 	c.err = err
 	ts.inflight = nil
@@ -137,12 +147,37 @@ func (ts *tokenSource) fetch(c *tokenCall, refresh string) {
 	close(c.done)
 }
 
+// remember adds a token to the history. ts.mu is held.
+func (ts *tokenSource) remember(tok string) {
+	if tok != "" {
+		ts.history[ts.next] = tok
+		ts.next = (ts.next + 1) % len(ts.history)
+	}
+}
+
+// held appends the tokens the client holds or held lately to out.
+func (ts *tokenSource) held(out []string) []string {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	for _, t := range ts.history {
+		if t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // expiry keeps a margin before the server's expiry: a quarter of the
-// lifetime, at most 30 s, so short-lived test tokens stay usable.
-func expiry(now time.Time, seconds int64, fallback time.Duration) time.Time {
+// lifetime, at most 30 s, so short-lived test tokens stay usable. A
+// lifetime that is missing, zero or negative is taken as fallback, and one
+// beyond most (which could overflow a Duration) as most.
+func expiry(now time.Time, seconds int64, fallback, most time.Duration) time.Time {
 	life := fallback
 	if seconds > 0 {
-		life = time.Duration(seconds) * time.Second
+		life = most
+		if seconds < int64(most/time.Second) {
+			life = time.Duration(seconds) * time.Second
+		}
 	}
 	return now.Add(life - min(30*time.Second, life/4))
 }
@@ -160,6 +195,24 @@ type tokenResponse struct {
 	RefreshExpiresIn int64  `json:"refresh_expires_in"`
 	RefreshToken     string `json:"refresh_token"`
 	TokenType        string `json:"token_type"`
+}
+
+// errTokenAnswer is a token answer without a token the client can send.
+var errTokenAnswer = errors.New("token answer holds no usable access token")
+
+// usableToken reports whether tok can go in an Authorization header: a
+// token with a space or a control character would make net/http refuse to
+// send every request, or split the header.
+func usableToken(tok string) bool {
+	if tok == "" || len(tok) > 16<<10 {
+		return false
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] <= ' ' || tok[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // tokenError is a failed token request. It never holds the response body,
@@ -181,7 +234,7 @@ func (e *tokenError) Unwrap() error { return e.err }
 // kind classifies the failure for the call that needed the token.
 func (e *tokenError) kind() error {
 	switch {
-	case e.status >= 500 || (e.status == 0 && !errors.Is(e.err, ErrInvalidResponse)):
+	case e.status >= 500 || (e.status == 0 && !errors.Is(e.err, errTokenAnswer)):
 		return ErrUnavailable
 	case e.status == 0:
 		return ErrInvalidResponse
@@ -192,10 +245,7 @@ func (e *tokenError) kind() error {
 func (e *tokenError) temporary() bool { return e.kind() == ErrUnavailable }
 
 func (ts *tokenSource) post(ctx context.Context, body tokenRequest) (*tokenResponse, error) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return nil, &tokenError{err: err}
-	}
+	b, _ := json.Marshal(body) // strings only: it cannot fail
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.url, bytes.NewReader(b))
 	if err != nil {
 		return nil, &tokenError{err: err}
@@ -212,8 +262,8 @@ func (ts *tokenSource) post(ctx context.Context, body tokenRequest) (*tokenRespo
 		return nil, &tokenError{status: resp.StatusCode}
 	}
 	var tr tokenResponse
-	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil || tr.AccessToken == "" {
-		return nil, &tokenError{err: ErrInvalidResponse}
+	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil || !usableToken(tr.AccessToken) {
+		return nil, &tokenError{err: errTokenAnswer}
 	}
 	return &tr, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"time"
 )
 
@@ -22,7 +23,10 @@ import (
 // a thousand lines with serials and files, is well under 1 MiB.
 const maxBodyBytes = 16 << 20
 
-var errTooLarge = fmt.Errorf("%w: response body larger than %d bytes", ErrInvalidResponse, maxBodyBytes)
+// errTooLarge is a body over maxBodyBytes. It does not wrap
+// ErrInvalidResponse: what a too large answer means depends on whether the
+// call was a write (see callState.settle).
+var errTooLarge = fmt.Errorf("response body larger than %d bytes", maxBodyBytes)
 
 // RateLimiter paces requests. Wait blocks until one request may be sent or
 // ctx is done. *rate.Limiter satisfies it; a fleet of storefront replicas can
@@ -37,6 +41,7 @@ type notSentError struct {
 	err   error
 	retry bool
 	kind  error
+	ended bool // the caller's context ended, or would have, before sending
 }
 
 func (e *notSentError) Error() string { return e.err.Error() }
@@ -84,7 +89,7 @@ func tokenFailure(err error) error {
 	if errors.As(err, &te) {
 		return &notSentError{err: te, retry: te.temporary(), kind: te.kind()}
 	}
-	return &notSentError{err: err} // the caller's context ended while waiting
+	return &notSentError{err: err, ended: true} // the caller's context ended while waiting
 }
 
 // withBearer returns req when it already carries tok, as Client.do sets
@@ -123,7 +128,7 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			// deadline, with an error that does not say so (golang/go#54541).
 			err = fmt.Errorf("rate limiter: %w", context.DeadlineExceeded)
 		}
-		return nil, &notSentError{err: err}
+		return nil, &notSentError{err: err, ended: true}
 	}
 	return t.next.RoundTrip(req)
 }
@@ -157,6 +162,13 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
 	defer cancel()
+	var trace *sendTrace
+	if st != nil && st.op.mutates {
+		// Only a write needs to know whether it left: a read is resent
+		// whatever happened.
+		trace = new(sendTrace)
+		ctx = httptrace.WithClientTrace(ctx, trace.hooks())
+	}
 	resp, err := t.next.RoundTrip(req.WithContext(ctx))
 	if err == nil {
 		var data []byte
@@ -171,16 +183,19 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 	}
 	if err != nil && ctx.Err() != nil && req.Context().Err() == nil {
-		err = fmt.Errorf("attempt timed out after %s: %w", t.timeout, context.DeadlineExceeded)
+		err = &attemptTimeout{timeout: t.timeout}
+	}
+	if st != nil {
+		err = st.settle(resp, err, trace)
 	}
 	if logging {
 		attrs := []slog.Attr{
 			slog.String("op", st.op.name), slog.String("method", req.Method),
-			slog.String("path", req.URL.Path), slog.Int("attempt", st.attempts),
+			slog.String("path", st.scrub(req.URL.Path)), slog.Int("attempt", st.attempts),
 			slog.Duration("duration", time.Since(start)),
 		}
 		if err != nil {
-			attrs = append(attrs, slog.String("error", err.Error()))
+			attrs = append(attrs, slog.String("error", st.scrub(err.Error())))
 		} else {
 			attrs = append(attrs, slog.Int("status", resp.StatusCode))
 		}
@@ -188,6 +203,20 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	return resp, err
 }
+
+// attemptTimeout is an attempt that ran out of its own time while the
+// call's context was still alive.
+type attemptTimeout struct{ timeout time.Duration }
+
+func (e *attemptTimeout) Error() string {
+	return "attempt timed out after " + e.timeout.String()
+}
+
+// Is makes a timed-out attempt match context.DeadlineExceeded.
+func (e *attemptTimeout) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// Timeout reports true, as net.Error timeouts do.
+func (e *attemptTimeout) Timeout() bool { return true }
 
 // readCapped reads a body of at most maxBodyBytes into a buffer sized up
 // front when the length is announced, so a typical body costs one

@@ -44,6 +44,17 @@ func (id *SubscriptionID) UnmarshalJSON(b []byte) error {
 
 var errNotInteger = errors.New("not an integer")
 
+// flexNumber is an integer field of an answer whose type the sources
+// disagree on: a number, a string of digits, an integral float or null.
+type flexNumber int64
+
+// UnmarshalJSON accepts what flexInt does.
+func (n *flexNumber) UnmarshalJSON(b []byte) error {
+	v, err := flexInt(b)
+	*n = flexNumber(v)
+	return err
+}
+
 // flexInt decodes an integer sent as a number, a quoted number, an integral
 // float or null; documented samples and production clients disagree.
 func flexInt(b []byte) (int64, error) {

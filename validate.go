@@ -45,6 +45,35 @@ func orderNumberProblem(s string) string {
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
+// textProblem refuses invalid UTF-8, which encoding/json would silently
+// turn into U+FFFD: the customer's name or address would change on the way.
+func textProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	return ""
+}
+
+// validHeaderName accepts an RFC 9110 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; !isLetter(b) && !isDigit(b) && strings.IndexByte("!#$%&'*+-.^_`|~", b) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue accepts UTF-8 text without control characters other
+// than a tab, which net/http would refuse to send or which would split the
+// header.
+func validHeaderValue(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r != '\t' && isControl(r) })
+}
+
 func refProblem(r ProductRef) string {
 	if r <= 0 {
 		return "must be a positive product ID"
