@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -171,11 +173,11 @@ func (ts *tokenSource) held(out []string) []string {
 // lifetime, at most 30 s, so short-lived test tokens stay usable. A
 // lifetime that is missing, zero or negative is taken as fallback, and one
 // beyond most (which could overflow a Duration) as most.
-func expiry(now time.Time, seconds int64, fallback, most time.Duration) time.Time {
+func expiry(now time.Time, seconds lifetime, fallback, most time.Duration) time.Time {
 	life := fallback
 	if seconds > 0 {
 		life = most
-		if seconds < int64(most/time.Second) {
+		if seconds < lifetime(most/time.Second) {
 			life = time.Duration(seconds) * time.Second
 		}
 	}
@@ -190,11 +192,11 @@ type tokenRequest struct {
 }
 
 type tokenResponse struct {
-	AccessToken      string `json:"access_token"`
-	ExpiresIn        int64  `json:"expires_in"`
-	RefreshExpiresIn int64  `json:"refresh_expires_in"`
-	RefreshToken     string `json:"refresh_token"`
-	TokenType        string `json:"token_type"`
+	AccessToken      string   `json:"access_token"`
+	ExpiresIn        lifetime `json:"expires_in"`
+	RefreshExpiresIn lifetime `json:"refresh_expires_in"`
+	RefreshToken     string   `json:"refresh_token"`
+	TokenType        string   `json:"token_type"`
 }
 
 // errTokenAnswer is a token answer without a token the client can send.
@@ -213,6 +215,29 @@ func usableToken(tok string) bool {
 		}
 	}
 	return true
+}
+
+// lifetime is a token lifetime in seconds. It never fails to decode: a
+// number of any size (clamped to int64), a string of one, null or garbage
+// (0, which expiry replaces with the fallback), so that an odd lifetime
+// costs a default, not the token.
+type lifetime int64
+
+// UnmarshalJSON reads the lifetime.
+func (l *lifetime) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	f, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err != nil && !errors.Is(err, strconv.ErrRange):
+		*l = 0
+	case f >= math.MaxInt64:
+		*l = math.MaxInt64
+	case f <= math.MinInt64:
+		*l = math.MinInt64
+	default:
+		*l = lifetime(f)
+	}
+	return nil
 }
 
 // tokenError is a failed token request. It never holds the response body,

@@ -219,3 +219,33 @@ func TestTokenRefreshSharedAtExpiry(t *testing.T) {
 		}
 	})
 }
+
+// Whatever lifetime IAM announces, the token is cached for a bounded,
+// sensible time: not refetched on every call, not kept for ever.
+func TestTokenLifetimesAreSane(t *testing.T) {
+	for _, exp := range []string{`1e20`, `99999999999999999999`, `9223372036854775807`, `0`, `-300`, `"300"`, `null`, `"abc"`, `300.5`, `{}`} {
+		t.Run(exp, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				m := newMock(t, withCreds)
+				fetches := 0
+				m.RegisterResponder(http.MethodPost, testBase+"iam/tokens", func(*http.Request) (*http.Response, error) {
+					fetches++
+					return respondNow(200, `{"access_token":"tok","expires_in":`+exp+`,"refresh_expires_in":`+exp+`}`), nil
+				})
+				m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, nil))
+				for range 5 {
+					stock(t, m.c)
+					time.Sleep(time.Second)
+				}
+				if fetches != 1 {
+					t.Errorf("%d token fetches for 5 calls in 5 s, want 1", fetches)
+				}
+				time.Sleep(maxAccessTTL)
+				stock(t, m.c)
+				if fetches != 2 {
+					t.Errorf("%d token fetches after an hour, want 2: a token is not kept for ever", fetches)
+				}
+			})
+		})
+	}
+}

@@ -3,6 +3,8 @@ package nexway
 import (
 	"errors"
 	"math"
+	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +170,116 @@ func TestCountryList(t *testing.T) {
 	}
 	if n != 250 { // 249 ISO 3166-1 codes and XK
 		t.Errorf("%d country codes, want 250", n)
+	}
+}
+
+// Invalid UTF-8 in any string of an order, which encoding/json would turn
+// into U+FFFD on the way, is refused with the field's JSON path and nothing
+// is sent. The walk covers every string field, so a field added later is
+// covered too.
+func TestEveryOrderTextMustBeUTF8(t *testing.T) {
+	m := newMock(t)
+	full := sampleOrder()
+	full.Customer.DeliveryLocation = &Location{Country: "FR"}
+	full.Payment.TransactionID = "T1"
+	full.Discounts = []Discount{{"D1", "Spring", -5, DiscountPercent, 10}}
+	full.Lines[0].Discounts = []Discount{{"D2", "Line", -1, DiscountAmount, 1}}
+	var paths []string
+	stringFields(reflect.ValueOf(full).Elem(), "", func(path string, _ reflect.Value) { paths = append(paths, path) })
+	if len(paths) < 30 {
+		t.Fatalf("walked %d string fields: %v", len(paths), paths)
+	}
+	for _, target := range paths {
+		r := sampleOrder()
+		r.Customer.DeliveryLocation = &Location{Country: "FR"}
+		r.Payment.TransactionID = "T1"
+		r.Discounts = []Discount{{"D1", "Spring", -5, DiscountPercent, 10}}
+		r.Lines[0].Discounts = []Discount{{"D2", "Line", -1, DiscountAmount, 1}}
+		stringFields(reflect.ValueOf(r).Elem(), "", func(path string, v reflect.Value) {
+			if path == target {
+				v.SetString(v.String() + "\xff")
+			}
+		})
+		_, err := m.c.Orders.Create(bg, r)
+		var ae *ArgumentError
+		if !errors.As(err, &ae) || ae.Field != target {
+			t.Errorf("invalid UTF-8 in %s: %v, want an argument error naming it", target, err)
+		}
+	}
+	if n := m.GetTotalCallCount(); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+// stringFields calls fn with the JSON path of every settable string field
+// below v.
+func stringFields(v reflect.Value, path string, fn func(string, reflect.Value)) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			stringFields(v.Elem(), path, fn)
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			stringFields(v.Index(i), indexed(path, i), fn)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" || !f.IsExported() {
+				continue
+			}
+			p := name
+			if path != "" {
+				p = path + "." + name
+			}
+			stringFields(v.Field(i), p, fn)
+		}
+	case reflect.String:
+		fn(path, v)
+	}
+}
+
+// Headers, the user agent and the cancel path are refused before any I/O
+// when net/http could not send them or they could change the route.
+func TestHeaderAndPathArguments(t *testing.T) {
+	m := newMock(t)
+	for _, h := range [][2]string{{"", "v"}, {"X Bad", "v"}, {"X:Y", "v"}, {"X-\xff", "v"}, {"X-Ok", "a\x00b"},
+		{"X-Ok", "a\rb"}, {"X-Ok", "a\nb"}, {"X-Ok", "\xff"}, {"X-Ok", "a\x7fb"}, {"Secret", "x"}, {"authorization", "x"}} {
+		if _, err := m.c.Stock.Status(bg, []ProductRef{1}, WithHeader(h[0], h[1])); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("WithHeader(%q, %q): %v", h[0], h[1], err)
+		}
+	}
+	if n := m.GetTotalCallCount(); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+	for _, ua := range []string{"shop\r\n", "shop\x00", "shop\xff", "shop\x7f"} {
+		if _, err := NewClient(WithUserAgent(ua)); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("WithUserAgent(%q): %v", ua, err)
+		}
+	}
+	for _, p := range []string{"", "/", "a//b", "a/../b", "./a", "a b", "a?b", "a#b", "a%2Fb", "a\x00", "é", "a/"} {
+		if _, err := NewClient(WithSubscriptionCancelPath(p)); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("WithSubscriptionCancelPath(%q): %v", p, err)
+		}
+	}
+	for _, cred := range [][2]string{{"re\x00alm", "s"}, {"realm", "s\xff"}, {"realm\n", "s"}} {
+		if _, err := NewClient(WithCredentials(cred[0], cred[1])); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("WithCredentials(%q, %q): %v", cred[0], cred[1], err)
+		}
+	}
+	for _, ok := range []string{"connect/subscription/cancel", "/connect/subscription", "v2/sub-scription_x.y~z"} {
+		if _, err := NewClient(WithSubscriptionCancelPath(ok)); err != nil {
+			t.Errorf("WithSubscriptionCancelPath(%q): %v", ok, err)
+		}
+	}
+	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, func(r *http.Request) {
+		if got := r.Header.Get("X-Shop-Id"); got != "boutique é\t1" {
+			t.Errorf("X-Shop-Id = %q", got)
+		}
+	}))
+	if _, err := m.c.Stock.Status(bg, []ProductRef{1}, WithHeader("X-Shop-Id", "boutique é\t1")); err != nil {
+		t.Errorf("a valid header was refused: %v", err)
 	}
 }
