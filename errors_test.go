@@ -281,7 +281,7 @@ func TestInvalidResponses(t *testing.T) {
 // A server message echoing the secret or the customer's e-mail is scrubbed.
 func TestServerMessagesAreScrubbed(t *testing.T) {
 	m := newMock(t)
-	msg := "secret " + testSecret + " refused for jane.doe@example.com\x00\n" + strings.Repeat("x", 1000)
+	msg := "secret " + testSecret + " refused for jane.doe@example.com\x00\n" + strings.Repeat("x", 500)
 	m.RegisterResponder(http.MethodPost, testBase+"connect/order/new", respond(200, `{"responseCode":321,"responseMessage":"`+strings.ReplaceAll(strings.ReplaceAll(msg, "\x00", `\u0000`), "\n", `\n`)+`"}`, nil))
 	_, err := m.c.Orders.Create(bg, sampleOrder())
 	e := apiErrorOf(t, err)
@@ -295,4 +295,11 @@ func TestServerMessagesAreScrubbed(t *testing.T) {
 	}
 	mustContain(t, e.ResponseMessage, "[redacted]")
 	mustContain(t, e.ResponseMessage, "[email]")
+
+	// A message too long to scrub cheaply is not kept at all.
+	m.RegisterResponder(http.MethodPost, testBase+"connect/order/new", respond(200, `{"responseCode":321,"responseMessage":"`+strings.Repeat("y", maxScrubbedMessage)+testSecret+`"}`, nil))
+	_, err = m.c.Orders.Create(bg, sampleOrder())
+	if e := apiErrorOf(t, err); strings.Contains(e.ResponseMessage, "yyy") || strings.Contains(err.Error(), testSecret[:4]) {
+		t.Errorf("a message of %d bytes was kept: %q", maxScrubbedMessage+len(testSecret), e.ResponseMessage)
+	}
 }

@@ -74,8 +74,17 @@ func (st *callState) scrub(text string) string {
 	}, text)
 }
 
+// maxScrubbedMessage is the longest server message scrubbed and kept (cut
+// to maxMessageLen); a longer one, which no Nexway answer has, is dropped
+// whole: scrubbing it would cost time in proportion to a hostile size, and
+// cutting it first could cut a secret in two and keep half of it.
+const maxScrubbedMessage = 4 * maxMessageLen
+
 // scrubMessage scrubs a server message and cuts it to maxMessageLen.
 func (st *callState) scrubMessage(msg string) string {
+	if len(msg) > maxScrubbedMessage {
+		return "[message of " + strconv.Itoa(len(msg)) + " bytes dropped]"
+	}
 	msg = st.scrub(msg)
 	if len(msg) > maxMessageLen {
 		cut := maxMessageLen
