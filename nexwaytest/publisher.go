@@ -1,0 +1,261 @@
+package nexwaytest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// LicenseRequest is what the fake tells a real-time publisher about the unit
+// it wants a key for: the fields of the default fulfillment body
+// (fulfillment.md §2.3).
+type LicenseRequest struct {
+	FulfillmentID      string  // UUID, unique per unit (and per renewal)
+	OrderID            string  // the Nexway order number, in decimal
+	LineItemID         string  // UUID of the order line item
+	ProductRef         int     // Nexway product ref
+	ProductName        string  // catalog name
+	PublisherProductID string  // the publisher's SKU ("" when none)
+	GrossPrice         float64 // unit price including tax (or the best known price)
+	Currency           string  // order currency
+	UserID             string  // customer partnerId, or the e-mail when none was sent
+	Email              string
+	Country            string // invoice country, ISO 3166-1 alpha-2
+	Locale             string // customer language as a BCP 47 tag (fr_FR → fr-FR)
+	FirstName          string
+	LastName           string
+}
+
+// Publisher issues a license key in real time, as a publisher's fulfillment
+// endpoint does for Nexway. The fake calls it outside its lock, once per
+// unit; an error leaves the unit without a key (item code 1051) and the
+// fake asks again on later reads of the order, as Nexway retries in the
+// background.
+type Publisher interface {
+	Issue(ctx context.Context, req LicenseRequest) (key string, err error)
+}
+
+// PublisherFunc adapts a function to Publisher.
+type PublisherFunc func(ctx context.Context, req LicenseRequest) (string, error)
+
+// Issue calls f.
+func (f PublisherFunc) Issue(ctx context.Context, req LicenseRequest) (string, error) {
+	return f(ctx, req)
+}
+
+// maxPublisherResponse caps how much of a publisher's answer is read.
+const maxPublisherResponse = 1 << 20
+
+// defaultPublisherTimeout applies when HTTPPublisher.Client is nil.
+const defaultPublisherTimeout = 10 * time.Second
+
+// HTTPPublisher is a Publisher that calls a publisher's real fulfillment
+// endpoint the way Nexway's default template does (fulfillment.md §2):
+// POST BaseURL+"/licenses/new" with HTTP Basic auth and the default JSON
+// body. Success is a 2xx answer with no non-empty errorCode and a key at
+// "activationCode" or "licenses[0].key". Anything else (non-2xx, an
+// errorCode, an {"error":{...}} object, no key) is a failure.
+type HTTPPublisher struct {
+	BaseURL  string
+	Username string
+	Password string
+	Client   *http.Client // nil: a client with a 10 s timeout
+}
+
+// publisherBody is the default fulfillment request body (fulfillment.md §2.3).
+type publisherBody struct {
+	FulfillmentID string            `json:"fulfillmentId"`
+	Checkout      publisherCheckout `json:"checkout"`
+	User          publisherUser     `json:"user"`
+	Product       publisherProduct  `json:"product"`
+}
+
+type publisherPrice struct {
+	GrossPrice float64 `json:"grossPrice"`
+	Currency   string  `json:"currency"`
+}
+
+type publisherCheckout struct {
+	OrderID    string         `json:"orderId"`
+	LineItemID string         `json:"lineItemId"`
+	Price      publisherPrice `json:"price"`
+}
+
+type publisherUser struct {
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	Country   string `json:"country"`
+	Locale    string `json:"locale"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+}
+
+type publisherProduct struct {
+	ID                 string         `json:"id"`
+	Name               string         `json:"name"`
+	PublisherProductID string         `json:"publisherProductId,omitempty"`
+	Price              publisherPrice `json:"price"`
+}
+
+// publisherAnswer holds the response fields the fake looks at.
+type publisherAnswer struct {
+	ActivationCode string          `json:"activationCode"`
+	ErrorCode      json.RawMessage `json:"errorCode"`
+	Error          json.RawMessage `json:"error"`
+	Licenses       []struct {
+		Key string `json:"key"`
+	} `json:"licenses"`
+}
+
+// Issue posts the request to the publisher and extracts the key. Errors
+// carry the HTTP status or the publisher's error code, never its body.
+func (p HTTPPublisher) Issue(ctx context.Context, req LicenseRequest) (string, error) {
+	price := publisherPrice{GrossPrice: req.GrossPrice, Currency: req.Currency}
+	body, err := json.Marshal(publisherBody{
+		FulfillmentID: req.FulfillmentID,
+		Checkout:      publisherCheckout{OrderID: req.OrderID, LineItemID: req.LineItemID, Price: price},
+		User: publisherUser{ID: req.UserID, Email: req.Email, Country: req.Country, Locale: req.Locale,
+			FirstName: req.FirstName, LastName: req.LastName},
+		Product: publisherProduct{ID: strconv.Itoa(req.ProductRef), Name: req.ProductName,
+			PublisherProductID: req.PublisherProductID, Price: price},
+	})
+	if err != nil {
+		return "", fmt.Errorf("publisher: encode request: %w", err)
+	}
+	url := strings.TrimRight(p.BaseURL, "/") + "/licenses/new"
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return "", fmt.Errorf("publisher: %w", err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Accept", "application/json")
+	hreq.SetBasicAuth(p.Username, p.Password)
+	client := p.Client
+	if client == nil {
+		client = &http.Client{Timeout: defaultPublisherTimeout}
+	}
+	resp, err := client.Do(hreq)
+	if err != nil {
+		return "", fmt.Errorf("publisher: %w", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxPublisherResponse))
+	if err != nil {
+		return "", fmt.Errorf("publisher: read response: %w", err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return "", fmt.Errorf("publisher: HTTP %d", resp.StatusCode)
+	}
+	var a publisherAnswer
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return "", errors.New("publisher: response is not a JSON object")
+	}
+	if code := rawErrorCode(a.ErrorCode); code != "" {
+		return "", fmt.Errorf("publisher: errorCode %q", code)
+	}
+	if len(a.Error) > 0 && !isNull(a.Error) {
+		var e struct {
+			Code any `json:"code"`
+		}
+		_ = json.Unmarshal(a.Error, &e)
+		return "", fmt.Errorf("publisher: error %v", e.Code)
+	}
+	if a.ActivationCode != "" {
+		return a.ActivationCode, nil
+	}
+	if len(a.Licenses) > 0 && a.Licenses[0].Key != "" {
+		return a.Licenses[0].Key, nil
+	}
+	return "", errors.New("publisher: no key in response")
+}
+
+// rawErrorCode returns errorCode as text: "" when absent, null or "", else
+// the value (any non-empty value means failure, fulfillment.md §2.5, so a
+// numeric 0 counts too).
+func rawErrorCode(b json.RawMessage) string {
+	if len(b) == 0 || isNull(b) {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		return s
+	}
+	return string(b)
+}
+
+// GeneratedKeys returns a Publisher that makes up keys, for real-time
+// products that need no endpoint. Keys look like PREFIX-XXXX-XXXX-XXXX and
+// are derived from the request's FulfillmentID, which the server draws from
+// its seeded source: so they are deterministic for a given Seed, and unique
+// across the server because fulfillment ids are.
+func GeneratedKeys(prefix string) Publisher {
+	return generatedKeys{prefix: prefix}
+}
+
+type generatedKeys struct{ prefix string }
+
+// keyAlphabet leaves out look-alikes (0/O, 1/I).
+const keyAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+func (g generatedKeys) Issue(_ context.Context, req LicenseRequest) (string, error) {
+	sum := sha256.Sum256([]byte(g.prefix + "\x00" + req.FulfillmentID))
+	return formatKey(g.prefix, sum[:12]), nil
+}
+
+// formatKey renders 12 bytes as PREFIX-XXXX-XXXX-XXXX.
+func formatKey(prefix string, b []byte) string {
+	var sb strings.Builder
+	if prefix != "" {
+		sb.WriteString(prefix)
+		sb.WriteByte('-')
+	}
+	for i := 0; i < 12; i++ {
+		if i > 0 && i%4 == 0 {
+			sb.WriteByte('-')
+		}
+		sb.WriteByte(keyAlphabet[int(b[i])%len(keyAlphabet)])
+	}
+	return sb.String()
+}
+
+// SetPublisher makes a product real-time, fulfilled by p.
+func (s *Server) SetPublisher(ref int, p Publisher) error {
+	if p == nil {
+		return errors.New("fake: set publisher: nil publisher")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prod := s.products[ref]
+	if prod == nil {
+		return fmt.Errorf("fake: set publisher: unknown product %d", ref)
+	}
+	prod.Fulfillment = FulfillRealTime
+	s.publishers[ref] = p
+	return nil
+}
+
+// issueKey calls a publisher, turning a panic or an empty key into an
+// error: a storefront's test publisher must not take the fake down.
+func issueKey(ctx context.Context, p Publisher, req LicenseRequest) (key string, err error) {
+	if p == nil {
+		return "", errors.New("no publisher configured for this real-time product")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			key, err = "", fmt.Errorf("publisher panicked: %v", r)
+		}
+	}()
+	key, err = p.Issue(ctx, req)
+	if err == nil && strings.TrimSpace(key) == "" {
+		err = errors.New("publisher returned an empty key")
+	}
+	return key, err
+}
