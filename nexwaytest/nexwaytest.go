@@ -14,7 +14,7 @@
 // DefaultCatalog) and a clock fixed at Start, which only moves when told
 // (Advance), so results are reproducible.
 //
-// The methods of the embedded server are the knobs:
+// The methods of Server are the knobs:
 //
 //   - catalog: AddProducts, LoadCatalogJSON, SetCategories,
 //     SetOperatingSystems;
@@ -39,7 +39,6 @@ import (
 	"time"
 
 	"github.com/nexway-go/nexway"
-	"github.com/nexway-go/nexway/internal/fake"
 	"golang.org/x/time/rate"
 )
 
@@ -54,25 +53,11 @@ const (
 // download windows and expiry dates are the same on every run.
 var Start = time.Date(2026, time.January, 5, 9, 0, 0, 0, time.UTC)
 
-// Server is a running fake Nexway and a client for it. The embedded
-// *fake.Server carries the knobs; its types are re-exported by this package
-// (Product, Fault, Route, ...).
-type Server struct {
-	*fake.Server
-	// URL is the fake's base URL, on loopback.
-	URL string
-	// Client calls the fake. It has the fake's credentials, no rate limit,
-	// and retries that wait milliseconds instead of seconds.
-	Client *nexway.Client
-
-	http *httptest.Server
-}
-
 // Option configures a Server.
 type Option func(*options)
 
 type options struct {
-	cfg       fake.Config
+	cfg       Config
 	start     time.Time
 	noCatalog bool
 	noCreds   bool
@@ -127,22 +112,22 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 // StartServer starts a fake Nexway outside a test, for example programs.
 // Call Close when done.
 func StartServer(opts ...Option) (*Server, error) {
-	o := options{start: Start, cfg: fake.Config{Secrets: []string{Secret}, Realm: Realm, ClientSecret: ClientSecret}}
+	o := options{start: Start, cfg: Config{Secrets: []string{Secret}, Realm: Realm, ClientSecret: ClientSecret}}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.noCreds {
 		o.cfg.Realm, o.cfg.ClientSecret = "", ""
 	}
-	o.cfg.Clock = fake.NewManualClock(o.start)
-	f := fake.New(o.cfg)
+	o.cfg.Clock = NewManualClock(o.start)
+	s := New(o.cfg)
 	if !o.noCatalog {
-		if err := f.SeedDefaults(); err != nil {
-			f.Close()
+		if err := s.SeedDefaults(); err != nil {
+			s.Close()
 			return nil, err
 		}
 	}
-	hs := httptest.NewServer(f)
+	hs := httptest.NewServer(s)
 	copts := []nexway.Option{
 		nexway.WithBaseURL(hs.URL),
 		nexway.WithSecret(Secret),
@@ -155,16 +140,9 @@ func StartServer(opts ...Option) (*Server, error) {
 	c, err := nexway.NewClient(append(copts, o.client...)...)
 	if err != nil {
 		hs.Close()
-		f.Close()
+		s.Close()
 		return nil, fmt.Errorf("nexwaytest: client options: %w", err)
 	}
-	return &Server{Server: f, URL: hs.URL, Client: c, http: hs}, nil
-}
-
-// Close stops the server and releases the client's connections. It is
-// safe to call more than once.
-func (s *Server) Close() {
-	s.Server.Close() // first: aborts latency faults the HTTP server would wait for
-	s.Client.CloseIdleConnections()
-	s.http.Close()
+	s.URL, s.Client, s.http = hs.URL, c, hs
+	return s, nil
 }

@@ -1,12 +1,3 @@
-// Package fake is a stateful, in-process fake of Nexway Connect: an
-// http.Handler that speaks the same paths, JSON, validation and return codes
-// as the real API (see reference/connect-api.md), so a storefront can test
-// its checkout with no credentials and no network.
-//
-// It keeps a catalog, batch key pools and real-time publishers, orders with
-// serials, files and download windows, subscriptions with renewal
-// generations, IAM tokens, pending orders, and injectable faults, all on an
-// injectable clock and a seeded random source, so runs are reproducible.
 package nexwaytest
 
 import (
@@ -16,10 +7,13 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nexway-go/nexway"
 )
 
 // maxBodyBytes caps how much of a request body the fake reads.
@@ -40,10 +34,19 @@ type Config struct {
 	RequirePrices  bool          // create answers 1053 when a line has neither amountDutyFree nor amountTotal
 }
 
-// Server is the fake Nexway. It implements http.Handler and is safe for
-// concurrent use: one mutex guards the store, and it is never held across a
-// publisher call or an injected latency.
+// Server is a fake Nexway and, once started, a client for it. It
+// implements http.Handler and is safe for concurrent use: one mutex guards
+// the store, and it is never held across a publisher call or an injected
+// latency.
 type Server struct {
+	// URL is the fake's base URL, on loopback.
+	URL string
+	// Client calls the fake. It has the fake's credentials, no rate limit,
+	// and retries that wait milliseconds instead of seconds.
+	Client *nexway.Client
+
+	http *httptest.Server
+
 	cfg    Config
 	mux    *http.ServeMux
 	ctx    context.Context // cancelled by Close; used for publisher calls
@@ -130,14 +133,21 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// Close aborts injected latency waits and in-flight publisher calls, so a
-// test server can shut down promptly. It is idempotent; the Server still
-// answers requests afterwards, except that a request meeting a latency
-// fault gets a 503 at once and is not processed.
+// Close stops the server: it aborts injected latency waits and in-flight
+// publisher calls, stops the HTTP server and releases the client's
+// connections. It is safe to call more than once. A Server that was never
+// started still answers ServeHTTP afterwards, except that a request meeting
+// a latency fault gets a 503 at once and is not processed.
 func (s *Server) Close() {
 	s.once.Do(func() {
-		close(s.closed)
+		close(s.closed) // first: aborts latency faults the HTTP server would wait for
 		s.cancel()
+		if s.Client != nil {
+			s.Client.CloseIdleConnections()
+		}
+		if s.http != nil {
+			s.http.Close()
+		}
 	})
 }
 
