@@ -79,7 +79,7 @@ func TestOSListSample(t *testing.T) {
 }
 
 func TestCatalogEmptyByDefault(t *testing.T) {
-	s := New(Config{})
+	s := newUnstarted(config{})
 	rec := serveDirect(s, "GET", "/connect/catalog/oslist", nil)
 	m := checkEnvelope(t, rec)
 	if l, ok := m["osList"].([]any); !ok || len(l) != 0 {
@@ -96,7 +96,7 @@ func TestCatalogEmptyByDefault(t *testing.T) {
 }
 
 func TestSetCategoriesCopies(t *testing.T) {
-	s := New(Config{})
+	s := newUnstarted(config{})
 	cs := []Category{{ID: 1, Label: "One", Subcategories: []Category{{ID: 2, Label: "Two"}}}}
 	s.SetCategories(cs)
 	cs[0].Subcategories[0].Label = "changed"
@@ -131,7 +131,7 @@ func TestAddProductsValidation(t *testing.T) {
 		{"bad file size", func(p *Product) { p.Files = []File{{Label: "x", Size: -1}} }, "size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := New(Config{})
+			s := newUnstarted(config{})
 			p := ok
 			tc.mod(&p)
 			err := s.AddProducts(ok2(), p)
@@ -143,7 +143,7 @@ func TestAddProductsValidation(t *testing.T) {
 			}
 		})
 	}
-	s := New(Config{})
+	s := newUnstarted(config{})
 	if err := s.AddProducts(ok, ok); err == nil {
 		t.Error("duplicate in one call accepted")
 	}
@@ -158,7 +158,7 @@ func TestAddProductsValidation(t *testing.T) {
 func ok2() Product { return Product{Ref: 2, Name: "Two", Currency: "EUR"} }
 
 func TestLoadCatalogJSON(t *testing.T) {
-	s := New(Config{Clock: NewManualClock(t0)})
+	s := newUnstarted(config{clock: newManualClock(t0)})
 	fixture := `[
 	  {"ref": 42, "name": "Fixture Suite", "amountDutyFree": 10, "currency": "GBP", "language": "EN",
 	   "delivery": "serial+download", "fulfillment": "batch", "lowStockThreshold": 1,
@@ -186,7 +186,7 @@ func TestLoadCatalogJSON(t *testing.T) {
 		`{"ref": 1}`,
 		`[{"ref": 1, "name": "x", "currency": "EUR", "fulfillment": 5}]`,
 	} {
-		if err := New(Config{}).LoadCatalogJSON(strings.NewReader(bad)); err == nil {
+		if err := newUnstarted(config{}).LoadCatalogJSON(strings.NewReader(bad)); err == nil {
 			t.Errorf("accepted %s", bad)
 		}
 	}

@@ -5,46 +5,46 @@ import (
 	"time"
 )
 
-// Clock tells the fake what time it is. Token lifetimes, download windows,
+// clock tells the fake what time it is. Token lifetimes, download windows,
 // cancel periods and subscription renewals are all measured on it, so a test
 // can move time forward instead of sleeping.
-type Clock interface {
+type clock interface {
 	Now() time.Time
 }
 
-// realClock is the default Clock: the wall clock.
+// realClock is the default clock: the wall clock.
 type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }
 
-// ManualClock is a Clock that only moves when told to. It is safe for
+// manualClock is a clock that only moves when told to. It is safe for
 // concurrent use. The zero value reads as the zero time.
-type ManualClock struct {
+type manualClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-// NewManualClock returns a ManualClock that reads start until moved.
-func NewManualClock(start time.Time) *ManualClock {
-	return &ManualClock{t: start}
+// newManualClock returns a manualClock that reads start until moved.
+func newManualClock(start time.Time) *manualClock {
+	return &manualClock{t: start}
 }
 
 // Now returns the clock's current time.
-func (c *ManualClock) Now() time.Time {
+func (c *manualClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
 // Set moves the clock to t (backwards is allowed).
-func (c *ManualClock) Set(t time.Time) {
+func (c *manualClock) Set(t time.Time) {
 	c.mu.Lock()
 	c.t = t
 	c.mu.Unlock()
 }
 
 // Advance moves the clock forward by d.
-func (c *ManualClock) Advance(d time.Duration) {
+func (c *manualClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()

@@ -7,7 +7,7 @@ import (
 )
 
 func TestManualClock(t *testing.T) {
-	c := NewManualClock(t0)
+	c := newManualClock(t0)
 	if !c.Now().Equal(t0) {
 		t.Fatal("start")
 	}
@@ -32,22 +32,22 @@ func TestManualClock(t *testing.T) {
 	if !c.Now().Equal(t0.Add(10 * time.Second)) {
 		t.Fatalf("concurrent Advance: %v", c.Now())
 	}
-	var zero ManualClock
+	var zero manualClock
 	if !zero.Now().IsZero() {
-		t.Error("zero ManualClock")
+		t.Error("zero manualClock")
 	}
 }
 
 func TestServerAdvance(t *testing.T) {
-	s := New(Config{})
+	s := newUnstarted(config{})
 	if s.Advance(time.Hour) {
 		t.Error("Advance on the real clock reported true")
 	}
 	if d := time.Since(s.Now()); d < 0 || d > time.Minute {
 		t.Errorf("real clock Now off by %v", d)
 	}
-	c := NewManualClock(t0)
-	s = New(Config{Clock: c})
+	c := newManualClock(t0)
+	s = newUnstarted(config{clock: c})
 	if !s.Advance(time.Hour) || !s.Now().Equal(t0.Add(time.Hour)) || !c.Now().Equal(s.Now()) {
 		t.Error("Advance on a manual clock")
 	}

@@ -2,7 +2,7 @@ package nexwaytest
 
 // DefaultCatalog is the sample catalog used by examples and docs. The refs
 // are fixed: documentation and tests name them. It carries no keys; see
-// SeedDefaults.
+// seedDefaults.
 func DefaultCatalog() []Product {
 	img := func(name string) string { return "https://img.nexway.test/" + name + ".png" }
 	return []Product{
@@ -67,8 +67,8 @@ func DefaultCatalog() []Product {
 	}
 }
 
-// DefaultCategories is the sample category tree.
-func DefaultCategories() []Category {
+// defaultCategories is the sample category tree.
+func defaultCategories() []Category {
 	return []Category{
 		{ID: 7466, Label: "Anti-Virus & Security", Subcategories: []Category{
 			{ID: 7467, Label: "Antivirus"},
@@ -81,8 +81,8 @@ func DefaultCategories() []Category {
 	}
 }
 
-// DefaultOperatingSystems is the sample OS list.
-func DefaultOperatingSystems() []OS {
+// defaultOperatingSystems is the sample OS list.
+func defaultOperatingSystems() []OS {
 	return []OS{
 		{ID: 63, Label: "Win 10 32/64 bits"},
 		{ID: 64, Label: "Win 11"},
@@ -90,24 +90,24 @@ func DefaultOperatingSystems() []OS {
 	}
 }
 
-// Pool sizes SeedDefaults loads.
+// Pool sizes seedDefaults loads.
 const (
 	defaultAntivirusKeys   = 50
 	defaultSpaceTraderKeys = 5
 )
 
-// SeedDefaults loads the default catalog, categories and OS list, installs
+// seedDefaults loads the default catalog, categories and OS list, installs
 // generated-key publishers for the real-time products (733552 "NTS",
 // 733559 "VPN", 733570 "CBK"), and fills the batch pools: 50 keys
 // NAP-XXXX-XXXX-XXXX for 733551 and 5 keys STD-XXXX-XXXX-XXXX for 733558,
 // drawn from the seeded source. 733562 stays out of stock. It fails if any
 // default ref is already in the catalog.
-func (s *Server) SeedDefaults() error {
+func (s *Server) seedDefaults() error {
 	if err := s.AddProducts(DefaultCatalog()...); err != nil {
 		return err
 	}
-	s.SetCategories(DefaultCategories())
-	s.SetOperatingSystems(DefaultOperatingSystems())
+	s.SetCategories(defaultCategories())
+	s.SetOperatingSystems(defaultOperatingSystems())
 	for ref, prefix := range map[int]string{733552: "NTS", 733559: "VPN", 733570: "CBK"} {
 		if err := s.SetPublisher(ref, GeneratedKeys(prefix)); err != nil {
 			return err

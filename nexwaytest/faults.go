@@ -60,7 +60,7 @@ func (s *Server) InjectFault(r Route, f Fault) {
 
 // SetFaultRate makes each request on route r fail with probability rate, with
 // one of faults chosen uniformly (default: a 503), both drawn from a source
-// seeded by Config.Seed, so the same seed and request sequence give the same
+// seeded by WithSeed, so the same seed and request sequence give the same
 // faults. RouteAny covers every /connect route but never IAM, so token
 // fetches keep working. A route's own rate wins over RouteAny's; rate 0
 // turns it off. Queued faults (InjectFault) are used first.

@@ -192,7 +192,7 @@ func TestFaultQueueOrder(t *testing.T) {
 // faultSequence runs n stock requests against a fresh server with the given
 // seed and fault rate, and returns the statuses.
 func faultSequence(t *testing.T, seed int64, n int) []int {
-	s := New(Config{Seed: seed})
+	s := newUnstarted(config{seed: seed})
 	s.SetFaultRate(RouteAny, 0.5, Fault{Kind: FaultStatus, Status: 500}, Fault{Kind: FaultStatus, Status: 503}, Fault{Kind: FaultRateLimit})
 	var out []int
 	for i := 0; i < n; i++ {
@@ -219,7 +219,7 @@ func TestFaultRateDeterministic(t *testing.T) {
 }
 
 func TestFaultRateScope(t *testing.T) {
-	s := New(Config{Seed: 1})
+	s := newUnstarted(config{seed: 1})
 	s.SetFaultRate(RouteAny, 1)
 	for i := 0; i < 5; i++ {
 		if rec := serveDirect(s, "POST", "/iam/tokens", []byte(`{"realmName":"r","grantType":"client_credentials"}`)); rec.Code != 200 {
@@ -253,7 +253,7 @@ func TestFaultKindNames(t *testing.T) {
 	}
 	// Without a hijackable connection, drop degrades to a 502 rather than
 	// panicking.
-	s := New(Config{})
+	s := newUnstarted(config{})
 	s.InjectFault(RouteOSList, Fault{Kind: FaultDrop})
 	if rec := serveDirect(s, "GET", "/connect/catalog/oslist", nil); rec.Code != http.StatusBadGateway {
 		t.Fatalf("drop on a recorder: %d", rec.Code)

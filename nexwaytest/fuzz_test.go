@@ -62,7 +62,7 @@ func FuzzTokenBody(f *testing.F) {
 		f.Add([]byte(b))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		s := New(Config{Clock: NewManualClock(t0), Seed: 7, Realm: "shop", ClientSecret: "s3cret"})
+		s := newUnstarted(config{clock: newManualClock(t0), seed: 7, realm: "shop", clientSecret: "s3cret"})
 		rec := serveDirect(s, "POST", "/iam/tokens", body)
 		var m map[string]any
 		if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {

@@ -20,21 +20,21 @@ type env struct {
 	t     *testing.T
 	s     *Server
 	ts    *httptest.Server
-	clock *ManualClock
+	clock *manualClock
 }
 
 // newEnv starts a fake seeded with the default catalog. mod may adjust the
 // config before the server is built.
-func newEnv(t *testing.T, mod ...func(*Config)) *env {
+func newEnv(t *testing.T, mod ...func(*config)) *env {
 	t.Helper()
-	clk := NewManualClock(t0)
-	cfg := Config{Clock: clk, Seed: 1}
+	clk := newManualClock(t0)
+	cfg := config{clock: clk, seed: 1}
 	for _, m := range mod {
 		m(&cfg)
 	}
-	s := New(cfg)
-	if err := s.SeedDefaults(); err != nil {
-		t.Fatalf("SeedDefaults: %v", err)
+	s := newUnstarted(cfg)
+	if err := s.seedDefaults(); err != nil {
+		t.Fatalf("seedDefaults: %v", err)
 	}
 	ts := httptest.NewServer(s)
 	t.Cleanup(func() {

@@ -32,9 +32,9 @@ func (s *Server) tokenLocked() string {
 
 // handleToken serves POST /iam/tokens (reference §2.1): grants
 // client_credentials and refresh_token with the documented camelCase body.
-// Every failure is HTTP 401 {"error":"invalid_grant"}. With Config.Realm
-// empty, any realm and client secret are accepted (there is nothing to check
-// them against). A refresh keeps the old refresh token valid until it
+// Every failure is HTTP 401 {"error":"invalid_grant"}. With no realm
+// configured (WithoutCredentials), any realm and client secret are accepted
+// (there is nothing to check them against). A refresh keeps the old refresh token valid until it
 // expires, like Keycloak's default.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	resp, denied := s.grant(readBody(r))
@@ -56,7 +56,7 @@ func (s *Server) grant(body []byte) (tokenResponse, string) {
 	if !req.RealmName.OK || realm == "" {
 		return tokenResponse{}, "realmName missing"
 	}
-	if s.cfg.Realm != "" && realm != s.cfg.Realm {
+	if s.cfg.realm != "" && realm != s.cfg.realm {
 		return tokenResponse{}, "unknown realm"
 	}
 	now := s.Now()
@@ -64,7 +64,7 @@ func (s *Server) grant(body []byte) (tokenResponse, string) {
 	defer s.mu.Unlock()
 	switch req.GrantType.V {
 	case "client_credentials":
-		if s.cfg.Realm != "" && (!req.ClientSecret.OK || req.ClientSecret.V != s.cfg.ClientSecret) {
+		if s.cfg.realm != "" && (!req.ClientSecret.OK || req.ClientSecret.V != s.cfg.clientSecret) {
 			return tokenResponse{}, "invalid client credentials"
 		}
 	case "refresh_token":
@@ -79,12 +79,12 @@ func (s *Server) grant(body []byte) (tokenResponse, string) {
 		return tokenResponse{}, "unsupported grant type"
 	}
 	at, rt := s.tokenLocked(), s.tokenLocked()
-	s.access[at] = &accessToken{realm: realm, expires: now.Add(s.cfg.AccessTTL), refresh: rt}
-	s.refresh[rt] = &refreshToken{realm: realm, expires: now.Add(s.cfg.RefreshTTL)}
+	s.access[at] = &accessToken{realm: realm, expires: now.Add(s.cfg.accessTTL), refresh: rt}
+	s.refresh[rt] = &refreshToken{realm: realm, expires: now.Add(s.cfg.refreshTTL)}
 	return tokenResponse{
 		AccessToken:      at,
-		ExpiresIn:        int64(s.cfg.AccessTTL / time.Second),
-		RefreshExpiresIn: int64(s.cfg.RefreshTTL / time.Second),
+		ExpiresIn:        int64(s.cfg.accessTTL / time.Second),
+		RefreshExpiresIn: int64(s.cfg.refreshTTL / time.Second),
 		RefreshToken:     rt,
 		TokenType:        "bearer",
 		NotBeforePolicy:  0,
@@ -125,7 +125,7 @@ func (s *Server) checkBearer(r *http.Request) string {
 		return "bearer token not valid"
 	case !now.Before(at.expires):
 		return "bearer token expired"
-	case s.cfg.Realm != "" && at.realm != s.cfg.Realm:
+	case s.cfg.realm != "" && at.realm != s.cfg.realm:
 		return "bearer token not valid for this realm"
 	}
 	return ""

@@ -9,11 +9,11 @@ import (
 
 // iamEnv is an env whose /connect routes need a bearer token.
 func iamEnv(t *testing.T) *env {
-	return newEnv(t, func(c *Config) {
-		c.Realm = "partner"
-		c.ClientSecret = "client-secret"
-		c.AccessTTL = 60 * time.Second
-		c.RefreshTTL = 600 * time.Second
+	return newEnv(t, func(c *config) {
+		c.realm = "partner"
+		c.clientSecret = "client-secret"
+		c.accessTTL = 60 * time.Second
+		c.refreshTTL = 600 * time.Second
 	})
 }
 
@@ -47,7 +47,7 @@ func TestTokenClientCredentials(t *testing.T) {
 		t.Errorf("tokens = %v", m)
 	}
 	// Defaults.
-	d := New(Config{})
+	d := newUnstarted(config{})
 	rec := serveDirect(d, "POST", "/iam/tokens", []byte(`{"realmName":"any","grantType":"client_credentials","clientSecret":"x"}`))
 	var dm map[string]any
 	_ = json.Unmarshal(rec.Body.Bytes(), &dm)

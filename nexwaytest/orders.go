@@ -142,7 +142,7 @@ func (s *Server) checkStockLocked(lines []lineInput) *invalid {
 func (s *Server) newOrderLocked(pon string, now time.Time, currency string, cust customerInfo, lines []lineInput) *order {
 	o := &order{pon: pon, number: s.nextOrder, created: now, currency: currency, cust: cust}
 	s.nextOrder++
-	end := dateOf(now.Add(s.cfg.DownloadWindow))
+	end := dateOf(now.Add(s.cfg.downloadWindow))
 	for _, l := range lines {
 		p := s.products[l.ref]
 		ol := &orderLine{product: p, unitPrice: unitPrice(l, p)}
@@ -394,7 +394,7 @@ func (s *Server) cancelOrder(req *cancelRequest) cancelResponse {
 		return answer(pon, 0, 1010)
 	case o.closed():
 		return answer(pon, o.number, 1011)
-	case s.cfg.CancelPeriod > 0 && now.Sub(o.created) > s.cfg.CancelPeriod:
+	case s.cfg.cancelPeriod > 0 && now.Sub(o.created) > s.cfg.cancelPeriod:
 		return answer(pon, o.number, 1020)
 	}
 	for _, ol := range o.lines {

@@ -324,7 +324,7 @@ func TestPendingReject(t *testing.T) {
 }
 
 func TestCancelOrder(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.CancelPeriod = 14 * 24 * time.Hour })
+	e := newEnv(t, func(c *config) { c.cancelPeriod = 14 * 24 * time.Hour })
 	e.create(sampleOrder("C1", line(733551, 1)), 0)
 	m := e.json("PUT", "/connect/order/cancel", map[string]any{"partnerOrderNumber": "C1", "reasonCode": 2, "comment": "customer request"})
 	wantCode(t, m, 0)

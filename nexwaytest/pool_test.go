@@ -91,9 +91,9 @@ func TestLoadKeysCSV(t *testing.T) {
 }
 
 func TestSeedDefaultsKeys(t *testing.T) {
-	a, b := New(Config{Seed: 3}), New(Config{Seed: 3})
+	a, b := newUnstarted(config{seed: 3}), newUnstarted(config{seed: 3})
 	for _, s := range []*Server{a, b} {
-		if err := s.SeedDefaults(); err != nil {
+		if err := s.seedDefaults(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -103,8 +103,8 @@ func TestSeedDefaultsKeys(t *testing.T) {
 	if strings.Join(a.pools[733551].avail, ",") != strings.Join(b.pools[733551].avail, ",") {
 		t.Error("same seed gave different keys")
 	}
-	c := New(Config{Seed: 4})
-	if err := c.SeedDefaults(); err != nil {
+	c := newUnstarted(config{seed: 4})
+	if err := c.seedDefaults(); err != nil {
 		t.Fatal(err)
 	}
 	if a.pools[733551].avail[0] == c.pools[733551].avail[0] {
@@ -115,7 +115,7 @@ func TestSeedDefaultsKeys(t *testing.T) {
 			t.Errorf("key %q", k)
 		}
 	}
-	if err := a.SeedDefaults(); err == nil {
-		t.Error("second SeedDefaults succeeded")
+	if err := a.seedDefaults(); err == nil {
+		t.Error("second seedDefaults succeeded")
 	}
 }

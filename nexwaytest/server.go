@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -11,28 +12,27 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/nexway-go/nexway"
+	"golang.org/x/time/rate"
 )
 
 // maxBodyBytes caps how much of a request body the fake reads.
 const maxBodyBytes = 1 << 20
 
-// Config sets up a Server. The zero value is usable: secret "test-secret",
-// no bearer required, real clock, seed 0.
-type Config struct {
-	Secrets        []string      // accepted `secret` header values; default {"test-secret"}
-	Realm          string        // IAM realm; empty = no bearer required on /connect
-	ClientSecret   string        // IAM client secret for Realm
-	AccessTTL      time.Duration // access-token lifetime; default 300 s
-	RefreshTTL     time.Duration // refresh-token lifetime; default 1800 s
-	Clock          Clock         // default: the real clock
-	Seed           int64         // PRNG seed for keys, tokens, UUIDs, random faults
-	DownloadWindow time.Duration // default 21 days (reference §7)
-	CancelPeriod   time.Duration // how long after creation an order can be cancelled; 0 = no limit
-	RequirePrices  bool          // create answers 1053 when a line has neither amountDutyFree nor amountTotal
-}
+// Credentials the fake accepts and its Client is given.
+const (
+	// Secret is the `secret` header value the fake accepts: Nexway's
+	// per-territory access secret.
+	Secret = "test-secret"
+	// Realm is the IAM realm whose tokens the fake accepts, unless started
+	// WithoutCredentials.
+	Realm = "nexwaytest"
+	// ClientSecret is the IAM client secret of Realm.
+	ClientSecret = "nexwaytest-client-secret"
+)
 
 // Server is a fake Nexway and, once started, a client for it. It
 // implements http.Handler and is safe for concurrent use: one mutex guards
@@ -47,7 +47,7 @@ type Server struct {
 
 	http *httptest.Server
 
-	cfg    Config
+	cfg    config
 	mux    *http.ServeMux
 	ctx    context.Context // cancelled by Close; used for publisher calls
 	cancel context.CancelFunc
@@ -85,26 +85,86 @@ type Server struct {
 	counts map[Route]RouteCount
 }
 
-// New returns a Server with an empty catalog (see SeedDefaults).
-func New(cfg Config) *Server {
-	cfg.Secrets = slices.Clone(cfg.Secrets)
-	if len(cfg.Secrets) == 0 {
-		cfg.Secrets = []string{"test-secret"}
+// NewServer starts a fake Nexway for the test t and stops it when the test
+// ends. It fails the test if the server cannot start.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := StartServer(opts...)
+	if err != nil {
+		t.Fatalf("nexwaytest: %v", err)
 	}
-	if cfg.AccessTTL <= 0 {
-		cfg.AccessTTL = 300 * time.Second
+	t.Cleanup(s.Close)
+	return s
+}
+
+// StartServer starts a fake Nexway on a loopback port, for use outside a
+// test (an example program, a benchmark's setup). Call Close when done. It
+// fails if an option of WithClientOptions is refused by nexway.NewClient.
+func StartServer(opts ...Option) (*Server, error) {
+	cfg := config{secrets: []string{Secret}, realm: Realm, clientSecret: ClientSecret, clock: newManualClock(Start)}
+	for _, opt := range opts {
+		opt(&cfg)
 	}
-	if cfg.RefreshTTL <= 0 {
-		cfg.RefreshTTL = 1800 * time.Second
+	s := newUnstarted(cfg)
+	if !cfg.noCatalog {
+		if err := s.seedDefaults(); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
+	hs := httptest.NewServer(s)
+	copts := []nexway.Option{
+		nexway.WithBaseURL(hs.URL),
+		nexway.WithSecret(Secret),
+		nexway.WithRateLimit(rate.Inf, 0),
+		nexway.WithRetryPolicy(nexway.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond, MaxRetryAfter: 5 * time.Second}),
 	}
-	if cfg.DownloadWindow <= 0 {
-		cfg.DownloadWindow = 21 * 24 * time.Hour
+	if cfg.realm != "" {
+		copts = append(copts, nexway.WithCredentials(cfg.realm, cfg.clientSecret))
 	}
-	if cfg.CancelPeriod < 0 {
-		cfg.CancelPeriod = 0
+	c, err := nexway.NewClient(append(copts, cfg.client...)...)
+	if err != nil {
+		hs.Close()
+		s.Close()
+		return nil, fmt.Errorf("nexwaytest: client options: %w", err)
+	}
+	s.URL, s.Client, s.http = hs.URL, c, hs
+	return s, nil
+}
+
+// clientOptions are options for the Client; a type of its own so that only
+// this file names the client package.
+type clientOptions []nexway.Option
+
+// WithClientOptions adds options to the Client, after the defaults (the
+// fake's URL, secret and credentials, no rate limit, 3 retries waiting 1 to
+// 10 ms), for instance a retry policy or a per-attempt timeout. An option
+// the client refuses makes StartServer fail.
+func WithClientOptions(opts ...nexway.Option) Option {
+	return func(c *config) { c.client = append(c.client, opts...) }
+}
+
+// newUnstarted returns a fake that is not listening, with an empty catalog
+// (see seedDefaults): an http.Handler for the package's own tests.
+func newUnstarted(cfg config) *Server {
+	cfg.secrets = slices.Clone(cfg.secrets)
+	if len(cfg.secrets) == 0 {
+		cfg.secrets = []string{Secret}
+	}
+	if cfg.accessTTL <= 0 {
+		cfg.accessTTL = 300 * time.Second
+	}
+	if cfg.refreshTTL <= 0 {
+		cfg.refreshTTL = 1800 * time.Second
+	}
+	if cfg.clock == nil {
+		cfg.clock = realClock{}
+	}
+	if cfg.downloadWindow <= 0 {
+		cfg.downloadWindow = 21 * 24 * time.Hour
+	}
+	if cfg.cancelPeriod < 0 {
+		cfg.cancelPeriod = 0
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
@@ -112,8 +172,8 @@ func New(cfg Config) *Server {
 		ctx:        ctx,
 		cancel:     cancel,
 		closed:     make(chan struct{}),
-		rng:        rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e6578776179)),
-		faultRng:   rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6661756c7473)),
+		rng:        rand.New(rand.NewPCG(uint64(cfg.seed), 0x6e6578776179)),
+		faultRng:   rand.New(rand.NewPCG(uint64(cfg.seed), 0x6661756c7473)),
 		products:   map[int]*Product{},
 		pools:      map[int]*pool{},
 		keyOwner:   map[string]int{},
@@ -152,13 +212,13 @@ func (s *Server) Close() {
 }
 
 // Now returns the time on the server's clock.
-func (s *Server) Now() time.Time { return s.cfg.Clock.Now() }
+func (s *Server) Now() time.Time { return s.cfg.clock.Now() }
 
-// Advance moves a ManualClock forward by d and processes the subscription
+// Advance moves a manualClock forward by d and processes the subscription
 // renewals that fall due. It returns false, doing nothing, when the server's
-// clock is not a *ManualClock.
+// clock is not a *manualClock.
 func (s *Server) Advance(d time.Duration) bool {
-	mc, ok := s.cfg.Clock.(*ManualClock)
+	mc, ok := s.cfg.clock.(*manualClock)
 	if !ok {
 		return false
 	}
@@ -280,7 +340,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route) {
 // or unknown secret is HTTP 200 with the global codes 70/71 (reference §5.1),
 // answered before any other validation.
 func (s *Server) gate(w http.ResponseWriter, r *http.Request) bool {
-	if s.cfg.Realm != "" {
+	if s.cfg.realm != "" {
 		if reason := s.checkBearer(r); reason != "" {
 			denyToken(w, reason)
 			return false
@@ -291,7 +351,7 @@ func (s *Server) gate(w http.ResponseWriter, r *http.Request) bool {
 		writeEnvelope(w, 70, "secret missing")
 		return false
 	}
-	if !slices.Contains(s.cfg.Secrets, secret) {
+	if !slices.Contains(s.cfg.secrets, secret) {
 		writeEnvelope(w, 71, "secret not valid")
 		return false
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func TestSecretGate(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.Secrets = []string{"gb-secret", "us-secret"} })
+	e := newEnv(t, func(c *config) { c.secrets = []string{"gb-secret", "us-secret"} })
 	routes := []struct{ method, path string }{
 		{"POST", "/connect/stock"}, {"POST", "/connect/order/crossupsell"}, {"POST", "/connect/order/new"},
 		{"GET", "/connect/order/X"}, {"PUT", "/connect/order/cancel"}, {"PUT", "/connect/order/download"},
@@ -39,7 +39,7 @@ func TestSecretGate(t *testing.T) {
 }
 
 func TestDefaultSecretAndNoRealm(t *testing.T) {
-	s := New(Config{})
+	s := newUnstarted(config{})
 	// A client request: its Body is nil, unlike a server's.
 	req, err := http.NewRequest("GET", "/connect/catalog/oslist", nil)
 	if err != nil {
@@ -75,7 +75,7 @@ func TestUnknownRoutes(t *testing.T) {
 }
 
 func TestCloseIdempotent(t *testing.T) {
-	s := New(Config{})
+	s := newUnstarted(config{})
 	s.Close()
 	s.Close()
 	rec := serveDirect(s, "GET", "/connect/catalog/oslist", nil)

@@ -132,7 +132,7 @@ func (s *Server) renewLocked(sub *subscription, at time.Time) []keyJob {
 		currency:    origin.currency,
 		cust:        origin.cust,
 		renewal:     true,
-		downloadEnd: clampDate(dateOf(at.Add(s.cfg.DownloadWindow))),
+		downloadEnd: clampDate(dateOf(at.Add(s.cfg.downloadWindow))),
 	}
 	s.nextOrder++
 	it := s.newItemLocked(sub.product)

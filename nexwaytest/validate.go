@@ -270,7 +270,7 @@ func (s *Server) validateCreateLocked(body []byte) (createInput, *invalid) {
 	if req.Payment.Set && !hasIP4 && !hasIP6 {
 		return in, fail(1046, "")
 	}
-	if s.cfg.RequirePrices {
+	if s.cfg.requirePrices {
 		for i, l := range in.lines {
 			if l.dutyFree == nil && l.total == nil {
 				return in, fail(1053, "orderLines[%d]", i)

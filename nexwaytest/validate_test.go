@@ -183,7 +183,7 @@ func TestCreateOrderAccepts(t *testing.T) {
 }
 
 func TestCreateOrderRequirePrices(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.RequirePrices = true })
+	e := newEnv(t, func(c *config) { c.requirePrices = true })
 	noPrice := map[string]any{"productRef": 733551, "quantity": 1}
 	e.create(sampleOrder("RP-1", noPrice), 1053)
 	e.create(sampleOrder("RP-2", map[string]any{"productRef": 733551, "quantity": 1, "amountTotal": 49.99}), 0)
@@ -217,8 +217,8 @@ func fuzzServer(t *testing.T) *Server { return seededServer(t, 7) }
 // no HTTP server of its own.
 func seededServer(t *testing.T, seed int64) *Server {
 	t.Helper()
-	s := New(Config{Clock: NewManualClock(t0), Seed: seed})
-	if err := s.SeedDefaults(); err != nil {
+	s := newUnstarted(config{clock: newManualClock(t0), seed: seed})
+	if err := s.seedDefaults(); err != nil {
 		t.Fatal(err)
 	}
 	return s
