@@ -49,3 +49,19 @@ func (c *manualClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
+
+// Now returns the time on the server's clock.
+func (s *Server) Now() time.Time { return s.cfg.clock.Now() }
+
+// Advance moves a manualClock forward by d and processes the subscription
+// renewals that fall due. It returns false, doing nothing, when the server's
+// clock is not a *manualClock.
+func (s *Server) Advance(d time.Duration) bool {
+	mc, ok := s.cfg.clock.(*manualClock)
+	if !ok {
+		return false
+	}
+	mc.Advance(d)
+	s.processDue()
+	return true
+}

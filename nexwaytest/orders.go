@@ -555,12 +555,3 @@ func (o *order) snapshot() OrderSnapshot {
 	}
 	return snap
 }
-
-// clampDate keeps a date within four-digit years, so YYYY-MM-DD stays valid
-// however many extensions pile up.
-func clampDate(t time.Time) time.Time {
-	if t.Year() > 9999 {
-		return time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
-	}
-	return t
-}

@@ -93,3 +93,22 @@ func (p period) String() string {
 	}
 	return b.String()
 }
+
+// dateOf returns midnight UTC of t's UTC calendar date: download windows and
+// expiry dates are whole days in UTC.
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// formatDate writes a date as YYYY-MM-DD (reference §6).
+func formatDate(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// clampDate keeps a date within four-digit years, so YYYY-MM-DD stays valid
+// however many extensions pile up.
+func clampDate(t time.Time) time.Time {
+	if t.Year() > 9999 {
+		return time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	}
+	return t
+}
