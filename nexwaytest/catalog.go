@@ -11,9 +11,9 @@ import (
 	"strings"
 )
 
-// DeliveryMode says what an order line delivers (reference §4.3 "Delivery
-// modes": download + serial, serial only, download links only), plus
-// DeliveryNone for physical options such as a backup DVD.
+// DeliveryMode says what an order line delivers: Nexway's three delivery
+// modes (download links and a serial, a serial only, download links only),
+// plus DeliveryNone for physical options such as a backup DVD.
 type DeliveryMode int
 
 // Delivery modes.
@@ -45,8 +45,10 @@ func (m DeliveryMode) download() bool {
 	return m == DeliveryDownload || m == DeliverySerialAndDownload
 }
 
-// FulfillmentMode says where a product's keys come from (fulfillment.md §1):
-// a pre-loaded batch pool, or the publisher in real time.
+// FulfillmentMode says where a product's keys come from, as in Nexway's
+// fulfillment (https://apidoc.nexway.store/docs/guides/fulfillment-principles):
+// a batch of keys the publisher loaded beforehand, or the publisher's own
+// system, asked in real time for each unit.
 type FulfillmentMode int
 
 // Fulfillment modes.
@@ -68,9 +70,11 @@ func (m *FulfillmentMode) UnmarshalJSON(b []byte) error {
 	return enumUnmarshal(fulfillmentNames, "fulfillment mode", b, (*int)(m))
 }
 
-// OptionKind marks a product as an option sold with a base product
-// (reference §4.2 "Options"). An option can only be ordered together with
-// one of the products that list it in their Options (create code 1043).
+// OptionKind marks a product as an option sold with a base product, as
+// the cross-/up-sell call offers them
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-products/get-cross-up-sell).
+// An option can only be ordered together with one of the products that
+// list it in their Options (create code 1043).
 type OptionKind int
 
 // Option kinds.

@@ -5,7 +5,8 @@ import (
 	"net/http"
 )
 
-// crossSellMessages are the cross-/up-sell codes (reference §5.4, S4).
+// crossSellMessages are the cross-/up-sell codes, as Nexway lists them in
+// https://api-doc.nexway.store/nexway-connect/resources/getcrossupsellresponse?v=latest.
 var crossSellMessages = map[int]string{
 	100:  "product list missing",
 	110:  "productRef missing",
@@ -17,7 +18,8 @@ var crossSellMessages = map[int]string{
 	1010: "productRef not found",
 }
 
-// handleCrossSell serves POST /connect/order/crossupsell (§4.2). The offers
+// handleCrossSell serves POST /connect/order/crossupsell
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-products/get-cross-up-sell). The offers
 // for a cart are the union of its products' relations (per product: up-sells,
 // cross-sells, then options, each in catalog order), without the products
 // already in the cart, each offered once, under its first relation type.

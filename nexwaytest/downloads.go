@@ -6,7 +6,9 @@ import (
 	"time"
 )
 
-// extendMessages are the update-download-time codes (reference §5.7).
+// extendMessages are the update-download-time codes
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/update-download-time;
+// meanings from Nexway's SOAP API, whose codes the REST API keeps).
 var extendMessages = map[int]string{
 	100:  "partnerOrderNumber missing",
 	110:  "time value missing",
@@ -15,13 +17,16 @@ var extendMessages = map[int]string{
 	1011: "order already cancelled",
 }
 
-// infoMessages are the get-download-info codes (reference §5.8).
+// infoMessages are the get-download-info codes
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/get-order-download-info;
+// meanings from Nexway's SOAP API).
 var infoMessages = map[int]string{
 	100:  "partner order number missing",
 	1010: "order not found",
 }
 
-// handleExtendDownload serves PUT /connect/order/download (§4.6). value is
+// handleExtendDownload serves PUT /connect/order/download
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/update-download-time). value is
 // an absolute end date YYYY-MM-DD, or an ISO 8601 period added to the
 // current end (P7D, P1Y2M, P6Y14M1D, and P2W). An absolute date earlier
 // than the current end is accepted and shortens the window.
@@ -84,10 +89,11 @@ func newDownloadEnd(cur time.Time, v string) (time.Time, bool) {
 }
 
 // handleDownloadInfo serves GET /connect/order/{partnerOrderNumber}/download
-// (§4.7): direct file URLs only, with download counters (the fake serves no
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/get-order-download-info):
+// direct file URLs only, with download counters (the fake serves no
 // files, so they stay empty). Missing keys are retried first, as on get
 // order. A pending or rejected order answers its code with no lines
-// [inference: the reference lists no such codes for this call].
+// [inference: Nexway lists no such codes for this call].
 func (s *Server) handleDownloadInfo(w http.ResponseWriter, r *http.Request) {
 	pon := r.PathValue("partnerOrderNumber")
 	if pon == "" {

@@ -46,8 +46,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route) {
 
 // gate checks the bearer token (when a realm is configured) and the
 // `secret` header of a /connect request. A bad token is HTTP 401; a missing
-// or unknown secret is HTTP 200 with the global codes 70/71 (reference §5.1),
-// answered before any other validation.
+// or unknown secret is HTTP 200 with the codes 70/71 that every Connect
+// operation shares, answered before any other validation.
 func (s *Server) gate(w http.ResponseWriter, r *http.Request) bool {
 	if s.cfg.realm != "" {
 		if reason := s.checkBearer(r); reason != "" {

@@ -228,8 +228,9 @@ func str(t *testing.T, m map[string]any, key string) string {
 	return v
 }
 
-// sampleOrder is the create-order sample of reference §4.3 with the given
-// partner order number and lines (default: one 733551).
+// sampleOrder is the create-order sample of Nexway's documentation
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/create-order)
+// with the given partner order number and lines (default: one 733551).
 func sampleOrder(pon string, lines ...map[string]any) map[string]any {
 	if len(lines) == 0 {
 		lines = []map[string]any{line(733551, 1)}

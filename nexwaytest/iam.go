@@ -30,7 +30,8 @@ func (s *Server) tokenLocked() string {
 	return hex.EncodeToString(b[:])
 }
 
-// handleToken serves POST /iam/tokens (reference §2.1): grants
+// handleToken serves POST /iam/tokens
+// (https://api-doc.nexway.store/nexway-connect/reference/jwt-authentication/get-user-token): grants
 // client_credentials and refresh_token with the documented camelCase body.
 // Every failure is HTTP 401 {"error":"invalid_grant"}. With no realm
 // configured (WithoutCredentials), any realm and client secret are accepted
@@ -131,9 +132,10 @@ func (s *Server) checkBearer(r *http.Request) string {
 	return ""
 }
 
-// handleInvalidate serves DELETE /iam/tokens/invalidate ("logout",
-// reference §2.2): it revokes the bearer's access token and the refresh
-// token issued with it. 204 on success, 401 for a bad bearer.
+// handleInvalidate serves DELETE /iam/tokens/invalidate, the "logout" of
+// https://api-doc.nexway.store/nexway-connect/reference/jwt-authentication/invalidate-token:
+// it revokes the bearer's access token and the refresh token issued with
+// it. 204 on success, 401 for a bad bearer.
 func (s *Server) handleInvalidate(w http.ResponseWriter, r *http.Request) {
 	if reason := s.checkBearer(r); reason != "" {
 		denyToken(w, reason)
@@ -149,9 +151,10 @@ func (s *Server) handleInvalidate(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// handleReset serves DELETE /iam/tokens/reset (reference §2.2): it revokes
-// every refresh token of the bearer's realm. Access tokens run out on their
-// own. 200 with an empty body on success, 401 for a bad bearer.
+// handleReset serves DELETE /iam/tokens/reset, documented beside
+// invalidate: it revokes every refresh token of the bearer's realm. Access
+// tokens run out on their own. 200 with an empty body on success, 401 for a
+// bad bearer.
 func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 	if reason := s.checkBearer(r); reason != "" {
 		denyToken(w, reason)

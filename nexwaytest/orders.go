@@ -37,7 +37,8 @@ type orderLine struct {
 	items     []*lineItem
 }
 
-// lineItem is one unit of a line (reference §9 #24: one per quantity).
+// lineItem is one unit of a line: one line item per unit of quantity, which
+// Nexway's docs suggest without saying.
 type lineItem struct {
 	needsKey      bool   // serial-delivered product
 	key           string // "" until delivered
@@ -56,13 +57,17 @@ type keyJob struct {
 	req LicenseRequest
 }
 
-// getMessages are the meanings of get-order codes (reference §5.5).
+// getMessages are the meanings of get-order codes
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/get-order;
+// meanings from Nexway's SOAP API, whose codes the REST API keeps).
 var getMessages = map[int]string{
 	100:  "order number missing",
 	1010: "order not found",
 }
 
-// cancelMessages are the meanings of cancel-order codes (reference §5.6).
+// cancelMessages are the meanings of cancel-order codes
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/cancel-order;
+// meanings from Nexway's SOAP API).
 var cancelMessages = map[int]string{
 	100:  "reasonCode missing",
 	101:  "reasonCode invalid",
@@ -73,7 +78,9 @@ var cancelMessages = map[int]string{
 	1030: "cancel not authorized",
 }
 
-// validReasons are the documented cancel reason codes (reference §4.5).
+// validReasons are the cancel reason codes of Nexway's SOAP API, which the
+// REST call takes: 2 cancelled, 3 customer unsatisfied, 4 duplicate order,
+// 5 wrong product, 6 incompatible product, 16 fraud or chargeback.
 var validReasons = map[int64]bool{2: true, 3: true, 4: true, 5: true, 6: true, 16: true}
 
 // handleCreateOrder serves POST /connect/order/new. Validation, the
@@ -276,7 +283,8 @@ func filesOf(orderNumber int, p *Product) []fileWire {
 	return files
 }
 
-// renderOrderLocked builds the CreateOrderResponse of an order (§4.3).
+// renderOrderLocked builds the CreateOrderResponse of an order
+// (https://api-doc.nexway.store/nexway-connect/resources/createorderresponse?v=latest).
 // Pending and rejected orders answer their code with no lines.
 func (s *Server) renderOrderLocked(o *order) orderResponse {
 	resp := orderResponse{PartnerOrderNumber: o.pon, OrderNumber: o.number, OrderLines: []orderLineWire{}}
@@ -360,7 +368,8 @@ func (s *Server) retryMissing(pon string) *order {
 	return o
 }
 
-// handleCancelOrder serves PUT /connect/order/cancel (§4.5). Cancelling
+// handleCancelOrder serves PUT /connect/order/cancel
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/cancel-order). Cancelling
 // kills the licences at once: subscriptions of the order expire today and
 // its batch keys stay out of the pool.
 func (s *Server) handleCancelOrder(w http.ResponseWriter, r *http.Request) {

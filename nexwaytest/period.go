@@ -101,7 +101,8 @@ func dateOf(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// formatDate writes a date as YYYY-MM-DD (reference §6).
+// formatDate writes a date as YYYY-MM-DD, Nexway's format for download end
+// and expiry dates.
 func formatDate(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 // clampDate keeps a date within four-digit years, so YYYY-MM-DD stays valid

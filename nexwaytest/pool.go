@@ -9,10 +9,12 @@ import (
 	"strings"
 )
 
-// pool is a batch product's license keys (fulfillment.md §5). Keys leave
-// the pool in the order they were loaded. A cancelled order's keys are not
-// returned, as Nexway counts them as cancelled; a rejected pending order's
-// keys are, since they were never delivered.
+// pool is a batch product's license keys, which Nexway's license key
+// provider hands out one per unit
+// (https://apidoc.nexway.store/docs/guides/fulfillment-principles). Keys
+// leave the pool in the order they were loaded. A cancelled order's keys
+// are not returned, as Nexway counts them as cancelled; a rejected pending
+// order's keys are, since they were never delivered.
 type pool struct {
 	avail []string
 }
@@ -35,7 +37,8 @@ func (p *pool) giveBack(keys []string) {
 	p.avail = append(append([]string(nil), keys...), p.avail...)
 }
 
-// Stock levels of productStatus[].status (reference §4.1).
+// Stock levels of productStatus[].status
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-products/get-stock-status).
 const (
 	stockEnough = 100
 	stockLow    = 200
@@ -45,8 +48,7 @@ const (
 // stockLevelLocked is a product's stock status. Only serial products
 // fulfilled from a batch pool can run out: real-time publishers and
 // download-only or physical products always report enough stock
-// [inference: fulfillment.md §9 #10 says nothing public confirms how Nexway
-// derives the level].
+// [inference: nothing public says how Nexway derives the level].
 func (s *Server) stockLevelLocked(p *Product) int {
 	if p.Fulfillment != FulfillBatch || !p.Delivery.serial() {
 		return stockEnough
@@ -109,8 +111,8 @@ func (s *Server) addKeysLocked(rows []keyRow) error {
 // LoadKeysCSV loads keys from CSV rows "productRef,licenseKey". A first row
 // whose first field is not a number is taken as a header; blank lines are
 // skipped; fields are trimmed. The whole file is checked before any key is
-// added, and errors name the line (the layout of Nexway's own key files is
-// unknown, fulfillment.md §9 #8, so this is the plainest plausible one).
+// added, and errors name the line (Nexway does not publish the layout of
+// its own key files, so this is the plainest plausible one).
 func (s *Server) LoadKeysCSV(r io.Reader) error {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1

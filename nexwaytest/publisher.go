@@ -15,8 +15,8 @@ import (
 )
 
 // LicenseRequest is what the fake tells a real-time publisher about the unit
-// it wants a key for: the fields of the default fulfillment body
-// (fulfillment.md §2.3).
+// it wants a key for: the fields of the body Nexway's default fulfillment
+// template sends (https://apidoc.nexway.store/docs/guides/fulfillment-principles).
 type LicenseRequest struct {
 	FulfillmentID      string  // UUID, unique per unit (and per renewal)
 	OrderID            string  // the Nexway order number, in decimal
@@ -58,7 +58,8 @@ const maxPublisherResponse = 1 << 20
 const defaultPublisherTimeout = 10 * time.Second
 
 // HTTPPublisher is a Publisher that calls a publisher's real fulfillment
-// endpoint the way Nexway's default template does (fulfillment.md §2):
+// endpoint the way Nexway's default template does
+// (https://apidoc.nexway.store/docs/guides/fulfillment-principles):
 // POST BaseURL+"/licenses/new" with HTTP Basic auth and the default JSON
 // body. Success is a 2xx answer with no non-empty errorCode and a key at
 // "activationCode" or "licenses[0].key". Anything else (non-2xx, an
@@ -70,7 +71,7 @@ type HTTPPublisher struct {
 	Client   *http.Client // nil: a client with a 10 s timeout
 }
 
-// publisherBody is the default fulfillment request body (fulfillment.md §2.3).
+// publisherBody is the body of Nexway's default fulfillment template.
 type publisherBody struct {
 	FulfillmentID string            `json:"fulfillmentId"`
 	Checkout      publisherCheckout `json:"checkout"`
@@ -178,7 +179,7 @@ func (p HTTPPublisher) Issue(ctx context.Context, req LicenseRequest) (string, e
 }
 
 // rawErrorCode returns errorCode as text: "" when absent, null or "", else
-// the value (any non-empty value means failure, fulfillment.md §2.5, so a
+// the value (Nexway takes any non-empty errorCode as a failure, so a
 // numeric 0 counts too).
 func rawErrorCode(b json.RawMessage) string {
 	if len(b) == 0 || isNull(b) {

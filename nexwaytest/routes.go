@@ -8,7 +8,7 @@ import (
 // Route names one operation of the fake; its value is the ServeMux pattern.
 type Route string
 
-// Routes of the fake, one per operation (reference §4, §2).
+// Routes of the fake, one per operation.
 const (
 	RouteAny                Route = "" // every /connect route, for faults; never IAM
 	RouteToken              Route = "POST /iam/tokens"
@@ -29,7 +29,7 @@ const (
 )
 
 // routeAliases are extra patterns served as an existing route: the cancel
-// path of one client port (reference §9 #4), and get-order with an empty
+// path one client port of Nexway's API uses, and get-order with an empty
 // partner order number (answered with code 100).
 var routeAliases = map[string]Route{
 	"PUT /connect/subscription/cancel": RouteSubscriptionCancel,

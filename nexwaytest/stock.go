@@ -5,7 +5,9 @@ import (
 	"net/http"
 )
 
-// handleStock serves POST /connect/stock (§4.1). The root code is 100 only
+// handleStock serves POST /connect/stock
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-products/get-stock-status).
+// The root code is 100 only
 // when the list is missing or empty; each ref gets its own code: 100
 // missing (null), 101 invalid (≤ 0 or not a number), 1010 unknown.
 func (s *Server) handleStock(w http.ResponseWriter, r *http.Request) {

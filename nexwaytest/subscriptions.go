@@ -9,7 +9,7 @@ import (
 )
 
 // Subscription states as reported by the status call (agreed with the
-// client; Nexway's vocabulary is undocumented, reference §9 #6).
+// client; Nexway does not document its vocabulary).
 const (
 	subActive    = "active"
 	subCancelled = "cancelled"
@@ -22,7 +22,8 @@ const (
 const maxRenewalsPerPass = 1000
 
 // subscription is one subscribed unit (one per line item of a subscription
-// product). Renewal is automatic at expiry unless cancelled (reference §7).
+// product). Renewal is automatic at expiry unless cancelled, as Nexway
+// does.
 type subscription struct {
 	id         int
 	pon        string // the original order
@@ -144,7 +145,7 @@ func (s *Server) renewLocked(sub *subscription, at time.Time) []keyJob {
 }
 
 // subMessages are the subscription codes agreed with the client (Nexway
-// documents none, reference §5.9).
+// documents none).
 var subMessages = map[int]string{
 	100:  "partnerOrderNumber missing",
 	110:  "subscriptionId missing",
@@ -156,7 +157,7 @@ var subMessages = map[int]string{
 // findSubscriptionLocked decodes a subscription request and finds the
 // subscription, or returns nil and the error answer. The partner order
 // number may be the original or one of its renewals (the tolerant reading:
-// the reference says "original").
+// Nexway's clients send the original).
 func (s *Server) findSubscriptionLocked(body []byte) (*subscription, subscriptionResponse) {
 	var req subscriptionRequest
 	_ = json.Unmarshal(body, &req) // a bad body leaves every field missing
@@ -212,7 +213,8 @@ func renderSubscription(sub *subscription, now time.Time) subscriptionResponse {
 	}
 }
 
-// handleSubscriptionStatus serves POST /connect/subscription (§4.8).
+// handleSubscriptionStatus serves POST /connect/subscription
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-subscription/get-subscription-status).
 func (s *Server) handleSubscriptionStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.subscriptionStatus(readBody(r)))
 }
@@ -229,7 +231,9 @@ func (s *Server) subscriptionStatus(body []byte) subscriptionResponse {
 }
 
 // handleSubscriptionCancel serves PUT /connect/subscription and its alias
-// PUT /connect/subscription/cancel (§4.9): no further renewals; the licence
+// PUT /connect/subscription/cancel
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-subscription/cancel-subscription):
+// no further renewals; the licence
 // stays valid until the expiration date.
 func (s *Server) handleSubscriptionCancel(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.cancelSubscription(readBody(r)))
@@ -257,7 +261,8 @@ func ended(sub *subscription, now time.Time) subscriptionResponse {
 	return resp
 }
 
-// handleSubscriptionRenew serves PUT /connect/subscription/renew (§4.10;
+// handleSubscriptionRenew serves PUT /connect/subscription/renew
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-subscription/renew-subscription;
 // what Nexway's call does is undocumented): the next generation is made at
 // once and the expiry moves one period further. The renewal's keys are
 // fetched outside the store lock.

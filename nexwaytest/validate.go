@@ -19,7 +19,9 @@ const (
 	maxOrderQuantity = 1000
 )
 
-// createMessages are the meanings of create-order codes (reference §5.3).
+// createMessages are the meanings of create-order codes
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/create-order;
+// meanings from Nexway's SOAP API, whose codes the REST API keeps).
 var createMessages = map[int]string{
 	100:  "order missing",
 	120:  "currency missing",
@@ -112,7 +114,7 @@ func (e *invalid) message() string {
 }
 
 // validateCreateLocked checks a create-order body in the order of the
-// reference's create table (§5.3): format checks field by field, then the
+// code table (createMessages): format checks field by field, then the
 // checks against the catalog. It does not look at existing orders or stock.
 func (s *Server) validateCreateLocked(body []byte) (createInput, *invalid) {
 	var in createInput
@@ -345,7 +347,7 @@ func badAmount(a opt[float64]) bool {
 }
 
 // validOrderDate accepts RFC 3339 (ISO 8601 with a Z or ±hh:mm offset);
-// a date without an offset is refused, as Nexway does (reference §6).
+// a date without an offset is refused, as Nexway does.
 func validOrderDate(s string) bool {
 	_, err := time.Parse(time.RFC3339, s)
 	return err == nil
@@ -411,7 +413,7 @@ func validProvince(country, p string) bool {
 }
 
 // provinceRequired lists the countries whose invoices need a province
-// (create code 1048; reference §4.3 Location).
+// (create code 1048), as Nexway documents for the invoice location.
 var provinceRequired = map[string]bool{"US": true, "CA": true, "BR": true, "AU": true}
 
 // isoCountries is the ISO 3166-1 alpha-2 list (249 officially assigned

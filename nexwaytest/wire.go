@@ -39,7 +39,7 @@ func (o *opt[T]) UnmarshalJSON(b []byte) error {
 
 // flexInt is a whole number sent either as a JSON number or as a string of
 // digits: Nexway documents productRef and quantity as int32, but production
-// integrations send them as strings and are accepted (reference §9 #26).
+// integrations send them as strings and Nexway accepts them.
 // An empty string reads as absent; anything else that is not a whole number
 // in int32 range is present but invalid.
 type flexInt struct {
@@ -134,13 +134,13 @@ func isNull(b []byte) bool {
 }
 
 // envelope is the responseCode/responseMessage pair every Connect response
-// carries (reference §3.1).
+// carries; 0 and "OK" mean success.
 type envelope struct {
 	ResponseCode    int    `json:"responseCode"`
 	ResponseMessage string `json:"responseMessage"`
 }
 
-// --- stock (§4.1) ---
+// --- stock: https://api-doc.nexway.store/nexway-connect/reference/manage-your-products/get-stock-status ---
 
 type stockRequest struct {
 	ProductRefs opt[[]flexInt] `json:"productRefs"`
@@ -159,7 +159,7 @@ type stockItem struct {
 	ResponseMessage string `json:"responseMessage"`
 }
 
-// --- cross-/up-sell (§4.2) ---
+// --- cross-/up-sell: https://api-doc.nexway.store/nexway-connect/reference/manage-your-products/get-cross-up-sell ---
 
 type crossSellRequest struct {
 	Language opt[string]               `json:"language"`
@@ -188,7 +188,7 @@ type offerWire struct {
 	ImageSmall       string  `json:"imageSmall"`
 }
 
-// --- create order (§4.3) ---
+// --- create order: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/create-order ---
 
 type createOrderRequest struct {
 	PartnerOrderNumber flexString               `json:"partnerOrderNumber"`
@@ -241,7 +241,9 @@ type metadataWire struct {
 	Key flexString `json:"key"`
 }
 
-// orderResponse is CreateOrderResponse (§4.3), also the get-order answer.
+// orderResponse is CreateOrderResponse
+// (https://api-doc.nexway.store/nexway-connect/resources/createorderresponse?v=latest),
+// also the get-order answer.
 type orderResponse struct {
 	PartnerOrderNumber string              `json:"partnerOrderNumber"`
 	OrderNumber        int                 `json:"orderNumber"`
@@ -296,7 +298,7 @@ type serialWire struct {
 	FileName string `json:"fileName"`
 }
 
-// --- cancel (§4.5) ---
+// --- cancel: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/cancel-order ---
 
 type cancelRequest struct {
 	PartnerOrderNumber flexString `json:"partnerOrderNumber"`
@@ -310,7 +312,8 @@ type cancelResponse struct {
 	ResponseMessage    string `json:"responseMessage"`
 }
 
-// --- downloads (§4.6, §4.7) ---
+// --- downloads: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/update-download-time
+// and https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/get-order-download-info ---
 
 type extendRequest struct {
 	PartnerOrderNumber flexString  `json:"partnerOrderNumber"`
@@ -345,7 +348,8 @@ type downloadFileWire struct {
 	CountCompleteDownload int    `json:"countCompleteDownload"`
 }
 
-// --- subscriptions (§4.8–4.10; field names agreed with the client) ---
+// --- subscriptions: https://api-doc.nexway.store/nexway-connect/reference/manage-your-subscription/get-subscription-status
+// (Nexway shows no fields; these are the ones agreed with the client) ---
 
 type subscriptionRequest struct {
 	PartnerOrderNumber flexString `json:"partnerOrderNumber"`
@@ -364,7 +368,8 @@ type subscriptionResponse struct {
 	ResponseMessage           string `json:"responseMessage"`
 }
 
-// --- catalog (§4.11, §4.12) ---
+// --- catalog: https://api-doc.nexway.store/nexway-connect/reference/get-information-on-catalog/get-categories
+// and https://api-doc.nexway.store/nexway-connect/reference/get-information-on-catalog/get-operating-systems ---
 
 type categoriesResponse struct {
 	CategoryList    []categoryWire `json:"categoryList"`
@@ -372,8 +377,8 @@ type categoriesResponse struct {
 	ResponseMessage string         `json:"responseMessage"`
 }
 
-// categoryWire keeps the official sample's key "Subcategory list", space
-// included (reference §4.11).
+// categoryWire keeps the key "Subcategory list", space included, of the
+// sample in https://apidoc.nexway.store/connect/api/index.html.
 type categoryWire struct {
 	ID            int               `json:"id"`
 	Label         string            `json:"label"`
@@ -381,7 +386,7 @@ type categoryWire struct {
 }
 
 // subcategoryWire is a leaf {id, label} as in the sample; a deeper level,
-// which the reference does not show, nests under the same key.
+// which Nexway's sample does not show, nests under the same key.
 type subcategoryWire struct {
 	ID            int               `json:"id"`
 	Label         string            `json:"label"`
@@ -399,7 +404,7 @@ type osWire struct {
 	Label string `json:"label"`
 }
 
-// --- IAM (§2) ---
+// --- IAM: https://api-doc.nexway.store/nexway-connect/reference/jwt-authentication/get-user-token ---
 
 type tokenRequest struct {
 	RealmName    opt[string] `json:"realmName"`
