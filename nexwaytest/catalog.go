@@ -16,7 +16,8 @@ import (
 // plus DeliveryNone for physical options such as a backup DVD.
 type DeliveryMode int
 
-// Delivery modes.
+// Delivery modes, named in catalog JSON "serial", "download",
+// "serial+download" and "none".
 const (
 	DeliverySerial            DeliveryMode = iota // a license key per unit, no files
 	DeliveryDownload                              // download links only
@@ -26,13 +27,15 @@ const (
 
 var deliveryNames = []string{"serial", "download", "serial+download", "none"}
 
-// String returns the mode's name as used in catalog JSON.
+// String returns the mode's name as used in catalog JSON, or its number
+// when it has none.
 func (m DeliveryMode) String() string { return enumName(deliveryNames, int(m)) }
 
-// MarshalJSON writes the mode's name.
+// MarshalJSON writes the mode's name; it fails for a value that has none.
 func (m DeliveryMode) MarshalJSON() ([]byte, error) { return enumMarshal(deliveryNames, int(m)) }
 
-// UnmarshalJSON reads the mode's name or its number.
+// UnmarshalJSON reads the mode's name (in any case) or its number; it
+// fails for anything else.
 func (m *DeliveryMode) UnmarshalJSON(b []byte) error {
 	return enumUnmarshal(deliveryNames, "delivery mode", b, (*int)(m))
 }
@@ -51,7 +54,7 @@ func (m DeliveryMode) download() bool {
 // system, asked in real time for each unit.
 type FulfillmentMode int
 
-// Fulfillment modes.
+// Fulfillment modes, named in catalog JSON "batch" and "realtime".
 const (
 	FulfillBatch    FulfillmentMode = iota // keys drawn from a pool loaded with AddKeys
 	FulfillRealTime                        // keys asked from the product's Publisher
@@ -59,13 +62,15 @@ const (
 
 var fulfillmentNames = []string{"batch", "realtime"}
 
-// String returns the mode's name as used in catalog JSON.
+// String returns the mode's name as used in catalog JSON, or its number
+// when it has none.
 func (m FulfillmentMode) String() string { return enumName(fulfillmentNames, int(m)) }
 
-// MarshalJSON writes the mode's name.
+// MarshalJSON writes the mode's name; it fails for a value that has none.
 func (m FulfillmentMode) MarshalJSON() ([]byte, error) { return enumMarshal(fulfillmentNames, int(m)) }
 
-// UnmarshalJSON reads the mode's name or its number.
+// UnmarshalJSON reads the mode's name (in any case) or its number; it
+// fails for anything else.
 func (m *FulfillmentMode) UnmarshalJSON(b []byte) error {
 	return enumUnmarshal(fulfillmentNames, "fulfillment mode", b, (*int)(m))
 }
@@ -77,7 +82,8 @@ func (m *FulfillmentMode) UnmarshalJSON(b []byte) error {
 // list it in their Options (create code 1043).
 type OptionKind int
 
-// Option kinds.
+// Option kinds, named in catalog JSON "none", "download-extension" and
+// "backup-dvd".
 const (
 	OptionNone              OptionKind = iota // an ordinary product
 	OptionDownloadExtension                   // extends the order's download window by ExtensionPeriod
@@ -86,88 +92,147 @@ const (
 
 var optionNames = []string{"none", "download-extension", "backup-dvd"}
 
-// String returns the kind's name as used in catalog JSON.
+// String returns the kind's name as used in catalog JSON, or its number
+// when it has none.
 func (k OptionKind) String() string { return enumName(optionNames, int(k)) }
 
-// MarshalJSON writes the kind's name.
+// MarshalJSON writes the kind's name; it fails for a value that has none.
 func (k OptionKind) MarshalJSON() ([]byte, error) { return enumMarshal(optionNames, int(k)) }
 
-// UnmarshalJSON reads the kind's name or its number.
+// UnmarshalJSON reads the kind's name (in any case) or its number; it
+// fails for anything else.
 func (k *OptionKind) UnmarshalJSON(b []byte) error {
 	return enumUnmarshal(optionNames, "option kind", b, (*int)(k))
 }
 
-// Product is one catalog entry of the fake. The JSON tags let a catalog
-// fixture be loaded with LoadCatalogJSON; enums are written by name
-// ("serial+download", "realtime", "download-extension").
+// Product is one catalog entry of the fake, added with AddProducts or
+// LoadCatalogJSON. The JSON tags are the fixture format LoadCatalogJSON
+// reads; enums are written by name ("serial+download", "realtime",
+// "download-extension").
 type Product struct {
-	Ref              int     `json:"ref"`
-	Name             string  `json:"name"`
-	AmountDutyFree   float64 `json:"amountDutyFree"`
-	Currency         string  `json:"currency"`
-	ShortDescription string  `json:"shortDescription"`
-	Language         string  `json:"language"`
-	ImageSmall       string  `json:"imageSmall"`
+	// Ref is Nexway's product reference, the productRef of every call: 1 to
+	// 2^31-1, unique in the catalog.
+	Ref int `json:"ref"`
+	// Name is the product's name, required. Cross-sell offers show it and
+	// real-time publishers receive it (LicenseRequest.ProductName).
+	Name string `json:"name"`
+	// AmountDutyFree is the unit price before tax, in Currency: finite and
+	// ≥ 0. Cross-sell offers show it, and publishers receive it as the gross
+	// price when the order line carries no amount.
+	AmountDutyFree float64 `json:"amountDutyFree"`
+	// Currency is the ISO 4217 code of the price, three upper-case letters.
+	// An order in a currency that no product of the catalog has is refused
+	// (create code 1021).
+	Currency string `json:"currency"`
+	// ShortDescription is shown in cross-sell offers.
+	ShortDescription string `json:"shortDescription"`
+	// Language is the language of the description, shown in cross-sell
+	// offers ("EN"); it filters nothing.
+	Language string `json:"language"`
+	// ImageSmall is the URL of a thumbnail, shown in cross-sell offers.
+	ImageSmall string `json:"imageSmall"`
 
-	Delivery          DeliveryMode `json:"delivery"`
-	Files             []File       `json:"files,omitempty"`
-	Remark            string       `json:"remark,omitempty"`
-	DigitalLockerLink string       `json:"digitalLockerLink,omitempty"`
+	// Delivery says whether an order line of the product carries a license
+	// key per unit, download links, both, or nothing (the zero value is
+	// DeliverySerial).
+	Delivery DeliveryMode `json:"delivery"`
+	// Files are the downloads of an order line, when Delivery includes
+	// download links.
+	Files []File `json:"files,omitempty"`
+	// Remark is text the storefront must show the buyer with the order line
+	// (activation instructions, for instance); "" for none.
+	Remark string `json:"remark,omitempty"`
+	// DigitalLockerLink is returned on every order line of the product; ""
+	// for none.
+	DigitalLockerLink string `json:"digitalLockerLink,omitempty"`
 
-	// Fulfillment and LowStockThreshold: a batch product's stock level is
-	// 200 (low) when the keys left are at or under the threshold, 300 at 0.
-	Fulfillment       FulfillmentMode `json:"fulfillment"`
-	LowStockThreshold int             `json:"lowStockThreshold,omitempty"`
+	// Fulfillment says where a serial product's keys come from: its batch
+	// pool (the zero value, FulfillBatch) or a Publisher (FulfillRealTime,
+	// which SetPublisher sets).
+	Fulfillment FulfillmentMode `json:"fulfillment"`
+	// LowStockThreshold is, for a batch product, the number of keys left at
+	// or under which the stock level is 200 (low stock); it is 300 (out of
+	// stock) at 0 and 100 above the threshold. Default 0; it must be ≥ 0.
+	// Real-time, download-only and physical products are always in stock.
+	LowStockThreshold int `json:"lowStockThreshold,omitempty"`
 
-	// Relations, by ref: offered by cross-/up-sell for a cart holding this
-	// product. Refs not in the catalog are skipped when offers are built.
+	// CrossSells are the refs offered as cross-sells for a cart holding this
+	// product. Refs not in the catalog are skipped when offers are built, so
+	// they may name products added later.
 	CrossSells []int `json:"crossSells,omitempty"`
-	UpSells    []int `json:"upSells,omitempty"`
-	Options    []int `json:"options,omitempty"`
+	// UpSells are the refs offered as up-sells, as CrossSells.
+	UpSells []int `json:"upSells,omitempty"`
+	// Options are the refs of the options sold with this product, offered as
+	// CrossSells are. An option can only be ordered with one of the products
+	// that list it (create code 1043).
+	Options []int `json:"options,omitempty"`
 
-	// Option marks this product as an option; ExtensionPeriod is the ISO
-	// 8601 period a download-extension option adds to its order's window.
-	Option          OptionKind `json:"option,omitempty"`
-	ExtensionPeriod string     `json:"extensionPeriod,omitempty"`
+	// Option marks this product as an option of others (OptionNone, the
+	// zero value, for an ordinary product).
+	Option OptionKind `json:"option,omitempty"`
+	// ExtensionPeriod is the ISO 8601 period ("P1Y", "P6M") an
+	// OptionDownloadExtension adds to its order's download window, once per
+	// unit ordered; required for that kind.
+	ExtensionPeriod string `json:"extensionPeriod,omitempty"`
 
 	// SubscriptionPeriod is "" for a one-off product, else the ISO 8601
-	// renewal period (e.g. "P1Y", "P1M").
+	// renewal period ("P1Y", "P1M"): each unit ordered starts a subscription
+	// that renews when the clock passes its expiry date.
 	SubscriptionPeriod string `json:"subscriptionPeriod,omitempty"`
 
-	// NotCancellable makes cancel-order answer 1030 for orders holding it.
+	// NotCancellable makes cancel-order answer 1030 (cancel not authorized)
+	// for an order holding the product.
 	NotCancellable bool `json:"notCancellable,omitempty"`
 }
 
-// File is a downloadable file of a product. The URL the fake returns is
-// https://download.nexway.test/<orderNumber>/<URLPath>, so it is
-// deterministic and differs per order.
+// File is a downloadable file of a product. The URL the fake returns for
+// it is https://download.nexway.test/<orderNumber>/<URLPath>, so it is
+// deterministic and differs per order; nothing is served there.
 type File struct {
-	Label   string  `json:"label"`
-	Type    string  `json:"type"`
-	URLPath string  `json:"urlPath"`
-	Group   string  `json:"group"`
-	Size    float64 `json:"size"` // bytes
+	// Label is the file's name for the buyer ("Setup").
+	Label string `json:"label"`
+	// Type is the file's type as Nexway gives it ("exe", "pdf").
+	Type string `json:"type"`
+	// URLPath is the end of the download URL, after the order number.
+	URLPath string `json:"urlPath"`
+	// Group groups the files of a product ("main", "docs"); "" for none.
+	Group string `json:"group"`
+	// Size is the file's size in bytes (a float, as in Nexway's answers),
+	// finite and ≥ 0.
+	Size float64 `json:"size"`
 }
 
 // Category is a product category, as listed by GET
-// /connect/catalog/categories/{language}.
+// /connect/catalog/categories/{language} (SetCategories).
 type Category struct {
-	ID            int        `json:"id"`
-	Label         string     `json:"label"`
+	// ID is the category's id, as in the Categories column of Nexway's
+	// product feed.
+	ID int `json:"id"`
+	// Label is the category's name, answered whatever the language asked.
+	Label string `json:"label"`
+	// Subcategories nest to any depth, each level under Nexway's key
+	// "Subcategory list".
 	Subcategories []Category `json:"subcategories,omitempty"`
 }
 
-// OS is an operating system, as listed by GET /connect/catalog/oslist.
+// OS is an operating system, as listed by GET /connect/catalog/oslist
+// (SetOperatingSystems).
 type OS struct {
-	ID    int    `json:"id"`
+	// ID is the system's id, as in the system-requirements column of
+	// Nexway's product feed.
+	ID int `json:"id"`
+	// Label is the system's name ("Win 11").
 	Label string `json:"label"`
 }
 
-// AddProducts adds products to the catalog. Every product is checked before
-// any is added: ref in 1..2^31-1 and unique, a name, a 3-letter upper-case
-// currency, a finite non-negative price, known enum values, and parseable
-// periods (a download-extension option needs one). Relations may name
-// products added later: unknown relations are skipped when offers are built.
+// AddProducts adds products to the catalog, each with an empty key pool.
+// Every product is checked before any is added: ref in 1..2^31-1 and
+// unique, a name, a 3-letter upper-case currency, finite non-negative
+// prices and sizes, known enum values, positive relation refs, and
+// parseable periods (a download-extension option needs one); an error names
+// the product's ref and the field. Relations may name products added later:
+// unknown relations are skipped when offers are built. A real-time product
+// needs SetPublisher too, or its units get no key (item code 1051).
 func (s *Server) AddProducts(ps ...Product) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -248,8 +313,8 @@ func checkProduct(p *Product) error {
 }
 
 // LoadCatalogJSON reads a JSON array of Product (see the Product tags) and
-// adds them with AddProducts. Unknown fields are refused, so a typo in a
-// fixture is an error rather than a silently default product.
+// adds them with AddProducts, all or none. Unknown fields are refused, so a
+// typo in a fixture is an error rather than a silently default product.
 func (s *Server) LoadCatalogJSON(r io.Reader) error {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
@@ -260,7 +325,9 @@ func (s *Server) LoadCatalogJSON(r io.Reader) error {
 	return s.AddProducts(ps...)
 }
 
-// SetCategories replaces the category tree served by the categories route.
+// SetCategories replaces the category tree that GET
+// /connect/catalog/categories/{language} answers, whatever the language.
+// It keeps a copy of cs.
 func (s *Server) SetCategories(cs []Category) {
 	cp := cloneCategories(cs)
 	s.mu.Lock()
@@ -268,7 +335,8 @@ func (s *Server) SetCategories(cs []Category) {
 	s.mu.Unlock()
 }
 
-// SetOperatingSystems replaces the list served by the oslist route.
+// SetOperatingSystems replaces the list that GET /connect/catalog/oslist
+// answers. It keeps a copy of os.
 func (s *Server) SetOperatingSystems(os []OS) {
 	cp := append([]OS(nil), os...)
 	s.mu.Lock()

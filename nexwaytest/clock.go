@@ -50,12 +50,17 @@ func (c *manualClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// Now returns the time on the server's clock.
+// Now returns the time on the fake's clock: Start (or the time given
+// WithStart) plus every Advance. Token lifetimes, download windows, cancel
+// periods and subscription renewals are all measured on it.
 func (s *Server) Now() time.Time { return s.cfg.clock.Now() }
 
-// Advance moves a manualClock forward by d and processes the subscription
-// renewals that fall due. It returns false, doing nothing, when the server's
-// clock is not a *manualClock.
+// Advance moves the fake's clock forward by d and makes the subscription
+// renewals that fall due: one order <original>-<generation> with a fresh
+// key per period passed. A negative d moves the clock back and undoes
+// nothing. It reports whether the clock moved, which it always does on a
+// Server from NewServer or StartServer (false is for a fake on the wall
+// clock, which nothing starts today).
 func (s *Server) Advance(d time.Duration) bool {
 	mc, ok := s.cfg.clock.(*manualClock)
 	if !ok {

@@ -1,8 +1,26 @@
 package nexwaytest
 
-// DefaultCatalog is the sample catalog used by examples and docs. The refs
-// are fixed: documentation and tests name them. It carries no keys; see
-// seedDefaults.
+// DefaultCatalog returns the products a new Server sells (unless started
+// WithoutCatalog), a fresh copy on each call. The refs are fixed, so tests
+// and examples can name them:
+//
+//   - 733551 an antivirus, key and download, batch: 50 keys
+//     NAP-XXXX-XXXX-XXXX, low stock at 5; up-sell 733552, cross-sell
+//     733559, options 733560 and 733561;
+//   - 733552 a security suite, key and download, real-time (keys
+//     NTS-XXXX-XXXX-XXXX from GeneratedKeys);
+//   - 733558 a game, key only, batch: 5 keys STD-XXXX-XXXX-XXXX, low stock
+//     at 2;
+//   - 733559 a VPN, a yearly subscription, real-time (VPN-...);
+//   - 733560 a download extension of one year, an option;
+//   - 733561 a backup DVD, an option, nothing digital;
+//   - 733562 a game out of stock (a batch product with no keys);
+//   - 733570 a monthly backup subscription, real-time (CBK-...).
+//
+// All are priced in EUR. A new Server also serves a small category tree
+// and three operating systems. The keys and publishers are the Server's,
+// not part of the products: AddProducts(DefaultCatalog()...) on a server
+// started WithoutCatalog gives the products with empty pools.
 func DefaultCatalog() []Product {
 	img := func(name string) string { return "https://img.nexway.test/" + name + ".png" }
 	return []Product{
@@ -67,7 +85,7 @@ func DefaultCatalog() []Product {
 	}
 }
 
-// defaultCategories is the sample category tree.
+// defaultCategories is the sample category tree a new Server serves.
 func defaultCategories() []Category {
 	return []Category{
 		{ID: 7466, Label: "Anti-Virus & Security", Subcategories: []Category{
@@ -81,7 +99,7 @@ func defaultCategories() []Category {
 	}
 }
 
-// defaultOperatingSystems is the sample OS list.
+// defaultOperatingSystems is the sample OS list a new Server serves.
 func defaultOperatingSystems() []OS {
 	return []OS{
 		{ID: 63, Label: "Win 10 32/64 bits"},

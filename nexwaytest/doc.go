@@ -12,9 +12,11 @@
 // links, cancellation, download windows, subscriptions and their renewals,
 // and the IAM token endpoint. It starts with a small default catalog (see
 // DefaultCatalog) and a clock fixed at Start, which only moves when told
-// (Advance), so results are reproducible.
+// (Advance), so results are reproducible. Options (WithSeed, WithStart,
+// WithTokenLifetimes, WithCancelPeriod, WithRequirePrices, WithoutCatalog,
+// WithoutCredentials, WithClientOptions) change how it starts.
 //
-// The methods of Server are the knobs:
+// The methods of Server are the knobs, each documented on its own:
 //
 //   - catalog: AddProducts, LoadCatalogJSON, SetCategories,
 //     SetOperatingSystems;
@@ -22,12 +24,15 @@
 //     (KeysLeft reads it); SetPublisher makes a product real-time, served by
 //     a PublisherFunc, an HTTPPublisher (a publisher's licenses/new endpoint)
 //     or GeneratedKeys;
-//   - faults: InjectFault queues one for a route, SetFaultRate hits a share
-//     of requests at random (seeded), ClearFaults stops them; RouteAny is
-//     every /connect route, and the token routes are faulted by name;
+//   - faults: InjectFault queues a Fault for a Route, SetFaultRate hits a
+//     share of requests at random (seeded), ClearFaults stops them; RouteAny
+//     is every /connect route, and the token routes are faulted by name;
 //   - orders: HoldNext keeps the next orders pending (1060/1061) until
 //     Release or Reject; Order and Orders read what the fake stored;
 //   - clock: Now, Advance (renewals fall due as it passes expiry dates);
-//   - requests: Requests (the latest 100,000, headers and bodies), Counts
+//   - requests: Requests (the latest ones, headers and bodies), Counts
 //     (per route, all of them), ResetRequests.
+//
+// The fake keeps its own wire types and never shares the client's, so a
+// wrong JSON tag on either side fails a test instead of cancelling out.
 package nexwaytest

@@ -9,29 +9,56 @@ import (
 )
 
 // FaultKind is a way a request can go wrong, as seen from the client.
+// Whether the fake processed the request decides what a correct client
+// may do next: retry freely, or find out whether the first attempt landed.
 type FaultKind int
 
 // Fault kinds.
 const (
-	FaultStatus       FaultKind = iota // answer Fault.Status (default 503) with an HTML page; not processed
-	FaultRateLimit                     // answer 429 with Retry-After; not processed
-	FaultDrop                          // close the connection with no response; not processed
-	FaultLoseResponse                  // process the request, then close the connection with no response
-	FaultLatency                       // wait Fault.Latency (real time), then process normally
+	// FaultStatus answers Fault.Status with a small HTML page, as a proxy
+	// in front of an API would; the request is not processed.
+	FaultStatus FaultKind = iota
+	// FaultRateLimit answers 429 Too Many Requests with a Retry-After
+	// header of Fault.RetryAfter; the request is not processed.
+	FaultRateLimit
+	// FaultDrop closes the connection without an answer; the request is not
+	// processed. Where the connection cannot be taken over (HTTP/2, or a
+	// call of ServeHTTP with a recorder) the answer is 502 instead.
+	FaultDrop
+	// FaultLoseResponse processes the request, then closes the connection
+	// without an answer: the client cannot know that its order was made.
+	// Where the connection cannot be taken over the answer is 502.
+	FaultLoseResponse
+	// FaultLatency waits Fault.Latency in real time, not on the fake's
+	// clock, then processes the request normally, even if the client gave
+	// up meanwhile. Close cuts the wait short with a 503, unprocessed.
+	FaultLatency
 )
 
 var faultNames = []string{"status", "rate-limit", "drop", "lose-response", "latency"}
 
-// String returns the kind's name, as recorded in LoggedRequest.Fault.
+// String returns the kind's name ("status", "rate-limit", "drop",
+// "lose-response", "latency"), as recorded in LoggedRequest.Fault, or its
+// number when it has none.
 func (k FaultKind) String() string { return enumName(faultNames, int(k)) }
 
-// Fault describes one injected failure.
+// Fault describes one failure to inject with InjectFault or SetFaultRate.
+// Only the fields of its Kind are read.
 type Fault struct {
-	Kind       FaultKind
-	Status     int           // FaultStatus: HTTP status 200-999; other values mean 503
-	RetryAfter time.Duration // FaultRateLimit: Retry-After, sent in whole seconds rounded up; default 1 s
-	Latency    time.Duration // FaultLatency: how long to wait before processing
-	Times      int           // InjectFault: how many requests it applies to; 0 means 1
+	// Kind is how the request fails; the zero value is FaultStatus.
+	Kind FaultKind
+	// Status is the HTTP status of a FaultStatus, 200 to 999; any other
+	// value, 0 included, means 503 Service Unavailable.
+	Status int
+	// RetryAfter is the Retry-After of a FaultRateLimit, sent in whole
+	// seconds rounded up; 1 s when ≤ 0.
+	RetryAfter time.Duration
+	// Latency is how long a FaultLatency holds the request before
+	// processing it; ≤ 0 processes it at once.
+	Latency time.Duration
+	// Times is how many requests an InjectFault fault hits, one after the
+	// other; ≤ 0 means 1. SetFaultRate ignores it.
+	Times int
 }
 
 type queuedFault struct {
@@ -44,10 +71,13 @@ type faultRate struct {
 	faults []Fault
 }
 
-// InjectFault queues f for the next requests on route r (RouteAny: on any
-// /connect route; IAM routes are faulted only by name, so that token
-// fetches keep working). Faults queued on a route are consumed in order,
-// and a route's own queue is used before the RouteAny queue.
+// InjectFault queues f for the next requests on route r: f.Times requests
+// in a row (one by default). RouteAny queues it for any /connect route; the
+// IAM routes are faulted only by name (RouteToken, ...), so that token
+// fetches keep working. Faults queued on a route are used in order, a
+// route's own queue before the RouteAny queue, and before any fault rate
+// (SetFaultRate). A request to no known route never uses one. Each hit is
+// recorded in Requests (LoggedRequest.Fault) and Counts.
 func (s *Server) InjectFault(r Route, f Fault) {
 	n := f.Times
 	if n <= 0 {
@@ -58,12 +88,13 @@ func (s *Server) InjectFault(r Route, f Fault) {
 	s.mu.Unlock()
 }
 
-// SetFaultRate makes each request on route r fail with probability rate, with
-// one of faults chosen uniformly (default: a 503), both drawn from a source
-// seeded by WithSeed, so the same seed and request sequence give the same
-// faults. RouteAny covers every /connect route but never IAM, so token
-// fetches keep working. A route's own rate wins over RouteAny's; rate 0
-// turns it off. Queued faults (InjectFault) are used first.
+// SetFaultRate makes each request on route r fail with probability rate
+// (clamped to 0..1; NaN means 0), with one of faults chosen uniformly (by
+// default a 503), both drawn from a source seeded by WithSeed: the same
+// seed and request sequence give the same faults. RouteAny covers every
+// /connect route but never IAM, so token fetches keep working. A route's
+// own rate wins over RouteAny's; rate 0 turns it off. Queued faults
+// (InjectFault) are used first.
 func (s *Server) SetFaultRate(r Route, rate float64, faults ...Fault) {
 	if math.IsNaN(rate) || rate < 0 {
 		rate = 0
@@ -82,7 +113,8 @@ func (s *Server) SetFaultRate(r Route, rate float64, faults ...Fault) {
 	s.faultRates[r] = faultRate{rate: rate, faults: fs}
 }
 
-// ClearFaults removes every queued fault and fault rate.
+// ClearFaults removes every queued fault and every fault rate; requests
+// already held by a latency fault are not released.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	s.faultQueue = map[Route][]*queuedFault{}

@@ -10,9 +10,12 @@ import (
 // maxBodyBytes caps how much of a request body the fake reads.
 const maxBodyBytes = 1 << 20
 
-// ServeHTTP reads and logs the request, processes due renewals, applies an
-// injected fault if one is due, checks bearer and secret on /connect routes,
-// then runs the operation.
+// ServeHTTP answers one request as Nexway would. It logs the request
+// (Requests, Counts), makes the subscription renewals that fell due,
+// applies an injected fault if one is due, checks the bearer token and the
+// secret header on /connect routes, then runs the operation. A started
+// Server serves its URL with it; a test may also call it directly, with an
+// httptest.ResponseRecorder, or mount the fake in a server of its own.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	if r.Body != nil { // nil when a test calls ServeHTTP with a client request

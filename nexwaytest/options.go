@@ -60,8 +60,8 @@ func WithRequirePrices() Option { return func(c *config) { c.requirePrices = tru
 func WithoutCatalog() Option { return func(c *config) { c.noCatalog = true } }
 
 // WithoutCredentials runs the fake without IAM: it then requires no bearer
-// token on /connect routes (any token request is granted), and the Client
-// sends the secret header alone.
+// token on /connect routes (a token request naming any realm is granted),
+// and the Client sends the secret header alone.
 func WithoutCredentials() Option {
 	return func(c *config) { c.realm, c.clientSecret = "", "" }
 }

@@ -425,8 +425,9 @@ func (s *Server) cancelOrder(req *cancelRequest) cancelResponse {
 // HoldNext makes the next n created orders stay pending with code (1060
 // waiting for payment validation, or 1061 waiting for fraud-system
 // validation) until Release or Reject. Their batch keys are drawn at
-// creation and held. It fails, holding nothing, for any other code or a
-// negative n.
+// creation and held. Calls add up, in order: HoldNext(2, 1060) then
+// HoldNext(1, 1061) hold the next three orders. It fails, holding nothing,
+// for any other code or a negative n.
 func (s *Server) HoldNext(n int, code int) error {
 	if code != 1060 && code != 1061 {
 		return fmt.Errorf("fake: HoldNext: code %d is not a pending code (1060 or 1061)", code)
@@ -443,7 +444,8 @@ func (s *Server) HoldNext(n int, code int) error {
 }
 
 // Release delivers a pending order: real-time keys are fetched, subscriptions
-// start, and get-order answers 0 with its lines from then on.
+// start, and get-order answers 0 with its lines from then on. It fails for
+// an order that is not pending (unknown, delivered, cancelled or rejected).
 func (s *Server) Release(partnerOrderNumber string) error {
 	s.mu.Lock()
 	o := s.orders[partnerOrderNumber]
@@ -460,7 +462,9 @@ func (s *Server) Release(partnerOrderNumber string) error {
 }
 
 // Reject ends a pending order with code 1062 (fraud suspicion) or 1064
-// (payment not validated). Its batch keys go back to their pools.
+// (payment not validated), which get-order answers from then on. Its batch
+// keys go back to the front of their pools. It fails for any other code, or
+// an order that is not pending.
 func (s *Server) Reject(partnerOrderNumber string, code int) error {
 	if code != 1062 && code != 1064 {
 		return fmt.Errorf("fake: reject %q: code %d is not 1062 or 1064", partnerOrderNumber, code)
@@ -497,27 +501,48 @@ func pendingErr(o *order, pon string) error {
 	return nil
 }
 
-// OrderSnapshot is a copy of an order's state, for tests.
+// OrderSnapshot is a copy of an order as the fake stores it, for a test to
+// check what Nexway would hold: Order and Orders return them.
 type OrderSnapshot struct {
+	// PartnerOrderNumber is the storefront's order id, the key of the
+	// order; a renewal's is the original's with "-1", "-2", ... appended.
 	PartnerOrderNumber string
-	OrderNumber        int
-	Created            time.Time
-	Lines              []LineSnapshot
-	Cancelled          bool
-	PendingCode        int // 0, 1060/1061 (pending) or 1062/1064 (rejected)
-	DownloadEnd        time.Time
-	Renewal            bool // created by a subscription renewal
+	// OrderNumber is the number the fake gave the order, from 10000001 up.
+	OrderNumber int
+	// Created is when the order was made, on the fake's clock.
+	Created time.Time
+	// Lines are the order's lines, in the order of the request.
+	Lines []LineSnapshot
+	// Cancelled reports whether cancel-order succeeded on the order.
+	Cancelled bool
+	// PendingCode is 0 for an order delivered, 1060 or 1061 for one held
+	// pending (HoldNext), 1062 or 1064 for one rejected (Reject).
+	PendingCode int
+	// DownloadEnd is midnight UTC of the last day the order's files can be
+	// downloaded: 21 days after creation, unless extended.
+	DownloadEnd time.Time
+	// Renewal reports whether a subscription renewal made the order.
+	Renewal bool
 }
 
 // LineSnapshot is one line of an OrderSnapshot.
 type LineSnapshot struct {
-	ProductRef      int
-	Quantity        int
-	Keys            []string // delivered keys, in unit order
+	// ProductRef is the product ordered.
+	ProductRef int
+	// Quantity is the number of units ordered.
+	Quantity int
+	// Keys are the license keys delivered, in unit order: fewer than
+	// Quantity while a publisher has not delivered or a pool was empty, and
+	// none for a product that is not delivered by serial.
+	Keys []string
+	// SubscriptionIDs are the ids of the subscriptions the line started,
+	// one per unit of a subscription product, else none.
 	SubscriptionIDs []int
 }
 
-// Order returns a snapshot of an order, and whether it exists.
+// Order returns a snapshot of the order with this partner order number,
+// and whether there is one. An order appears once its create call has
+// finished with its real-time keys, or right away when held pending.
 func (s *Server) Order(partnerOrderNumber string) (OrderSnapshot, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -528,7 +553,8 @@ func (s *Server) Order(partnerOrderNumber string) (OrderSnapshot, bool) {
 	return o.snapshot(), true
 }
 
-// Orders returns snapshots of every order, sorted by order number.
+// Orders returns snapshots of every order, renewals included, sorted by
+// order number.
 func (s *Server) Orders() []OrderSnapshot {
 	s.mu.Lock()
 	out := make([]OrderSnapshot, 0, len(s.orders))

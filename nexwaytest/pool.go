@@ -63,9 +63,11 @@ func (s *Server) stockLevelLocked(p *Product) int {
 	return stockEnough
 }
 
-// AddKeys loads license keys into a batch product's pool. It fails, adding
-// nothing, on an unknown or real-time product, an empty key, or a key
-// already loaded for any product (or twice in the call).
+// AddKeys loads license keys into a batch product's pool, after the keys
+// already there: orders draw them in that order, one per unit. It fails,
+// adding nothing, on an unknown or real-time product, an empty key, or a
+// key already loaded for any product (or twice in the call); the error
+// gives the key's position, never the key.
 func (s *Server) AddKeys(ref int, keys ...string) error {
 	rows := make([]keyRow, len(keys))
 	for i, k := range keys {
@@ -153,7 +155,8 @@ func (s *Server) LoadKeysCSV(r io.Reader) error {
 }
 
 // KeysLeft returns how many keys a product's pool still holds (0 for an
-// unknown product).
+// unknown product). Keys of a pending order are out of the pool until
+// Reject gives them back.
 func (s *Server) KeysLeft(ref int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -18,28 +18,48 @@ import (
 // it wants a key for: the fields of the body Nexway's default fulfillment
 // template sends (https://apidoc.nexway.store/docs/guides/fulfillment-principles).
 type LicenseRequest struct {
-	FulfillmentID      string  // UUID, unique per unit (and per renewal)
-	OrderID            string  // the Nexway order number, in decimal
-	LineItemID         string  // UUID of the order line item
-	ProductRef         int     // Nexway product ref
-	ProductName        string  // catalog name
-	PublisherProductID string  // the publisher's SKU ("" when none)
-	GrossPrice         float64 // unit price including tax (or the best known price)
-	Currency           string  // order currency
-	UserID             string  // customer partnerId, or the e-mail when none was sent
-	Email              string
-	Country            string // invoice country, ISO 3166-1 alpha-2
-	Locale             string // customer language as a BCP 47 tag (fr_FR → fr-FR)
-	FirstName          string
-	LastName           string
+	// FulfillmentID is a UUID drawn for the unit, unique per unit and per
+	// renewal: the idempotency key a publisher should keep keys by.
+	FulfillmentID string
+	// OrderID is the Nexway order number, in decimal.
+	OrderID string
+	// LineItemID is a UUID drawn for the unit's line item.
+	LineItemID string
+	// ProductRef is the Nexway product reference.
+	ProductRef int
+	// ProductName is the product's catalog name.
+	ProductName string
+	// PublisherProductID is the publisher's own SKU of the product; the
+	// fake's catalog has none, so it is always "".
+	PublisherProductID string
+	// GrossPrice is the unit price: the order line's amountTotal, else its
+	// amountDutyFree, divided by the quantity, else the catalog price;
+	// rounded to cents.
+	GrossPrice float64
+	// Currency is the order's ISO 4217 currency.
+	Currency string
+	// UserID is the customer's partnerId, or the e-mail when none was sent.
+	UserID string
+	// Email is the customer's e-mail address.
+	Email string
+	// Country is the invoice country, ISO 3166-1 alpha-2 ("FR").
+	Country string
+	// Locale is the customer's language as a BCP 47 tag (fr_FR → fr-FR).
+	Locale string
+	// FirstName is the invoice first name, "" when none was sent.
+	FirstName string
+	// LastName is the invoice last name, "" when none was sent.
+	LastName string
 }
 
 // Publisher issues a license key in real time, as a publisher's fulfillment
-// endpoint does for Nexway. The fake calls it outside its lock, once per
-// unit; an error leaves the unit without a key (item code 1051) and the
-// fake asks again on later reads of the order, as Nexway retries in the
-// background.
+// endpoint does for Nexway.
 type Publisher interface {
+	// Issue returns the key for one unit. The fake calls it outside its
+	// lock, once per unit, with a context that Close cancels. An error, an
+	// empty key or a panic leaves the unit without a key (item code 1051),
+	// and the fake asks again on later reads of the order (get-order,
+	// download info), as Nexway retries in the background.
 	Issue(ctx context.Context, req LicenseRequest) (key string, err error)
 }
 
@@ -65,10 +85,15 @@ const defaultPublisherTimeout = 10 * time.Second
 // "activationCode" or "licenses[0].key". Anything else (non-2xx, an
 // errorCode, an {"error":{...}} object, no key) is a failure.
 type HTTPPublisher struct {
-	BaseURL  string
+	// BaseURL is the publisher's fulfillment base URL; "/licenses/new" is
+	// appended, after any trailing slash is removed.
+	BaseURL string
+	// Username is the HTTP Basic user Nexway would be given.
 	Username string
+	// Password is the HTTP Basic password; it never appears in an error.
 	Password string
-	Client   *http.Client // nil: a client with a 10 s timeout
+	// Client makes the calls; nil means a client with a 10 s timeout.
+	Client *http.Client
 }
 
 // publisherBody is the body of Nexway's default fulfillment template.
@@ -117,7 +142,8 @@ type publisherAnswer struct {
 }
 
 // Issue posts the request to the publisher and extracts the key. Errors
-// carry the HTTP status or the publisher's error code, never its body.
+// carry the HTTP status or the publisher's error code, never its body or
+// the credentials. At most 1 MiB of the answer is read.
 func (p HTTPPublisher) Issue(ctx context.Context, req LicenseRequest) (string, error) {
 	price := publisherPrice{GrossPrice: req.GrossPrice, Currency: req.Currency}
 	body, err := json.Marshal(publisherBody{
@@ -193,10 +219,10 @@ func rawErrorCode(b json.RawMessage) string {
 }
 
 // GeneratedKeys returns a Publisher that makes up keys, for real-time
-// products that need no endpoint. Keys look like PREFIX-XXXX-XXXX-XXXX and
+// products that need no publisher endpoint. Keys look like PREFIX-XXXX-XXXX-XXXX and
 // are derived from the request's FulfillmentID, which the server draws from
-// its seeded source: so they are deterministic for a given Seed, and unique
-// across the server because fulfillment ids are.
+// its seeded source: so they are the same on every run with the same seed
+// (WithSeed), and unique across the server because fulfillment ids are.
 func GeneratedKeys(prefix string) Publisher {
 	return generatedKeys{prefix: prefix}
 }
@@ -227,7 +253,10 @@ func formatKey(prefix string, b []byte) string {
 	return sb.String()
 }
 
-// SetPublisher makes a product real-time, fulfilled by p.
+// SetPublisher makes a product real-time, fulfilled by p from the next
+// order on (or the next read of an order still missing keys); keys left in
+// its batch pool are no longer drawn. It fails for a nil p or a product
+// not in the catalog.
 func (s *Server) SetPublisher(ref int, p Publisher) error {
 	if p == nil {
 		return errors.New("fake: set publisher: nil publisher")

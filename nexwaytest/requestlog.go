@@ -12,18 +12,30 @@ import (
 // Counts keeps the totals of everything ever received.
 const maxLogged = 100000
 
-// LoggedRequest is one request the fake received, for tests to inspect. It
-// holds headers as received, credentials included: it is test data, not a
-// log line.
+// LoggedRequest is one request the fake received, for tests to inspect
+// (Requests). It holds headers as received, credentials included: it is
+// test data, not a log line.
 type LoggedRequest struct {
-	Time   time.Time // on the server's clock, at arrival
+	// Time is when the request arrived, on the fake's clock.
+	Time time.Time
+	// Method is the HTTP method.
 	Method string
-	Path   string
-	Route  Route // "" when no route matched
+	// Path is the URL path, unescaped.
+	Path string
+	// Route is the operation the request went to; "" when no route matched.
+	Route Route
+	// Header holds the request's headers, Authorization and secret included.
 	Header http.Header
-	Body   []byte
-	Status int    // HTTP status written (or that would have been, for lose-response); 0 for drop
-	Fault  string // "" or the injected fault's kind name (FaultKind.String)
+	// Body is the request body, of which the fake reads at most 1 MiB and
+	// one byte (a longer body is cut, and refused as malformed).
+	Body []byte
+	// Status is the HTTP status answered, or the one that would have been
+	// for a FaultLoseResponse; 0 for a FaultDrop, or while the request is
+	// still being served.
+	Status int
+	// Fault is the name of the injected fault that hit the request
+	// (FaultKind.String), "" for none.
+	Fault string
 }
 
 // logRequest appends a request to the log and returns its entry.
@@ -64,22 +76,27 @@ func (s *Server) setFault(e *LoggedRequest, k FaultKind) {
 }
 
 // RouteCount is how many requests a route received and how many of them an
-// injected fault hit.
+// injected fault hit (Counts).
 type RouteCount struct {
+	// Requests is the number of requests received, faulted or not.
 	Requests int
-	Faulted  int
+	// Faulted is the number of those an injected fault hit.
+	Faulted int
 }
 
 // Counts returns the requests received per route since the server started
-// or ResetRequests was last called, unlike Requests not bounded by the log's
-// size. Requests that matched no route count under "".
+// or ResetRequests was last called; unlike Requests, it counts every
+// request, however many. Requests that matched no route count under "".
+// The map is a copy the caller may keep.
 func (s *Server) Counts() map[Route]RouteCount {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return maps.Clone(s.counts)
 }
 
-// Requests returns a copy of the log, in arrival order.
+// Requests returns a copy of the request log, in arrival order: every
+// request up to 100,000; past that the oldest half is dropped at a time,
+// so at least the latest 50,000 remain. Counts has the totals.
 func (s *Server) Requests() []LoggedRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -92,7 +109,8 @@ func (s *Server) Requests() []LoggedRequest {
 	return out
 }
 
-// ResetRequests empties the log and the counts.
+// ResetRequests empties the request log and the counts, for instance
+// after a test's setup calls.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	s.log = nil

@@ -5,27 +5,36 @@ import (
 	"strings"
 )
 
-// Route names one operation of the fake; its value is the ServeMux pattern.
+// Route names one operation of the fake, for InjectFault and SetFaultRate,
+// and in LoggedRequest.Route and the keys of Counts. Its value is the
+// ServeMux pattern: method and path.
 type Route string
 
 // Routes of the fake, one per operation.
 const (
-	RouteAny                Route = "" // every /connect route, for faults; never IAM
-	RouteToken              Route = "POST /iam/tokens"
-	RouteInvalidate         Route = "DELETE /iam/tokens/invalidate"
-	RouteReset              Route = "DELETE /iam/tokens/reset"
-	RouteStock              Route = "POST /connect/stock"
-	RouteCrossSell          Route = "POST /connect/order/crossupsell"
-	RouteCreateOrder        Route = "POST /connect/order/new"
-	RouteGetOrder           Route = "GET /connect/order/{partnerOrderNumber}"
-	RouteCancelOrder        Route = "PUT /connect/order/cancel"
-	RouteExtendDownload     Route = "PUT /connect/order/download"
-	RouteDownloadInfo       Route = "GET /connect/order/{partnerOrderNumber}/download"
-	RouteSubscriptionStatus Route = "POST /connect/subscription"
-	RouteSubscriptionCancel Route = "PUT /connect/subscription"
-	RouteSubscriptionRenew  Route = "PUT /connect/subscription/renew"
-	RouteCategories         Route = "GET /connect/catalog/categories/{language}"
-	RouteOSList             Route = "GET /connect/catalog/oslist"
+	// RouteAny stands for every /connect route in InjectFault and
+	// SetFaultRate, never the IAM ones; in the request log and Counts it
+	// marks a request that matched no route.
+	RouteAny Route = ""
+
+	RouteToken      Route = "POST /iam/tokens"              // get or refresh an IAM token
+	RouteInvalidate Route = "DELETE /iam/tokens/invalidate" // revoke the bearer's tokens
+	RouteReset      Route = "DELETE /iam/tokens/reset"      // revoke every refresh token of the realm
+
+	RouteStock          Route = "POST /connect/stock"                              // stock status
+	RouteCrossSell      Route = "POST /connect/order/crossupsell"                  // cross-sell, up-sell and option offers
+	RouteCreateOrder    Route = "POST /connect/order/new"                          // create an order
+	RouteGetOrder       Route = "GET /connect/order/{partnerOrderNumber}"          // get an order
+	RouteCancelOrder    Route = "PUT /connect/order/cancel"                        // cancel an order
+	RouteExtendDownload Route = "PUT /connect/order/download"                      // extend or set the download window
+	RouteDownloadInfo   Route = "GET /connect/order/{partnerOrderNumber}/download" // download information
+
+	RouteSubscriptionStatus Route = "POST /connect/subscription"      // subscription status
+	RouteSubscriptionCancel Route = "PUT /connect/subscription"       // cancel a subscription (also served at .../subscription/cancel)
+	RouteSubscriptionRenew  Route = "PUT /connect/subscription/renew" // renew a subscription now
+
+	RouteCategories Route = "GET /connect/catalog/categories/{language}" // category tree
+	RouteOSList     Route = "GET /connect/catalog/oslist"                // operating systems
 )
 
 // routeAliases are extra patterns served as an existing route: the cancel

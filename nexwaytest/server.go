@@ -27,15 +27,26 @@ const (
 	ClientSecret = "nexwaytest-client-secret"
 )
 
-// Server is a fake Nexway and, once started, a client for it. It
-// implements http.Handler and is safe for concurrent use: one mutex guards
-// the store, and it is never held across a publisher call or an injected
+// Server is a fake Nexway Connect listening on a loopback port, with a
+// Client for it. NewServer or StartServer starts one, and Close stops it.
+//
+// Its methods are the knobs a test turns: they seed the catalog and the key
+// pools, choose how keys are issued, inject faults, hold orders pending,
+// move the clock, and read back the orders and the requests received. They
+// may be called while the fake serves requests. A Server is an
+// http.Handler (ServeHTTP) and is safe for concurrent use: one mutex guards
+// its store, and it is never held across a publisher call or an injected
 // latency.
 type Server struct {
-	// URL is the fake's base URL, on loopback.
+	// URL is the fake's base URL, http://127.0.0.1:<port>, with no
+	// trailing slash: the URL to give a client of one's own
+	// (nexway.WithBaseURL).
 	URL string
-	// Client calls the fake. It has the fake's credentials, no rate limit,
-	// and retries that wait milliseconds instead of seconds.
+	// Client calls the fake. It has the fake's secret and credentials (or
+	// the secret alone, WithoutCredentials), no rate limit, and up to 3
+	// retries that wait 1 to 10 ms instead of seconds, and at most 5 s for
+	// a Retry-After; WithClientOptions adds to these. Close releases its
+	// connections.
 	Client *nexway.Client
 
 	http *httptest.Server
@@ -79,7 +90,9 @@ type Server struct {
 }
 
 // NewServer starts a fake Nexway for the test t and stops it when the test
-// ends. It fails the test if the server cannot start.
+// ends (t.Cleanup). It starts with DefaultCatalog and its keys, a clock at
+// Start, and seed 0, unless opts say otherwise. It fails the test at once
+// (t.Fatalf) if the server cannot start.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	s, err := StartServer(opts...)
@@ -90,9 +103,10 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	return s
 }
 
-// StartServer starts a fake Nexway on a loopback port, for use outside a
-// test (an example program, a benchmark's setup). Call Close when done. It
-// fails if an option of WithClientOptions is refused by nexway.NewClient.
+// StartServer starts a fake Nexway on a loopback port, as NewServer does,
+// for use outside a test (an example program, a benchmark's setup). Call
+// Close when done. It fails if an option of WithClientOptions is refused by
+// nexway.NewClient; nothing is left running then.
 func StartServer(opts ...Option) (*Server, error) {
 	cfg := config{secrets: []string{Secret}, realm: Realm, clientSecret: ClientSecret, clock: newManualClock(Start)}
 	for _, opt := range opts {
@@ -132,7 +146,7 @@ type clientOptions []nexway.Option
 // WithClientOptions adds options to the Client, after the defaults (the
 // fake's URL, secret and credentials, no rate limit, 3 retries waiting 1 to
 // 10 ms), for instance a retry policy or a per-attempt timeout. An option
-// the client refuses makes StartServer fail.
+// the client refuses makes StartServer fail, and NewServer fail the test.
 func WithClientOptions(opts ...nexway.Option) Option {
 	return func(c *config) { c.client = append(c.client, opts...) }
 }
@@ -186,11 +200,12 @@ func newUnstarted(cfg config) *Server {
 	return s
 }
 
-// Close stops the server: it aborts injected latency waits and in-flight
-// publisher calls, stops the HTTP server and releases the client's
-// connections. It is safe to call more than once. A Server that was never
-// started still answers ServeHTTP afterwards, except that a request meeting
-// a latency fault gets a 503 at once and is not processed.
+// Close stops the server: it cuts injected latency waits short (503, not
+// processed) and cancels publisher calls in flight, then stops the HTTP
+// server, waiting for the requests it is serving, and closes the Client's
+// idle connections. It is safe to call more than once, and from several
+// goroutines. The knobs still work afterwards, and so does ServeHTTP when
+// called directly, except that a latency fault answers 503 at once.
 func (s *Server) Close() {
 	s.once.Do(func() {
 		close(s.closed) // first: aborts latency faults the HTTP server would wait for
