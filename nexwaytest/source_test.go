@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -214,6 +215,38 @@ func (hidden) Method() {}
 	want := []string{"Bare", "Named", "T", "T.C", "T.D", "I.M", "K2", "T.Method"}
 	if !slices.Equal(got, want) {
 		t.Errorf("found %q, want %q", got, want)
+	}
+}
+
+// modulePath is the module whose packages the fake must not import.
+const modulePath = "github.com/nexway-go/nexway"
+
+// clientFile is the one file that builds the Server's *nexway.Client.
+const clientFile = "server.go"
+
+// The fake has wire structs of its own and never the client's (nor
+// another package of the module's): a wrong JSON tag on either side must
+// fail a test, not cancel out. Only the file that builds the Client imports
+// the client package; tests outside the package (package nexwaytest_test)
+// may.
+func TestFakeDoesNotImportTheClient(t *testing.T) {
+	for _, sf := range packageFiles(t) {
+		if sf.file.Name.Name != "nexwaytest" {
+			continue // an external test package
+		}
+		for _, imp := range sf.file.Imports {
+			path, err := strconv.Unquote(imp.Path.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if path != modulePath && !strings.HasPrefix(path, modulePath+"/") {
+				continue
+			}
+			if sf.name == clientFile && path == modulePath {
+				continue
+			}
+			t.Errorf("%s imports %s: only %s may import the client package", sf.name, path, clientFile)
+		}
 	}
 }
 
