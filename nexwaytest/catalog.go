@@ -243,7 +243,7 @@ func (s *Server) AddProducts(ps ...Product) error {
 			return err
 		}
 		if seen[p.Ref] || s.products[p.Ref] != nil {
-			return fmt.Errorf("fake: product %d: duplicate ref", p.Ref)
+			return fmt.Errorf("nexwaytest: product %d: duplicate ref", p.Ref)
 		}
 		seen[p.Ref] = true
 	}
@@ -264,7 +264,7 @@ func (s *Server) AddProducts(ps ...Product) error {
 // checkProduct validates one product for AddProducts.
 func checkProduct(p *Product) error {
 	fail := func(format string, args ...any) error {
-		return fmt.Errorf("fake: product %d: "+format, append([]any{p.Ref}, args...)...)
+		return fmt.Errorf("nexwaytest: product %d: "+format, append([]any{p.Ref}, args...)...)
 	}
 	switch {
 	case p.Ref <= 0 || p.Ref > math.MaxInt32:
@@ -320,7 +320,7 @@ func (s *Server) LoadCatalogJSON(r io.Reader) error {
 	dec.DisallowUnknownFields()
 	var ps []Product
 	if err := dec.Decode(&ps); err != nil {
-		return fmt.Errorf("fake: catalog JSON: %w", err)
+		return fmt.Errorf("nexwaytest: catalog JSON: %w", err)
 	}
 	return s.AddProducts(ps...)
 }
@@ -414,7 +414,7 @@ func enumName(names []string, v int) string {
 
 func enumMarshal(names []string, v int) ([]byte, error) {
 	if v < 0 || v >= len(names) {
-		return nil, fmt.Errorf("fake: unknown enum value %d", v)
+		return nil, fmt.Errorf("nexwaytest: unknown enum value %d", v)
 	}
 	return json.Marshal(names[v])
 }
@@ -428,11 +428,11 @@ func enumUnmarshal(names []string, what string, b []byte, dst *int) error {
 				return nil
 			}
 		}
-		return fmt.Errorf("fake: unknown %s %q (want one of %s)", what, name, strings.Join(names, ", "))
+		return fmt.Errorf("nexwaytest: unknown %s %q (want one of %s)", what, name, strings.Join(names, ", "))
 	}
 	var n int
 	if err := json.Unmarshal(b, &n); err != nil || n < 0 || n >= len(names) {
-		return errors.New("fake: invalid " + what)
+		return errors.New("nexwaytest: invalid " + what)
 	}
 	*dst = n
 	return nil

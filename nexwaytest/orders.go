@@ -430,10 +430,10 @@ func (s *Server) cancelOrder(req *cancelRequest) cancelResponse {
 // for any other code or a negative n.
 func (s *Server) HoldNext(n int, code int) error {
 	if code != 1060 && code != 1061 {
-		return fmt.Errorf("fake: HoldNext: code %d is not a pending code (1060 or 1061)", code)
+		return fmt.Errorf("nexwaytest: HoldNext: code %d is not a pending code (1060 or 1061)", code)
 	}
 	if n < 0 {
-		return fmt.Errorf("fake: HoldNext: negative count %d", n)
+		return fmt.Errorf("nexwaytest: HoldNext: negative count %d", n)
 	}
 	s.mu.Lock()
 	for i := 0; i < n; i++ {
@@ -467,7 +467,7 @@ func (s *Server) Release(partnerOrderNumber string) error {
 // an order that is not pending.
 func (s *Server) Reject(partnerOrderNumber string, code int) error {
 	if code != 1062 && code != 1064 {
-		return fmt.Errorf("fake: reject %q: code %d is not 1062 or 1064", partnerOrderNumber, code)
+		return fmt.Errorf("nexwaytest: reject %q: code %d is not 1062 or 1064", partnerOrderNumber, code)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -492,11 +492,11 @@ func (s *Server) Reject(partnerOrderNumber string, code int) error {
 func pendingErr(o *order, pon string) error {
 	switch {
 	case o == nil:
-		return fmt.Errorf("fake: order %q not found", pon)
+		return fmt.Errorf("nexwaytest: order %q not found", pon)
 	case o.cancelled:
-		return fmt.Errorf("fake: order %q is cancelled", pon)
+		return fmt.Errorf("nexwaytest: order %q is cancelled", pon)
 	case o.pending != 1060 && o.pending != 1061:
-		return fmt.Errorf("fake: order %q is not pending", pon)
+		return fmt.Errorf("nexwaytest: order %q is not pending", pon)
 	}
 	return nil
 }

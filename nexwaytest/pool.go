@@ -93,13 +93,13 @@ func (s *Server) addKeysLocked(rows []keyRow) error {
 		p := s.products[rw.ref]
 		switch {
 		case p == nil:
-			return fmt.Errorf("fake: %s: unknown product %d", rw.where, rw.ref)
+			return fmt.Errorf("nexwaytest: %s: unknown product %d", rw.where, rw.ref)
 		case p.Fulfillment != FulfillBatch:
-			return fmt.Errorf("fake: %s: product %d is fulfilled in real time", rw.where, rw.ref)
+			return fmt.Errorf("nexwaytest: %s: product %d is fulfilled in real time", rw.where, rw.ref)
 		case strings.TrimSpace(rw.key) == "":
-			return fmt.Errorf("fake: %s: empty key", rw.where)
+			return fmt.Errorf("nexwaytest: %s: empty key", rw.where)
 		case seen[rw.key] || s.keyOwner[rw.key] != 0:
-			return fmt.Errorf("fake: %s: duplicate key", rw.where)
+			return fmt.Errorf("nexwaytest: %s: duplicate key", rw.where)
 		}
 		seen[rw.key] = true
 	}
@@ -127,7 +127,7 @@ func (s *Server) LoadKeysCSV(r io.Reader) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("fake: keys CSV: %w", err)
+			return fmt.Errorf("nexwaytest: keys CSV: %w", err)
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
@@ -142,10 +142,10 @@ func (s *Server) LoadKeysCSV(r io.Reader) error {
 			}
 		}
 		if len(rec) != 2 {
-			return fmt.Errorf("fake: keys CSV line %d: want 2 fields (productRef,licenseKey), got %d", line, len(rec))
+			return fmt.Errorf("nexwaytest: keys CSV line %d: want 2 fields (productRef,licenseKey), got %d", line, len(rec))
 		}
 		if convErr != nil || ref <= 0 {
-			return fmt.Errorf("fake: keys CSV line %d: invalid productRef %q", line, refText)
+			return fmt.Errorf("nexwaytest: keys CSV line %d: invalid productRef %q", line, refText)
 		}
 		rows = append(rows, keyRow{ref: ref, key: strings.TrimSpace(rec[1]), where: fmt.Sprintf("keys CSV line %d", line)})
 	}

@@ -259,13 +259,13 @@ func formatKey(prefix string, b []byte) string {
 // not in the catalog.
 func (s *Server) SetPublisher(ref int, p Publisher) error {
 	if p == nil {
-		return errors.New("fake: set publisher: nil publisher")
+		return errors.New("nexwaytest: set publisher: nil publisher")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prod := s.products[ref]
 	if prod == nil {
-		return fmt.Errorf("fake: set publisher: unknown product %d", ref)
+		return fmt.Errorf("nexwaytest: set publisher: unknown product %d", ref)
 	}
 	prod.Fulfillment = FulfillRealTime
 	s.publishers[ref] = p

@@ -97,7 +97,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	s, err := StartServer(opts...)
 	if err != nil {
-		t.Fatalf("nexwaytest: %v", err)
+		t.Fatal(err) // already "nexwaytest: ..."
 	}
 	t.Cleanup(s.Close)
 	return s
