@@ -218,6 +218,31 @@ func (hidden) Method() {}
 	}
 }
 
+// No exported type embeds another: an embedded type's methods and fields
+// would be promoted, and go doc does not show them on the outer type,
+// which is how Server once hid its knobs.
+func TestNoExportedTypeEmbeds(t *testing.T) {
+	for _, sf := range packageFiles(t) {
+		if strings.HasSuffix(sf.name, "_test.go") {
+			continue
+		}
+		ast.Inspect(sf.file, func(n ast.Node) bool {
+			spec, ok := n.(*ast.TypeSpec)
+			if !ok || !spec.Name.IsExported() {
+				return true
+			}
+			if st, ok := spec.Type.(*ast.StructType); ok {
+				for _, fld := range st.Fields.List {
+					if len(fld.Names) == 0 {
+						t.Errorf("%s: %s embeds %s", sf.fset.Position(fld.Pos()), spec.Name.Name, typeName(fld.Type))
+					}
+				}
+			}
+			return false
+		})
+	}
+}
+
 // modulePath is the module whose packages the fake must not import.
 const modulePath = "github.com/nexway-go/nexway"
 
