@@ -38,9 +38,9 @@ const (
 // its store, and it is never held across a publisher call or an injected
 // latency.
 type Server struct {
-	// URL is the fake's base URL, http://127.0.0.1:<port>, with no
-	// trailing slash: the URL to give a client of one's own
-	// (nexway.WithBaseURL).
+	// URL is the fake's base URL on loopback, such as
+	// http://127.0.0.1:41234, with no trailing slash: the URL to give a
+	// client of one's own (nexway.WithBaseURL).
 	URL string
 	// Client calls the fake. It has the fake's secret and credentials (or
 	// the secret alone, WithoutCredentials), no rate limit, and up to 3
@@ -49,7 +49,7 @@ type Server struct {
 	// connections.
 	Client *nexway.Client
 
-	http *httptest.Server
+	httpServer *httptest.Server // nil until started
 
 	cfg    config
 	mux    *http.ServeMux
@@ -135,7 +135,7 @@ func StartServer(opts ...Option) (*Server, error) {
 		s.Close()
 		return nil, fmt.Errorf("nexwaytest: client options: %w", err)
 	}
-	s.URL, s.Client, s.http = hs.URL, c, hs
+	s.URL, s.Client, s.httpServer = hs.URL, c, hs
 	return s, nil
 }
 
@@ -213,8 +213,8 @@ func (s *Server) Close() {
 		if s.Client != nil {
 			s.Client.CloseIdleConnections()
 		}
-		if s.http != nil {
-			s.http.Close()
+		if s.httpServer != nil {
+			s.httpServer.Close()
 		}
 	})
 }
