@@ -1,0 +1,38 @@
+// Package nexwaytest starts a fake Nexway Connect server on loopback for the
+// tests of a storefront, and hands back a *nexway.Client pointed at it.
+//
+//	func TestCheckout(t *testing.T) {
+//		srv := nexwaytest.NewServer(t)
+//		order, err := srv.Client.Orders.Create(ctx, req)
+//		...
+//	}
+//
+// The fake speaks the same paths, JSON, validation and return codes as
+// Nexway: stock levels, cross-sells, orders with license keys and download
+// links, cancellation, download windows, subscriptions and their renewals,
+// and the IAM token endpoint. It starts with a small default catalog (see
+// DefaultCatalog) and a clock fixed at Start, which only moves when told
+// (Advance), so results are reproducible. Options (WithSeed, WithStart,
+// WithTokenLifetimes, WithCancelPeriod, WithRequirePrices, WithoutCatalog,
+// WithoutCredentials, WithClientOptions) change how it starts.
+//
+// The methods of Server are the knobs, each documented on its own:
+//
+//   - catalog: AddProducts, LoadCatalogJSON, SetCategories,
+//     SetOperatingSystems;
+//   - fulfillment: AddKeys and LoadKeysCSV fill a batch product's pool
+//     (KeysLeft reads it); SetPublisher makes a product real-time, served by
+//     a PublisherFunc, an HTTPPublisher (a publisher's licenses/new endpoint)
+//     or GeneratedKeys;
+//   - faults: InjectFault queues a Fault for a Route, SetFaultRate hits a
+//     share of requests at random (seeded), ClearFaults stops them; RouteAny
+//     is every /connect route, and the token routes are faulted by name;
+//   - orders: HoldNext keeps the next orders pending (1060/1061) until
+//     Release or Reject; Order and Orders read what the fake stored;
+//   - clock: Now, Advance (renewals fall due as it passes expiry dates);
+//   - requests: Requests (the latest ones, headers and bodies), Counts
+//     (per route, all of them), ResetRequests.
+//
+// The fake keeps its own wire types and never shares the client's, so a
+// wrong JSON tag on either side fails a test instead of cancelling out.
+package nexwaytest

@@ -1,0 +1,121 @@
+package nexwaytest
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"slices"
+)
+
+// maxBodyBytes caps how much of a request body the fake reads.
+const maxBodyBytes = 1 << 20
+
+// ServeHTTP answers one request as Nexway would. It logs the request
+// (Requests, Counts), makes the subscription renewals that fell due,
+// applies an injected fault if one is due, checks the bearer token and the
+// secret header on /connect routes, then runs the operation. A started
+// Server serves its URL with it; a test may also call it directly, with an
+// httptest.ResponseRecorder, or mount the fake in a server of its own.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var body []byte
+	if r.Body != nil { // nil when a test calls ServeHTTP with a client request
+		// A body over the cap is cut, so it fails to parse: the operation's
+		// "missing" code.
+		body, _ = io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	route := s.routeOf(r)
+	entry := s.logRequest(r, route, body)
+	s.processDue()
+
+	sw := &statusWriter{ResponseWriter: w}
+	if f, hit := s.nextFault(route); hit {
+		s.setFault(entry, f.Kind)
+		if done := s.applyFault(w, sw, r, route, f, entry); done {
+			return
+		}
+	}
+	s.serve(sw, r, route)
+	s.setStatus(entry, sw.status)
+}
+
+// serve runs the gate and the operation.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route) {
+	if isConnect(route) && !s.gate(w, r) {
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// gate checks the bearer token (when a realm is configured) and the
+// `secret` header of a /connect request. A bad token is HTTP 401; a missing
+// or unknown secret is HTTP 200 with the codes 70/71 that every Connect
+// operation shares, answered before any other validation.
+func (s *Server) gate(w http.ResponseWriter, r *http.Request) bool {
+	if s.cfg.realm != "" {
+		if reason := s.checkBearer(r); reason != "" {
+			denyToken(w, reason)
+			return false
+		}
+	}
+	secret := r.Header.Get("secret")
+	if secret == "" {
+		writeEnvelope(w, 70, "secret missing")
+		return false
+	}
+	if !slices.Contains(s.cfg.secrets, secret) {
+		writeEnvelope(w, 71, "secret not valid")
+		return false
+	}
+	return true
+}
+
+// statusWriter remembers the status written, for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// discardWriter is where a request whose response will be lost is answered.
+type discardWriter struct {
+	h      http.Header
+	status int
+}
+
+func (w *discardWriter) Header() http.Header { return w.h }
+
+func (w *discardWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *discardWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return len(b), nil
+}
+
+// readBody returns a request's body (already buffered by ServeHTTP).
+func readBody(r *http.Request) []byte {
+	b, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	return b
+}

@@ -1,0 +1,291 @@
+package nexwaytest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// LicenseRequest is what the fake tells a real-time publisher about the unit
+// it wants a key for: the fields of the body Nexway's default fulfillment
+// template sends (https://apidoc.nexway.store/docs/guides/fulfillment-principles).
+type LicenseRequest struct {
+	// FulfillmentID is a UUID drawn for the unit, unique per unit and per
+	// renewal: the idempotency key a publisher should keep keys by.
+	FulfillmentID string
+	// OrderID is the Nexway order number, in decimal.
+	OrderID string
+	// LineItemID is a UUID drawn for the unit's line item.
+	LineItemID string
+	// ProductRef is the Nexway product reference.
+	ProductRef int
+	// ProductName is the product's catalog name.
+	ProductName string
+	// PublisherProductID is the publisher's own SKU of the product; the
+	// fake's catalog has none, so it is always "".
+	PublisherProductID string
+	// GrossPrice is the unit price: the order line's amountTotal, else its
+	// amountDutyFree, divided by the quantity, else the catalog price;
+	// rounded to cents.
+	GrossPrice float64
+	// Currency is the order's ISO 4217 currency.
+	Currency string
+	// UserID is the customer's partnerId, or the e-mail when none was sent.
+	UserID string
+	// Email is the customer's e-mail address.
+	Email string
+	// Country is the invoice country, ISO 3166-1 alpha-2 ("FR").
+	Country string
+	// Locale is the customer's language as a BCP 47 tag (fr_FR → fr-FR).
+	Locale string
+	// FirstName is the invoice first name, "" when none was sent.
+	FirstName string
+	// LastName is the invoice last name, "" when none was sent.
+	LastName string
+}
+
+// Publisher issues a license key in real time, as a publisher's fulfillment
+// endpoint does for Nexway.
+type Publisher interface {
+	// Issue returns the key for one unit. The fake calls it outside its
+	// lock, once per unit, with a context that Close cancels. An error, an
+	// empty key or a panic leaves the unit without a key (item code 1051),
+	// and the fake asks again on later reads of the order (get-order,
+	// download info), as Nexway retries in the background.
+	Issue(ctx context.Context, req LicenseRequest) (key string, err error)
+}
+
+// PublisherFunc adapts a function to Publisher.
+type PublisherFunc func(ctx context.Context, req LicenseRequest) (string, error)
+
+// Issue calls f.
+func (f PublisherFunc) Issue(ctx context.Context, req LicenseRequest) (string, error) {
+	return f(ctx, req)
+}
+
+// maxPublisherResponse caps how much of a publisher's answer is read.
+const maxPublisherResponse = 1 << 20
+
+// defaultPublisherTimeout applies when HTTPPublisher.Client is nil.
+const defaultPublisherTimeout = 10 * time.Second
+
+// HTTPPublisher is a Publisher that calls a publisher's real fulfillment
+// endpoint the way Nexway's default template does
+// (https://apidoc.nexway.store/docs/guides/fulfillment-principles):
+// POST BaseURL+"/licenses/new" with HTTP Basic auth and the default JSON
+// body. Success is a 2xx answer with no non-empty errorCode and a key at
+// "activationCode" or "licenses[0].key". Anything else (non-2xx, an
+// errorCode, an {"error":{...}} object, no key) is a failure.
+type HTTPPublisher struct {
+	// BaseURL is the publisher's fulfillment base URL; "/licenses/new" is
+	// appended, after any trailing slash is removed.
+	BaseURL string
+	// Username is the HTTP Basic user Nexway would be given.
+	Username string
+	// Password is the HTTP Basic password; it never appears in an error.
+	Password string
+	// Client makes the calls; nil means a client with a 10 s timeout.
+	Client *http.Client
+}
+
+// publisherBody is the body of Nexway's default fulfillment template.
+type publisherBody struct {
+	FulfillmentID string            `json:"fulfillmentId"`
+	Checkout      publisherCheckout `json:"checkout"`
+	User          publisherUser     `json:"user"`
+	Product       publisherProduct  `json:"product"`
+}
+
+type publisherPrice struct {
+	GrossPrice float64 `json:"grossPrice"`
+	Currency   string  `json:"currency"`
+}
+
+type publisherCheckout struct {
+	OrderID    string         `json:"orderId"`
+	LineItemID string         `json:"lineItemId"`
+	Price      publisherPrice `json:"price"`
+}
+
+type publisherUser struct {
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	Country   string `json:"country"`
+	Locale    string `json:"locale"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+}
+
+type publisherProduct struct {
+	ID                 string         `json:"id"`
+	Name               string         `json:"name"`
+	PublisherProductID string         `json:"publisherProductId,omitempty"`
+	Price              publisherPrice `json:"price"`
+}
+
+// publisherAnswer holds the response fields the fake looks at.
+type publisherAnswer struct {
+	ActivationCode string          `json:"activationCode"`
+	ErrorCode      json.RawMessage `json:"errorCode"`
+	Error          json.RawMessage `json:"error"`
+	Licenses       []struct {
+		Key string `json:"key"`
+	} `json:"licenses"`
+}
+
+// Issue posts the request to the publisher and extracts the key. Errors
+// carry the HTTP status or the publisher's error code, never its body or
+// the credentials. At most 1 MiB of the answer is read.
+func (p HTTPPublisher) Issue(ctx context.Context, req LicenseRequest) (string, error) {
+	price := publisherPrice{GrossPrice: req.GrossPrice, Currency: req.Currency}
+	body, err := json.Marshal(publisherBody{
+		FulfillmentID: req.FulfillmentID,
+		Checkout:      publisherCheckout{OrderID: req.OrderID, LineItemID: req.LineItemID, Price: price},
+		User: publisherUser{ID: req.UserID, Email: req.Email, Country: req.Country, Locale: req.Locale,
+			FirstName: req.FirstName, LastName: req.LastName},
+		Product: publisherProduct{ID: strconv.Itoa(req.ProductRef), Name: req.ProductName,
+			PublisherProductID: req.PublisherProductID, Price: price},
+	})
+	if err != nil {
+		return "", fmt.Errorf("publisher: encode request: %w", err)
+	}
+	url := strings.TrimRight(p.BaseURL, "/") + "/licenses/new"
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return "", fmt.Errorf("publisher: %w", err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Accept", "application/json")
+	hreq.SetBasicAuth(p.Username, p.Password)
+	client := p.Client
+	if client == nil {
+		client = &http.Client{Timeout: defaultPublisherTimeout}
+	}
+	resp, err := client.Do(hreq)
+	if err != nil {
+		return "", fmt.Errorf("publisher: %w", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxPublisherResponse))
+	if err != nil {
+		return "", fmt.Errorf("publisher: read response: %w", err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return "", fmt.Errorf("publisher: HTTP %d", resp.StatusCode)
+	}
+	var a publisherAnswer
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return "", errors.New("publisher: response is not a JSON object")
+	}
+	if code := rawErrorCode(a.ErrorCode); code != "" {
+		return "", fmt.Errorf("publisher: errorCode %q", code)
+	}
+	if len(a.Error) > 0 && !isNull(a.Error) {
+		var e struct {
+			Code any `json:"code"`
+		}
+		_ = json.Unmarshal(a.Error, &e)
+		return "", fmt.Errorf("publisher: error %v", e.Code)
+	}
+	if a.ActivationCode != "" {
+		return a.ActivationCode, nil
+	}
+	if len(a.Licenses) > 0 && a.Licenses[0].Key != "" {
+		return a.Licenses[0].Key, nil
+	}
+	return "", errors.New("publisher: no key in response")
+}
+
+// rawErrorCode returns errorCode as text: "" when absent, null or "", else
+// the value (Nexway takes any non-empty errorCode as a failure, so a
+// numeric 0 counts too).
+func rawErrorCode(b json.RawMessage) string {
+	if len(b) == 0 || isNull(b) {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		return s
+	}
+	return string(b)
+}
+
+// GeneratedKeys returns a Publisher that makes up keys, for real-time
+// products that need no publisher endpoint. Keys look like PREFIX-XXXX-XXXX-XXXX and
+// are derived from the request's FulfillmentID, which the server draws from
+// its seeded source: so they are the same on every run with the same seed
+// (WithSeed), and unique across the server because fulfillment ids are.
+func GeneratedKeys(prefix string) Publisher {
+	return generatedKeys{prefix: prefix}
+}
+
+type generatedKeys struct{ prefix string }
+
+// keyAlphabet leaves out look-alikes (0/O, 1/I).
+const keyAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+func (g generatedKeys) Issue(_ context.Context, req LicenseRequest) (string, error) {
+	sum := sha256.Sum256([]byte(g.prefix + "\x00" + req.FulfillmentID))
+	return formatKey(g.prefix, sum[:12]), nil
+}
+
+// formatKey renders 12 bytes as PREFIX-XXXX-XXXX-XXXX.
+func formatKey(prefix string, b []byte) string {
+	var sb strings.Builder
+	if prefix != "" {
+		sb.WriteString(prefix)
+		sb.WriteByte('-')
+	}
+	for i := 0; i < 12; i++ {
+		if i > 0 && i%4 == 0 {
+			sb.WriteByte('-')
+		}
+		sb.WriteByte(keyAlphabet[int(b[i])%len(keyAlphabet)])
+	}
+	return sb.String()
+}
+
+// SetPublisher makes a product real-time, fulfilled by p from the next
+// order on (or the next read of an order still missing keys); keys left in
+// its batch pool are no longer drawn. It fails for a nil p or a product
+// not in the catalog.
+func (s *Server) SetPublisher(ref int, p Publisher) error {
+	if p == nil {
+		return errors.New("nexwaytest: set publisher: nil publisher")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prod := s.products[ref]
+	if prod == nil {
+		return fmt.Errorf("nexwaytest: set publisher: unknown product %d", ref)
+	}
+	prod.Fulfillment = FulfillRealTime
+	s.publishers[ref] = p
+	return nil
+}
+
+// issueKey calls a publisher, turning a panic or an empty key into an
+// error: a storefront's test publisher must not take the fake down.
+func issueKey(ctx context.Context, p Publisher, req LicenseRequest) (key string, err error) {
+	if p == nil {
+		return "", errors.New("no publisher configured for this real-time product")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			key, err = "", fmt.Errorf("publisher panicked: %v", r)
+		}
+	}()
+	key, err = p.Issue(ctx, req)
+	if err == nil && strings.TrimSpace(key) == "" {
+		err = errors.New("publisher returned an empty key")
+	}
+	return key, err
+}
