@@ -20,18 +20,38 @@ var chaosN = flag.Int("chaos.n", 2000, "orders TestChaos creates (CI: 2000; a lo
 // accounted for.
 const chaosProduct = 910001
 
-// chaosFaults hit 30% of requests: 5xx before processing, processed then
-// the answer lost, connection reset, latency past the per-attempt timeout,
-// and 429 with Retry-After.
+// chaosFaults hit 30% of requests: 5xx before processing; processed, then
+// the answer lost, replaced by a non-standard 5xx, cut mid-body or held
+// until the attempt times out; processed, then the resend refused with a
+// definite code (out of stock, internal error); connection reset; latency
+// past the per-attempt timeout; and 429 with Retry-After. Every eighth call
+// also has a deadline shorter than the per-attempt timeout, so a slow or
+// held attempt ends with the caller's context after the request was
+// written.
 var chaosFaults = []nexwaytest.Fault{
 	{Kind: nexwaytest.FaultStatus, Status: 503},
 	{Kind: nexwaytest.FaultStatus, Status: 500},
 	{Kind: nexwaytest.FaultLoseResponse},
-	{Kind: nexwaytest.FaultLoseResponse},
+	{Kind: nexwaytest.FaultLoseResponse, Then: &nexwaytest.Fault{Kind: nexwaytest.FaultCode, Code: 1044}},
+	{Kind: nexwaytest.FaultLoseResponse, Then: &nexwaytest.Fault{Kind: nexwaytest.FaultCode, Code: 1000}},
+	{Kind: nexwaytest.FaultStatusAfterProcessing, Status: 520},
+	{Kind: nexwaytest.FaultStatusAfterProcessing, Status: 524},
+	{Kind: nexwaytest.FaultStatusAfterProcessing, Status: 599},
+	{Kind: nexwaytest.FaultTruncate},
+	{Kind: nexwaytest.FaultStall},
 	{Kind: nexwaytest.FaultDrop},
 	{Kind: nexwaytest.FaultDrop},
 	{Kind: nexwaytest.FaultLatency, Latency: 150 * time.Millisecond},
 	{Kind: nexwaytest.FaultRateLimit, RetryAfter: time.Second},
+}
+
+// callContext gives every eighth call a deadline shorter than the client's
+// per-attempt timeout (100 ms).
+func callContext(i int) (context.Context, context.CancelFunc) {
+	if i%8 == 7 {
+		return context.WithTimeout(context.Background(), 60*time.Millisecond)
+	}
+	return context.WithCancel(context.Background())
 }
 
 const chaosRate = 0.3
@@ -85,9 +105,10 @@ func (t *tally) String() string {
 }
 
 // Under faults, nothing is lost and nothing doubled: every order reported
-// created exists once, as returned; none reported failed exists; every key
-// drawn belongs to one order and the pool accounts for all of them. Then
-// the same for cancelling and for extending the download window.
+// created exists once, as returned; none reported failed exists (an order
+// that exists was reported created or ambiguous); every key drawn belongs
+// to one order and the pool accounts for all of them. Then the same for
+// cancelling and for extending the download window.
 func TestChaos(t *testing.T) {
 	n := *chaosN
 	if testing.Short() {
@@ -112,19 +133,25 @@ func TestChaos(t *testing.T) {
 	}
 	srv.SetFaultRate(nexwaytest.RouteAny, chaosRate, chaosFaults...)
 	start := time.Now()
-	ctx := context.Background()
 
 	// Create.
 	number := func(i int) string { return fmt.Sprintf("CHAOS-%07d", i) }
 	results := make([]*nexway.Order, n)
 	outcomes := make([]outcome, n)
 	runAll(n, func(i int) {
+		ctx, cancel := callContext(i)
+		defer cancel()
 		o, err := srv.Client.Orders.Create(ctx, order(number(i), chaosProduct, 1+i%2))
 		results[i], outcomes[i] = o, classify(t, err)
 		if errors.Is(err, nexway.ErrDuplicateOrder) && !errors.Is(err, nexway.ErrAmbiguous) {
 			t.Errorf("%s: our own order reported as a duplicate: %v", number(i), err)
 		}
 	})
+	// An attempt the client gave up on may still be processed: let the
+	// fake finish before comparing.
+	if err := srv.WaitIdle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	var created tally
 	for i := range n {
 		created[outcomes[i]]++
@@ -171,6 +198,8 @@ func TestChaos(t *testing.T) {
 			return
 		}
 		before := results[i].Lines[0].DateEndDownload
+		ctx, cancel := callContext(i)
+		defer cancel()
 		_, err := srv.Client.Downloads.Extend(ctx, number(i), nexway.ExtendBy(7*24*time.Hour))
 		oc := classify(t, err)
 		extendMu.Lock()
@@ -196,6 +225,8 @@ func TestChaos(t *testing.T) {
 		if outcomes[i] != succeeded {
 			return
 		}
+		ctx, cancel := callContext(i)
+		defer cancel()
 		_, err := srv.Client.Orders.Cancel(ctx, number(i), nexway.ReasonOrderCancelled, "chaos")
 		oc := classify(t, err)
 		cancelMu.Lock()
@@ -226,8 +257,10 @@ func TestChaos(t *testing.T) {
 		name string
 		t    *tally
 	}{{"created", &created}, {"extended", &extended}, {"cancelled", &cancelled}} {
-		if phase.t[succeeded] < n*9/10 {
-			t.Errorf("only %d of %d orders %s: the retries do not cope", phase.t[succeeded], n, phase.name)
+		// The mix refuses some resends definitely and gives every eighth
+		// call too short a deadline; the rest must get through.
+		if total := phase.t[succeeded] + phase.t[failed] + phase.t[ambiguous]; phase.t[succeeded] < total*8/10 {
+			t.Errorf("only %d of %d orders %s: the retries do not cope", phase.t[succeeded], total, phase.name)
 		}
 	}
 }

@@ -2,8 +2,10 @@ package nexwaytest
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -33,13 +35,33 @@ const (
 	// clock, then processes the request normally, even if the client gave
 	// up meanwhile. Close cuts the wait short with a 503, unprocessed.
 	FaultLatency
+	// FaultStatusAfterProcessing processes the request, then answers
+	// Fault.Status with an HTML page instead of the answer, as a gateway
+	// that gave up waiting would: 500 unless Status is 500 to 999 (520,
+	// 524 and 599 are what some gateways send).
+	FaultStatusAfterProcessing
+	// FaultTruncate processes the request, then sends the head of its
+	// answer and half of its body, and closes the connection. Where the
+	// connection cannot be taken over the half body is all that is sent.
+	FaultTruncate
+	// FaultStall processes the request, then holds the answer until the
+	// client goes away (its context ends, or its attempt times out), Close
+	// is called, or Fault.Latency in real time passes when positive; the
+	// connection is then closed without an answer.
+	FaultStall
+	// FaultCode answers HTTP 200 with responseCode Fault.Code (1000,
+	// internal error, when 0) without processing the request: a definite
+	// refusal.
+	FaultCode
 )
 
-var faultNames = []string{"status", "rate-limit", "drop", "lose-response", "latency"}
+var faultNames = []string{"status", "rate-limit", "drop", "lose-response", "latency",
+	"status-after-processing", "truncate", "stall", "code"}
 
 // String returns the kind's name ("status", "rate-limit", "drop",
-// "lose-response", "latency"), as recorded in LoggedRequest.Fault, or its
-// number when it has none.
+// "lose-response", "latency", "status-after-processing", "truncate",
+// "stall", "code"), as recorded in LoggedRequest.Fault, or its number when
+// it has none.
 func (k FaultKind) String() string { return enumName(faultNames, int(k)) }
 
 // Fault describes one failure to inject with InjectFault or SetFaultRate.
@@ -56,9 +78,32 @@ type Fault struct {
 	// Latency is how long a FaultLatency holds the request before
 	// processing it; ≤ 0 processes it at once.
 	Latency time.Duration
+	// Code is the responseCode of a FaultCode; 0 means 1000.
+	Code int
 	// Times is how many requests an InjectFault fault hits, one after the
 	// other; ≤ 0 means 1. SetFaultRate ignores it.
 	Times int
+	// Then, when set, is the fault that the client's resend of the same
+	// request meets: the next request on the same route with the same path
+	// and body, whichever fault would otherwise come. With
+	// FaultLoseResponse and a FaultCode, it makes a processed attempt
+	// followed by a refusal of its resend. Then may have a Then of its own.
+	Then *Fault
+}
+
+// maxFollowUps bounds the faults waiting for a resend (Fault.Then): a
+// client that never resends must not make the fake grow.
+const maxFollowUps = 10000
+
+// resendKey identifies a request and its resends.
+func resendKey(route Route, path string, body []byte) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(route))
+	h.Write([]byte{0})
+	h.Write([]byte(path))
+	h.Write([]byte{0})
+	h.Write(body)
+	return h.Sum64()
 }
 
 type queuedFault struct {
@@ -85,6 +130,7 @@ func (s *Server) InjectFault(r Route, f Fault) {
 	}
 	s.mu.Lock()
 	s.faultQueue[r] = append(s.faultQueue[r], &queuedFault{f: f, left: n})
+	s.thenFaults = s.thenFaults || f.Then != nil
 	s.mu.Unlock()
 }
 
@@ -111,23 +157,49 @@ func (s *Server) SetFaultRate(r Route, rate float64, faults ...Fault) {
 		fs = []Fault{{Kind: FaultStatus}}
 	}
 	s.faultRates[r] = faultRate{rate: rate, faults: fs}
+	s.thenFaults = s.thenFaults || slices.ContainsFunc(fs, func(f Fault) bool { return f.Then != nil })
 }
 
-// ClearFaults removes every queued fault and every fault rate; requests
-// already held by a latency fault are not released.
+// ClearFaults removes every queued fault, every fault rate and every fault
+// waiting for a resend (Fault.Then); requests already held by a latency or
+// stall fault are not released.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	s.faultQueue = map[Route][]*queuedFault{}
 	s.faultRates = map[Route]faultRate{}
+	clear(s.followUps)
+	s.thenFaults = false
 	s.mu.Unlock()
 }
 
-// nextFault returns the fault to apply to a request on route, if any.
-func (s *Server) nextFault(route Route) (Fault, bool) {
+// nextFault returns the fault to apply to a request on route, if any: the
+// one a fault's Then left for this resend first. It queues f.Then for the
+// request's resend.
+func (s *Server) nextFault(route Route, path string, body []byte) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if route == RouteAny {
 		return Fault{}, false // no such route: a plain 404
+	}
+	var key uint64
+	if len(s.followUps) > 0 || s.thenFaults {
+		key = resendKey(route, path, body)
+	}
+	f, hit := s.pickFault(route, key)
+	if hit && f.Then != nil {
+		if len(s.followUps) >= maxFollowUps {
+			clear(s.followUps)
+		}
+		s.followUps[key] = *f.Then
+	}
+	return f, hit
+}
+
+// pickFault chooses the fault for a request. s.mu is held.
+func (s *Server) pickFault(route Route, key uint64) (Fault, bool) {
+	if f, ok := s.followUps[key]; ok {
+		delete(s.followUps, key)
+		return f, true
 	}
 	keys := [2]Route{route, RouteAny}
 	n := 1
@@ -201,14 +273,56 @@ func (s *Server) applyFault(w http.ResponseWriter, sw *statusWriter, r *http.Req
 		s.setStatus(entry, sw.status)
 		return true
 	case FaultLoseResponse:
-		dw := &discardWriter{h: http.Header{}}
-		s.serve(dw, r, route)
-		s.setStatus(entry, dw.status)
+		s.processHeld(r, route, entry)
 		if !hijackClose(w) {
 			// No connection to cut (HTTP/2 or a recorder): a gateway error
 			// keeps the outcome ambiguous for the client, as intended.
 			writeHTML(sw, http.StatusBadGateway)
 		}
+		return true
+	case FaultStatusAfterProcessing:
+		s.processHeld(r, route, entry)
+		status := f.Status
+		if status < 500 || status > 999 {
+			status = http.StatusInternalServerError
+		}
+		writeHTML(sw, status)
+		return true
+	case FaultTruncate:
+		held := s.processHeld(r, route, entry)
+		for k, v := range held.h {
+			sw.Header()[k] = v
+		}
+		sw.Header().Set("Content-Length", strconv.Itoa(held.body.Len()))
+		sw.WriteHeader(held.status)
+		_, _ = sw.Write(held.body.Bytes()[:held.body.Len()/2])
+		_ = http.NewResponseController(w).Flush()
+		hijackClose(w)
+		return true
+	case FaultStall:
+		s.processHeld(r, route, entry)
+		var timeout <-chan time.Time
+		if f.Latency > 0 {
+			t := time.NewTimer(f.Latency)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-r.Context().Done():
+		case <-s.closed:
+		case <-timeout:
+		}
+		if !hijackClose(w) {
+			writeHTML(sw, http.StatusGatewayTimeout)
+		}
+		return true
+	case FaultCode:
+		code := f.Code
+		if code == 0 {
+			code = 1000
+		}
+		writeEnvelope(sw, code, "injected fault")
+		s.setStatus(entry, sw.status)
 		return true
 	default:
 		// 0 and anything that is not a final status (a 1xx would go out as
@@ -221,6 +335,15 @@ func (s *Server) applyFault(w http.ResponseWriter, sw *statusWriter, r *http.Req
 		s.setStatus(entry, sw.status)
 		return true
 	}
+}
+
+// processHeld runs the request, keeping its answer from the client, and
+// logs the status it would have had.
+func (s *Server) processHeld(r *http.Request, route Route, entry *LoggedRequest) *discardWriter {
+	held := &discardWriter{h: http.Header{}}
+	s.serve(held, r, route)
+	s.setStatus(entry, held.status)
+	return held
 }
 
 // hijackClose closes the client connection without writing anything.

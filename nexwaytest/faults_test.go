@@ -1,6 +1,7 @@
 package nexwaytest
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -246,7 +247,8 @@ func TestFaultRateScope(t *testing.T) {
 }
 
 func TestFaultKindNames(t *testing.T) {
-	for k, want := range map[FaultKind]string{FaultStatus: "status", FaultRateLimit: "rate-limit", FaultDrop: "drop", FaultLoseResponse: "lose-response", FaultLatency: "latency"} {
+	for k, want := range map[FaultKind]string{FaultStatus: "status", FaultRateLimit: "rate-limit", FaultDrop: "drop", FaultLoseResponse: "lose-response", FaultLatency: "latency",
+		FaultStatusAfterProcessing: "status-after-processing", FaultTruncate: "truncate", FaultStall: "stall", FaultCode: "code"} {
 		if k.String() != want {
 			t.Errorf("%d: %q", k, k.String())
 		}
@@ -257,5 +259,103 @@ func TestFaultKindNames(t *testing.T) {
 	s.InjectFault(RouteOSList, Fault{Kind: FaultDrop})
 	if rec := serveDirect(s, "GET", "/connect/catalog/oslist", nil); rec.Code != http.StatusBadGateway {
 		t.Fatalf("drop on a recorder: %d", rec.Code)
+	}
+}
+
+// The faults that process the request and then keep a usable answer from
+// the client: a gateway status, a cut body, a held answer.
+func TestFaultsAfterProcessing(t *testing.T) {
+	for _, tc := range []struct {
+		f      Fault
+		status int // 0: no answer
+	}{
+		{Fault{Kind: FaultStatusAfterProcessing}, 500},
+		{Fault{Kind: FaultStatusAfterProcessing, Status: 524}, 524},
+		{Fault{Kind: FaultStatusAfterProcessing, Status: 404}, 500}, // not a gateway's status
+		{Fault{Kind: FaultTruncate}, 200},
+		{Fault{Kind: FaultStall, Latency: time.Millisecond}, 0},
+	} {
+		t.Run(fmt.Sprintf("%s %d", tc.f.Kind, tc.f.Status), func(t *testing.T) {
+			e := newEnv(t)
+			e.s.InjectFault(RouteCreateOrder, tc.f)
+			resp, err := freshClient().Do(e.request("POST", "/connect/order/new", sampleOrder("AFTER")))
+			var body []byte
+			if err == nil {
+				body, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			switch {
+			case tc.status == 0 && err == nil:
+				t.Fatalf("HTTP %d, want no answer", resp.StatusCode)
+			case tc.status == 200 && (resp.StatusCode != 200 || err == nil || !strings.HasPrefix(string(body), `{"`)):
+				t.Fatalf("HTTP %d, %q, %v: want the head of a 200 and a cut body", resp.StatusCode, body, err)
+			case tc.status > 200 && (err != nil || resp.StatusCode != tc.status):
+				t.Fatalf("%v, want HTTP %d", err, tc.status)
+			}
+			if _, ok := e.s.Order("AFTER"); !ok {
+				t.Fatal("the request was not processed")
+			}
+			if got := e.s.Requests()[0]; got.Fault != tc.f.Kind.String() || got.Status != 200 {
+				t.Errorf("logged %q %d, want %q and the status it was processed with", got.Fault, got.Status, tc.f.Kind)
+			}
+		})
+	}
+}
+
+// A stall holds the answer until the client gives up.
+func TestFaultStallUntilClientGoesAway(t *testing.T) {
+	e := newEnv(t)
+	e.s.InjectFault(RouteCreateOrder, Fault{Kind: FaultStall})
+	processing := make(chan struct{})
+	if err := e.s.SetPublisher(733552, PublisherFunc(func(context.Context, LicenseRequest) (string, error) {
+		close(processing)
+		return "HELD-KEY", nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := freshClient().Do(e.request("POST", "/connect/order/new", sampleOrder("HELD", line(733552, 1))).WithContext(ctx))
+		done <- err
+	}()
+	<-processing
+	select {
+	case err := <-done:
+		t.Fatalf("answered before the client gave up: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("a stalled request was answered")
+	}
+	if o, ok := e.s.Order("HELD"); !ok || o.Lines[0].Keys[0] != "HELD-KEY" {
+		t.Fatalf("order %+v, %v: want it processed", o, ok)
+	}
+}
+
+// A code fault refuses without processing; Then makes the resend of a
+// processed request meet it.
+func TestFaultCodeAndThen(t *testing.T) {
+	e := newEnv(t)
+	e.s.InjectFault(RouteCreateOrder, Fault{Kind: FaultCode, Code: 1044})
+	e.create(sampleOrder("CODE"), 1044)
+	if _, ok := e.s.Order("CODE"); ok {
+		t.Fatal("a code fault processed the request")
+	}
+	e.s.InjectFault(RouteCreateOrder, Fault{Kind: FaultLoseResponse, Then: &Fault{Kind: FaultCode, Code: 1000, Then: &Fault{Kind: FaultStatus}}})
+	if _, err := freshClient().Do(e.request("POST", "/connect/order/new", sampleOrder("THEN"))); err == nil {
+		t.Fatal("lost answer arrived")
+	}
+	e.create(sampleOrder("OTHER"), 0) // another request: no follow-up
+	e.create(sampleOrder("THEN"), 1000)
+	resp, err := freshClient().Do(e.request("POST", "/connect/order/new", sampleOrder("THEN")))
+	if err != nil || resp.StatusCode != 503 {
+		t.Fatalf("second resend: %v, want the Then of the Then (503)", err)
+	}
+	resp.Body.Close()
+	e.create(sampleOrder("THEN"), 1010) // the chain is used up: the real answer
+	if got := e.s.Requests(); len(got) != 6 || got[2].Fault != "" || got[3].Fault != "code" || got[4].Fault != "status" {
+		t.Errorf("log: %+v", got)
 	}
 }

@@ -2,6 +2,7 @@ package nexwaytest
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"slices"
@@ -17,6 +18,8 @@ const maxBodyBytes = 1 << 20
 // Server serves its URL with it; a test may also call it directly, with an
 // httptest.ResponseRecorder, or mount the fake in a server of its own.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.begin()
+	defer s.end()
 	var body []byte
 	if r.Body != nil { // nil when a test calls ServeHTTP with a client request
 		// A body over the cap is cut, so it fails to parse: the operation's
@@ -29,7 +32,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.processDue()
 
 	sw := &statusWriter{ResponseWriter: w}
-	if f, hit := s.nextFault(route); hit {
+	if f, hit := s.nextFault(route, r.URL.Path, body); hit {
 		s.setFault(entry, f.Kind)
 		if done := s.applyFault(w, sw, r, route, f, entry); done {
 			return
@@ -37,6 +40,46 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.serve(sw, r, route)
 	s.setStatus(entry, sw.status)
+}
+
+// begin and end count the requests being served, for WaitIdle.
+func (s *Server) begin() {
+	s.mu.Lock()
+	if s.inflight == 0 {
+		s.idle = make(chan struct{})
+	}
+	s.inflight++
+	s.mu.Unlock()
+}
+
+func (s *Server) end() {
+	s.mu.Lock()
+	s.inflight--
+	if s.inflight == 0 {
+		close(s.idle)
+	}
+	s.mu.Unlock()
+}
+
+// WaitIdle waits until the fake serves no request, or ctx ends. A test
+// calls it before comparing what the fake stored with what its client was
+// told: a request the client gave up on (a FaultLatency past its timeout)
+// may still be processed after the call returned. A request held by a
+// FaultStall ends when its client goes away.
+func (s *Server) WaitIdle(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		n, idle := s.inflight, s.idle
+		s.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // serve runs the gate and the operation.
@@ -93,10 +136,12 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// discardWriter is where a request whose response will be lost is answered.
+// discardWriter is where a request whose answer a fault keeps from the
+// client is answered; the answer is kept for a fault that sends part of it.
 type discardWriter struct {
 	h      http.Header
 	status int
+	body   bytes.Buffer
 }
 
 func (w *discardWriter) Header() http.Header { return w.h }
@@ -111,7 +156,7 @@ func (w *discardWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return len(b), nil
+	return w.body.Write(b)
 }
 
 // readBody returns a request's body (already buffered by ServeHTTP).

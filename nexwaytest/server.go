@@ -84,6 +84,10 @@ type Server struct {
 
 	faultQueue map[Route][]*queuedFault
 	faultRates map[Route]faultRate
+	followUps  map[uint64]Fault // faults waiting for a resend (Fault.Then)
+	inflight   int              // requests being served
+	idle       chan struct{}    // closed when inflight falls to 0
+	thenFaults bool             // a queued or rated fault has a Then
 
 	log    []*LoggedRequest
 	counts map[Route]RouteCount
@@ -194,6 +198,7 @@ func newUnstarted(cfg config) *Server {
 		refresh:    map[string]*refreshToken{},
 		faultQueue: map[Route][]*queuedFault{},
 		faultRates: map[Route]faultRate{},
+		followUps:  map[uint64]Fault{},
 		counts:     map[Route]RouteCount{},
 	}
 	s.mux = s.routes()
