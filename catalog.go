@@ -2,89 +2,51 @@ package nexway
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
-	"strconv"
 )
 
 // CatalogService lists the category and operating-system ids the product
 // feed refers to. Nexway enriches both over time: refresh them regularly.
 type CatalogService service
 
-// Categories is the answer to CatalogService.Categories.
+// Categories is the answer to CatalogService.Categories. The list is read
+// under "categoryList" (Nexway's REST sample) or "categories" (the legacy
+// API's name).
 type Categories struct {
 	Envelope
-	Categories []Category `json:"categoryList"`
+	Categories []Category `json:"categoryList" alt:"categories"`
 }
 
-// Category is a product category and its subcategories.
+// Category is a product category and its subcategories, read under
+// "Subcategory list" (the key of Nexway's REST sample, with its space) or
+// "subcategory" (the legacy API's). An id sent as a string of digits is
+// read as a number.
 type Category struct {
 	ID            int        `json:"id"`
 	Label         string     `json:"label"`
-	Subcategories []Category `json:"Subcategory list,omitempty"`
+	Subcategories []Category `json:"Subcategory list,omitempty" alt:"subcategory"`
 }
 
 // maxCategoryDepth bounds the category tree: Nexway's has two or three
-// levels, and a hostile answer must not cost more than its size.
+// levels, and a deeper one is refused rather than handed on.
 const maxCategoryDepth = 32
 
-// categoryWire is a category as sent: the subcategories come under
-// "Subcategory list", the key of Nexway's REST sample, or "subcategory",
-// the legacy API's. Decoding it is one pass over the answer; a custom
-// UnmarshalJSON on Category would scan every subtree again at every level.
-type categoryWire struct {
-	ID     flexNumber     `json:"id"`
-	Label  string         `json:"label"`
-	List   []categoryWire `json:"Subcategory list"`
-	Legacy []categoryWire `json:"subcategory"`
+// validResponse refuses a tree deeper than maxCategoryDepth.
+func (c *Categories) validResponse() bool { return treeDepth(c.Categories) <= maxCategoryDepth }
+
+func treeDepth(cs []Category) int {
+	depth := 0
+	for _, c := range cs {
+		depth = max(depth, treeDepth(c.Subcategories))
+	}
+	if len(cs) > 0 {
+		depth++
+	}
+	return depth
 }
 
-var errCategoryDepth = errors.New("category tree deeper than " + strconv.Itoa(maxCategoryDepth) + " levels")
-
-// categoriesOf converts a decoded level of the tree.
-func categoriesOf(ws []categoryWire, depth int) ([]Category, error) {
-	if len(ws) == 0 {
-		return nil, nil // an empty list and no list mean the same
-	}
-	if depth > maxCategoryDepth {
-		return nil, errCategoryDepth
-	}
-	out := make([]Category, len(ws))
-	for i, w := range ws {
-		sub := w.List
-		if len(sub) == 0 {
-			sub = w.Legacy
-		}
-		subs, err := categoriesOf(sub, depth+1)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = Category{ID: int(w.ID), Label: w.Label, Subcategories: subs}
-	}
-	return out, nil
-}
-
-// UnmarshalJSON reads the answer in one pass, with subcategories under
-// either key, and fails on a tree deeper than 32 levels.
-func (c *Categories) UnmarshalJSON(b []byte) error {
-	var w struct {
-		ResponseCode    int            `json:"responseCode"`
-		ResponseMessage string         `json:"responseMessage"`
-		List            []categoryWire `json:"categoryList"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	list, err := categoriesOf(w.List, 1)
-	if err != nil {
-		return err
-	}
-	c.ResponseCode, c.ResponseMessage, c.Categories = w.ResponseCode, w.ResponseMessage, list
-	return nil
-}
-
-// OperatingSystems is the answer to CatalogService.OperatingSystems.
+// OperatingSystems is the answer to CatalogService.OperatingSystems. Ids
+// are read from numbers or strings of digits (see Envelope).
 type OperatingSystems struct {
 	Envelope
 	OperatingSystems []OperatingSystem `json:"osList"`

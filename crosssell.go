@@ -3,6 +3,7 @@ package nexway
 import (
 	"context"
 	"net/http"
+	"strings"
 )
 
 // CrossSellService proposes products for a cart: cross-sells, up-sells and
@@ -32,15 +33,26 @@ const (
 // String returns the type as Nexway spells it.
 func (t OfferType) String() string { return string(t) }
 
-// Offers is the answer to CrossSellService.Offers.
+// Offers is the answer to CrossSellService.Offers. Nexway documents that
+// its list may be null: Products is then empty.
 type Offers struct {
 	Envelope
 	Products []Offer `json:"productsReturn"`
 }
 
-// Offer is a product Nexway proposes for the cart.
+// normalize lower-cases the offer types, which Nexway documents in lower
+// case ("up") but the legacy API capitalised.
+func (o *Offers) normalize() {
+	for i := range o.Products {
+		o.Products[i].Type = OfferType(strings.ToLower(string(o.Products[i].Type)))
+	}
+}
+
+// Offer is a product Nexway proposes for the cart. The ref is read under
+// "ref" (Nexway's documentation) or "productRef" (the request's name); the
+// price from a number or a decimal string.
 type Offer struct {
-	Ref              ProductRef `json:"ref"`
+	Ref              ProductRef `json:"ref" alt:"productRef"`
 	Type             OfferType  `json:"type"`
 	Name             string     `json:"name"`
 	AmountDutyFree   *float64   `json:"amountDutyFree"` // price excluding tax; nil when Nexway sent none

@@ -12,11 +12,13 @@ import (
 type DownloadsService service
 
 // DownloadInfo is the answer to DownloadsService.Info: direct download URLs,
-// without download-manager links.
+// without download-manager links. Its shape is documented only for the
+// legacy API; the last download day is also read under "dateEndDownload",
+// the name of the order answer.
 type DownloadInfo struct {
 	Envelope
 	PartnerOrderNumber string         `json:"partnerOrderNumber"`
-	DownloadEndDate    Date           `json:"downloadEndDate"`
+	DownloadEndDate    Date           `json:"downloadEndDate" alt:"dateEndDownload"`
 	Lines              []DownloadLine `json:"orderLines"`
 }
 
@@ -27,7 +29,9 @@ type DownloadLine struct {
 }
 
 // DownloadFile is a file with its download counters. The two dates are
-// kept as Nexway sends them, because their format is undocumented.
+// kept as Nexway sends them (a number is kept as its digits), because their
+// format is undocumented; the counters are read from numbers or strings of
+// digits.
 type DownloadFile struct {
 	File
 	DateFirstDownload     string `json:"dateFirstDownload"`
@@ -88,11 +92,14 @@ func ExtendByPeriod(p Period) Extension {
 	return Extension{period: p}
 }
 
-// DownloadExtension is the answer to DownloadsService.Extend.
+// DownloadExtension is the answer to DownloadsService.Extend. Its shape is
+// documented only for the legacy API; the new last day is also read under
+// "downloadEndDate" and "dateEndDownload", and may be zero when Nexway
+// sends none: the extension still happened.
 type DownloadExtension struct {
 	Envelope
 	PartnerOrderNumber string `json:"partnerOrderNumber"`
-	NewDownloadEndDate Date   `json:"newDownloadEndDate"`
+	NewDownloadEndDate Date   `json:"newDownloadEndDate" alt:"downloadEndDate,dateEndDownload"`
 }
 
 type extendRequest struct {

@@ -261,8 +261,8 @@ func TestInvalidResponses(t *testing.T) {
 		"empty":       ``,
 		"wrong types": `{"responseCode":0,"orderLines":"none"}`,
 		"no order":    `{"responseCode":0,"responseMessage":"OK"}`,
-		"bad date":    `{"responseCode":0,"partnerOrderNumber":"P1","orderLines":[{"dateEndDownload":"22/05/2024"}]}`,
-		"bad ref":     `{"responseCode":0,"partnerOrderNumber":"P1","orderLines":[{"productRef":"12a"}]}`,
+		"code":        `{"responseCode":"OK","partnerOrderNumber":"P1"}`,
+		"code object": `{"responseCode":{"value":0},"partnerOrderNumber":"P1"}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			m := newMock(t)

@@ -1,9 +1,9 @@
 package nexway
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
-	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -44,8 +44,8 @@ func fuzzDecoder[T any, P interface {
 			t.Fatalf("re-encoded %s does not decode: %v", again, err)
 		}
 		P(&w).envelope().Raw = nil
-		if !reflect.DeepEqual(v, w) {
-			t.Fatalf("round trip changed the value:\n%+v\n%+v", v, w)
+		if twice, _ := json.Marshal(&w); !bytes.Equal(again, twice) {
+			t.Fatalf("round trip changed the value:\n%s\n%s", again, twice)
 		}
 	})
 }

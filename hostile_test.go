@@ -122,17 +122,26 @@ func TestHostileBodiesOnEveryOperation(t *testing.T) {
 			m.RegisterResponder(http.MethodGet, testBase+"connect/order/PARTNER689", respond(200, `{"responseCode":1010}`, nil))
 			err := oc.call(m.c)
 			want := b.want
-			if oc.op.mutates && b.status != 401 {
+			if name == "wrong shape" && !failsOnWrongShape[oc.op] {
+				// Values of other types are left zero: only an answer
+				// that lacks what the call asked for fails.
+				want = nil
+			}
+			if oc.op.mutates && b.status != 401 && want != nil {
 				// Nexway answered, but not readably: it may have
 				// processed the write.
 				want = ErrAmbiguous
 			}
-			if !errors.Is(err, want) {
+			if want == nil && err != nil || want != nil && !errors.Is(err, want) {
 				t.Errorf("%s, %s: %v, want %v", oc.op.name, name, err, want)
 			}
 		}
 	}
 }
+
+// failsOnWrongShape lists the operations whose answer of the wrong shape
+// lacks what the call asked for: a product with its stock, an order.
+var failsOnWrongShape = map[*operation]bool{opStockStatus: true, opCreateOrder: true, opGetOrder: true}
 
 func deepJSON(n int) string {
 	b := make([]byte, 0, 2*n+2)

@@ -330,6 +330,7 @@ type callConfig struct {
 	secret   string
 	header   http.Header
 	response *Response
+	noRaw    bool
 	err      error
 }
 
@@ -375,6 +376,13 @@ func WithHeader(key, value string) CallOption {
 			cc.header.Add(k, value)
 		}
 	}
+}
+
+// WithoutRaw leaves the result's Raw nil, so that holding the result does
+// not keep the whole answer alive (a 10,000-line order held by a
+// storefront's cache, say).
+func WithoutRaw() CallOption {
+	return func(cc *callConfig) { cc.noRaw = true }
 }
 
 // WithResponse stores the call's metadata in r when the call succeeds.

@@ -7,7 +7,11 @@ import (
 
 // Order is an order as Nexway returns it on creation and on reading: the
 // Nexway order number, and per line the license keys and downloads the
-// shopper must receive.
+// shopper must receive. It is decoded leniently (see Envelope): refs,
+// numbers, subscription ids, sizes and codes from numbers or strings, keys
+// and other text from strings or numbers, dates in any form Date reads. An
+// answer with neither partnerOrderNumber nor orderNumber fails with
+// ErrInvalidResponse.
 type Order struct {
 	Envelope
 	PartnerOrderNumber string `json:"partnerOrderNumber"`
@@ -42,7 +46,8 @@ type OrderLine struct {
 	ResponseMessage string     `json:"responseMessage"`
 }
 
-// File is a downloadable file of an order line.
+// File is a downloadable file of an order line. Size is read from a number
+// or a decimal string.
 type File struct {
 	Label string  `json:"label"`
 	Type  string  `json:"type"`
@@ -63,7 +68,8 @@ type LineItem struct {
 	ResponseMessage string         `json:"responseMessage"`
 }
 
-// Serial is a license key, or a license file when FileName is set.
+// Serial is a license key, or a license file when FileName is set. A key
+// sent as a number is kept as its digits.
 type Serial struct {
 	Data     string `json:"data"`
 	Encoding string `json:"encoding"`

@@ -180,7 +180,8 @@ func (r CancelReason) valid() bool {
 	return false
 }
 
-// Cancellation is the answer to OrdersService.Cancel.
+// Cancellation is the answer to OrdersService.Cancel, documented only for
+// the legacy API; its fields may be zero when Nexway sends none.
 type Cancellation struct {
 	Envelope
 	PartnerOrderNumber string      `json:"partnerOrderNumber"`

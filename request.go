@@ -109,6 +109,9 @@ func (c *Client) do(ctx context.Context, k *call) error {
 	if err := c.decode(k, resp, data); err != nil {
 		return err
 	}
+	if cc.noRaw {
+		k.out.envelope().Raw = nil
+	}
 	if cc.response != nil {
 		*cc.response = Response{HTTPStatus: resp.StatusCode, RequestID: k.state.scrub(requestID(resp.Header)), Attempts: k.state.attempts}
 	}
@@ -130,15 +133,21 @@ func (c *Client) decode(k *call, resp *http.Response, data []byte) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		kind := statusCode(resp.StatusCode)
 		var env Envelope
-		if json.Unmarshal(data, &env) == nil && env.ResponseCode != 0 {
+		if _, err := decodeJSON(data, &env); err == nil && env.ResponseCode != 0 {
 			if byCode := k.op.lookup(env.ResponseCode); byCode.kind != nil {
 				kind = byCode
 			}
 		}
 		return c.apiError(k, resp, kind, env.ResponseCode, env.ResponseMessage, nil)
 	}
-	if !isJSONObject(data) || json.Unmarshal(data, k.out) != nil {
+	if !isJSONObject(data) {
+		return c.unreadable(k, resp, "response is not JSON")
+	}
+	if lenient, err := decodeJSON(data, k.out); err != nil || (lenient && !codeReadable(data)) {
 		return c.unreadable(k, resp, "response is not the expected JSON")
+	}
+	if n, ok := k.out.(interface{ normalize() }); ok {
+		n.normalize()
 	}
 	env := k.out.envelope()
 	env.Raw = data
@@ -183,8 +192,8 @@ func (c *Client) transportError(ctx context.Context, k *call, err error) error {
 		kind = code{"call ended before an answer", nil}
 	case errors.As(err, &ns) && ns.kind != nil:
 		kind = code{"token request failed", ns.kind}
-	case errors.Is(err, errTooLarge):
-		kind = code{"response too large", ErrInvalidResponse}
+	case errors.Is(err, errBody):
+		kind = code{"response body unusable", ErrInvalidResponse}
 	}
 	return c.apiError(k, nil, kind, 0, "", err)
 }

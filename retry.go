@@ -76,10 +76,11 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 }
 
 // retryableTransportError rules out failures a resend cannot fix: an
-// untrusted certificate, a body over the size cap.
+// untrusted certificate, a body over the size cap or in an encoding the
+// client cannot read.
 func retryableTransportError(err error) bool {
 	var certErr *tls.CertificateVerificationError
-	return !errors.Is(err, errTooLarge) && !errors.As(err, &certErr)
+	return !errors.Is(err, errBody) && !errors.As(err, &certErr)
 }
 
 // backoff is retryablehttp's Backoff: Retry-After when the server gave one

@@ -40,7 +40,10 @@ func (l StockLevel) String() string {
 // Orderable reports whether a product at this level can be ordered.
 func (l StockLevel) Orderable() bool { return l == InStock || l == LowStock }
 
-// StockStatus is the answer to StockService.Status.
+// StockStatus is the answer to StockService.Status. The legacy API had no
+// root responseCode, so a missing one reads as 0. Refs, levels and codes are
+// read from numbers or strings of digits (see Envelope); an answer without
+// any product ref fails with ErrInvalidResponse.
 type StockStatus struct {
 	Envelope
 	Products []ProductStock `json:"productStatus"`
@@ -54,6 +57,17 @@ type ProductStock struct {
 	Level           StockLevel `json:"status"`
 	ResponseCode    int        `json:"responseCode"`
 	ResponseMessage string     `json:"responseMessage"`
+}
+
+// validResponse refuses an answer without a product ref: nothing in it
+// answers the question asked.
+func (s *StockStatus) validResponse() bool {
+	for _, p := range s.Products {
+		if p.ProductRef != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Find returns the stock of ref, if Nexway reported it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // SubscriptionsService follows subscriptions: their status, renewals and
@@ -34,20 +35,41 @@ const (
 // String returns the status as sent by Nexway.
 func (s SubscriptionStatus) String() string { return string(s) }
 
-// Subscription is a subscription as Nexway reports it.
+// Subscription is a subscription as Nexway reports it. Nexway documents
+// none of these fields: the names are this package's assumption, and every
+// field is read leniently, under the alternative names listed below and
+// from any type that can be understood; what is missing or cannot be read
+// is left zero, and the answer is still returned, with Raw holding what
+// Nexway sent. Status is lower-cased, and "canceled" is read as
+// SubscriptionCancelled.
 type Subscription struct {
 	Envelope
 	// PartnerOrderNumber is the original order's number.
-	PartnerOrderNumber string             `json:"partnerOrderNumber"`
-	ID                 SubscriptionID     `json:"subscriptionId"`
-	ProductRef         ProductRef         `json:"productRef"`
-	Status             SubscriptionStatus `json:"status"`
-	ExpirationDate     Date               `json:"expirationDate"`
-	// Generation counts renewals: 0 for the original order.
-	Generation int `json:"generation"`
+	PartnerOrderNumber string `json:"partnerOrderNumber"`
+	// ID is also read under "id".
+	ID         SubscriptionID `json:"subscriptionId" alt:"id"`
+	ProductRef ProductRef     `json:"productRef"`
+	// Status is also read under "subscriptionStatus" and "state".
+	Status SubscriptionStatus `json:"status" alt:"subscriptionStatus,state"`
+	// ExpirationDate is also read under "expiryDate", "expireDate",
+	// "endDate" and "dateEnd", in any form Date reads.
+	ExpirationDate Date `json:"expirationDate" alt:"expiryDate,expireDate,endDate,dateEnd"`
+	// Generation counts renewals: 0 for the original order. Also read
+	// under "renewalCount".
+	Generation int `json:"generation" alt:"renewalCount"`
 	// CurrentPartnerOrderNumber is the number of the latest order of the
-	// subscription: the original, or its latest renewal.
-	CurrentPartnerOrderNumber string `json:"currentPartnerOrderNumber"`
+	// subscription: the original, or its latest renewal. Also read under
+	// "lastPartnerOrderNumber".
+	CurrentPartnerOrderNumber string `json:"currentPartnerOrderNumber" alt:"lastPartnerOrderNumber"`
+}
+
+// normalize spells the status as the constants do.
+func (s *Subscription) normalize() {
+	st := SubscriptionStatus(strings.ToLower(strings.TrimSpace(string(s.Status))))
+	if st == "canceled" {
+		st = SubscriptionCancelled
+	}
+	s.Status = st
 }
 
 // RenewalOrderNumber returns the partnerOrderNumber Nexway gives the

@@ -191,12 +191,15 @@ type tokenRequest struct {
 	RefreshToken string `json:"refreshToken,omitempty"`
 }
 
+// tokenResponse is IAM's AccessToken, snake_case as Nexway's IAM
+// specification has it; the camelCase spelling of its request is read too.
+// Fields it does not know (id_token, twoFA, ...) are ignored, and it is
+// decoded leniently like every answer.
 type tokenResponse struct {
-	AccessToken      string   `json:"access_token"`
-	ExpiresIn        lifetime `json:"expires_in"`
-	RefreshExpiresIn lifetime `json:"refresh_expires_in"`
-	RefreshToken     string   `json:"refresh_token"`
-	TokenType        string   `json:"token_type"`
+	AccessToken      string   `json:"access_token" alt:"accessToken"`
+	ExpiresIn        lifetime `json:"expires_in" alt:"expiresIn"`
+	RefreshExpiresIn lifetime `json:"refresh_expires_in" alt:"refreshExpiresIn"`
+	RefreshToken     string   `json:"refresh_token" alt:"refreshToken"`
 }
 
 // errTokenAnswer is a token answer without a token the client can send.
@@ -287,7 +290,14 @@ func (ts *tokenSource) post(ctx context.Context, body tokenRequest) (*tokenRespo
 		return nil, &tokenError{status: resp.StatusCode}
 	}
 	var tr tokenResponse
-	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil || !usableToken(tr.AccessToken) {
+	data, err := readCapped(resp.Body, resp.ContentLength)
+	if err != nil {
+		return nil, &tokenError{err: err}
+	}
+	if !isJSONObject(data) {
+		return nil, &tokenError{err: errTokenAnswer}
+	}
+	if _, err := decodeJSON(data, &tr); err != nil || !usableToken(tr.AccessToken) {
 		return nil, &tokenError{err: errTokenAnswer}
 	}
 	return &tr, nil

@@ -2,6 +2,9 @@ package nexway
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptrace"
+	"strings"
 	"time"
 )
 
@@ -23,10 +27,14 @@ import (
 // a thousand lines with serials and files, is well under 1 MiB.
 const maxBodyBytes = 16 << 20
 
-// errTooLarge is a body over maxBodyBytes. It does not wrap
-// ErrInvalidResponse: what a too large answer means depends on whether the
+// errBody marks a body the client cannot use, too large or in an encoding
+// it cannot read: a resend would meet the same. It does not wrap
+// ErrInvalidResponse: what such an answer means depends on whether the
 // call was a write (see callState.settle).
-var errTooLarge = fmt.Errorf("response body larger than %d bytes", maxBodyBytes)
+var (
+	errBody     = errors.New("unusable response body")
+	errTooLarge = fmt.Errorf("%w: larger than %d bytes", errBody, maxBodyBytes)
+)
 
 // RateLimiter paces requests. Wait blocks until one request may be sent or
 // ctx is done. *rate.Limiter satisfies it; a fleet of storefront replicas can
@@ -172,7 +180,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	resp, err := t.next.RoundTrip(req.WithContext(ctx))
 	if err == nil {
 		var data []byte
-		data, err = readCapped(resp.Body, resp.ContentLength)
+		data, err = readBody(resp)
 		resp.Body.Close()
 		if err == nil {
 			b := &bufferedBody{data: data}
@@ -217,6 +225,50 @@ func (e *attemptTimeout) Is(target error) bool { return target == context.Deadli
 
 // Timeout reports true, as net.Error timeouts do.
 func (e *attemptTimeout) Timeout() bool { return true }
+
+// readBody reads resp's body, decompressing it when the server compressed
+// it without net/http undoing it (net/http only undoes a gzip it asked for
+// itself): gzip and deflate, zlib-wrapped or raw. The decompressed body is
+// capped like any other, so a small bomb cannot grow past maxBodyBytes.
+func readBody(resp *http.Response) ([]byte, error) {
+	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
+	if enc == "" || enc == "identity" {
+		return readCapped(resp.Body, resp.ContentLength)
+	}
+	raw, err := readCapped(resp.Body, resp.ContentLength)
+	if err != nil {
+		return nil, err
+	}
+	var zr io.ReadCloser
+	switch enc {
+	case "gzip", "x-gzip":
+		zr, err = gzip.NewReader(bytes.NewReader(raw))
+	case "deflate":
+		if zr, err = zlib.NewReader(bytes.NewReader(raw)); err != nil {
+			zr, err = flate.NewReader(bytes.NewReader(raw)), nil
+		}
+	default:
+		return nil, fmt.Errorf("%w: content encoding %q not supported", errBody, cutText(enc, 32))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s body does not decompress", errBody, enc)
+	}
+	defer zr.Close()
+	data, err := readCapped(zr, -1)
+	if err != nil && !errors.Is(err, errTooLarge) {
+		return nil, fmt.Errorf("%w: %s body does not decompress", errBody, enc)
+	}
+	resp.Header.Del("Content-Encoding")
+	return data, err
+}
+
+// cutText cuts s to at most n bytes, for text quoted in an error.
+func cutText(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
 
 // readCapped reads a body of at most maxBodyBytes into a buffer sized up
 // front when the length is announced, so a typical body costs one

@@ -4,91 +4,49 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // ProductRef is a Nexway product ID, the "Product ID" column of the product
-// feed. It is sent as a JSON number; it is read from a number or from a string
-// of digits, because Nexway's integrations disagree on the type.
+// feed. It is sent as a JSON number. In answers the result types also read
+// it from a string of digits or an integral float, because Nexway's
+// integrations disagree on the type; on its own it decodes from a number
+// only.
 type ProductRef int64
-
-// UnmarshalJSON accepts a JSON number, a string of digits or null.
-func (r *ProductRef) UnmarshalJSON(b []byte) error {
-	n, err := flexInt(b)
-	*r = ProductRef(n)
-	return err
-}
 
 // OrderNumber is Nexway's own number for an order. The shopper needs it to
 // reach Nexway's support, so a storefront shows it with the license keys.
+// Answers may carry it as a number or a string of digits.
 type OrderNumber int64
 
-// UnmarshalJSON accepts a JSON number, a string of digits or null.
-func (n *OrderNumber) UnmarshalJSON(b []byte) error {
-	v, err := flexInt(b)
-	*n = OrderNumber(v)
-	return err
-}
-
 // SubscriptionID identifies a subscription; Nexway returns it on the line
-// items of an order for a subscription product.
+// items of an order for a subscription product, as a number or a string of
+// digits.
 type SubscriptionID int64
 
-// UnmarshalJSON accepts a JSON number, a string of digits or null.
-func (id *SubscriptionID) UnmarshalJSON(b []byte) error {
-	v, err := flexInt(b)
-	*id = SubscriptionID(v)
-	return err
-}
-
-var errNotInteger = errors.New("not an integer")
-
-// flexNumber is an integer field of an answer whose type the sources
-// disagree on: a number, a string of digits, an integral float or null.
-type flexNumber int64
-
-// UnmarshalJSON accepts what flexInt does.
-func (n *flexNumber) UnmarshalJSON(b []byte) error {
-	v, err := flexInt(b)
-	*n = flexNumber(v)
-	return err
-}
-
-// flexInt decodes an integer sent as a number, a quoted number, an integral
-// float or null; documented samples and production clients disagree.
-func flexInt(b []byte) (int64, error) {
-	if n, ok := plainInt(b); ok {
-		return n, nil
-	}
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || string(b) == "null" {
-		return 0, nil
-	}
-	if b[0] == '"' {
-		s, err := strconv.Unquote(string(b))
-		if err != nil {
-			return 0, errNotInteger
-		}
-		if s == "" {
-			return 0, nil
-		}
-		b = []byte(s)
-	}
-	if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
-		return n, nil
-	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || f != float64(int64(f)) {
-		return 0, errNotInteger
-	}
-	return int64(f), nil
-}
-
 // Envelope is what every Nexway answer carries. On a result returned without
-// error ResponseCode is 0, except where a method documents otherwise; Raw is
-// the JSON the result was decoded from, kept because several response shapes
-// are undocumented and may hold fields this package does not know yet.
+// error ResponseCode is 0, except where a method documents otherwise.
+//
+// Every result is decoded leniently, because half of Nexway's answers are
+// documented only from its legacy API or not at all: a number sent as a
+// string of digits (or an integral float), a string sent as a number, a
+// single object where a list was expected, null for an empty list, and
+// fields the package does not know are all read; a value that cannot be
+// understood leaves its field zero and the answer is still returned. A
+// call fails with ErrInvalidResponse only when the answer is not a JSON
+// object, when responseCode is present but not a number, or when it lacks
+// what the call asked for (an order without its numbers, a stock answer
+// without a product). ResponseCode is read from a number or a string of
+// digits, ResponseMessage from a string or a number.
+//
+// Raw is the JSON the result was decoded from, kept because several
+// response shapes are undocumented and may hold fields this package does
+// not know yet. It keeps the whole answer alive as long as the result is
+// held, about twice the memory of the decoded result alone; WithoutRaw
+// leaves it nil.
 type Envelope struct {
 	ResponseCode    int             `json:"responseCode"`
 	ResponseMessage string          `json:"responseMessage"`
@@ -187,10 +145,12 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	return strconv.AppendQuote(nil, d.String()), nil
 }
 
-// UnmarshalJSON reads "YYYY-MM-DD". A longer timestamp that starts with a
-// date keeps the date, and "" or null give the zero Date: the sources show
-// only the date form, and a storefront must not lose an order's keys because
-// Nexway added a time of day.
+// UnmarshalJSON reads a date in any form Nexway may send, and never
+// fails, so that an odd date costs the date, not the answer: "YYYY-MM-DD"
+// (the documented form); a timestamp that starts with one, such as RFC 3339
+// or "2024-05-22 10:00:00" (the date as written, whatever the offset);
+// seconds or milliseconds since 1970, as a number or a string of digits
+// (the date in UTC). Anything else, "" and null give the zero Date.
 func (d *Date) UnmarshalJSON(b []byte) error {
 	if len(b) == len(`"2006-01-02"`) && b[0] == '"' && b[11] == '"' {
 		if v, ok := plainDate(b[1:11]); ok {
@@ -198,25 +158,33 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
-	if string(b) == "null" {
-		*d = Date{}
-		return nil
-	}
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return errors.New("nexway: date is not a JSON string")
-	}
-	if s == "" {
-		*d = Date{}
-		return nil
-	}
-	if len(s) > len(time.DateOnly) {
-		s = s[:len(time.DateOnly)]
-	}
-	v, err := ParseDate(s)
-	if err != nil {
-		return err
-	}
-	*d = v
+	*d = dateOfJSON(b)
 	return nil
+}
+
+// dateOfJSON reads the forms Date.UnmarshalJSON accepts beyond the plain one.
+func dateOfJSON(b []byte) Date {
+	s := string(bytes.TrimSpace(b))
+	if u, err := strconv.Unquote(s); err == nil {
+		s = strings.TrimSpace(u)
+	} else if s == "" || s[0] == '"' || s == "null" {
+		return Date{}
+	}
+	if len(s) >= 10 && s[4] == '-' && s[7] == '-' {
+		if v, ok := plainDate([]byte(s[:10])); ok {
+			return v
+		}
+		return Date{}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || f <= 0 {
+		return Date{}
+	}
+	if f >= 1e11 { // milliseconds: 1e11 seconds is the year 5138
+		f /= 1000
+	}
+	if f >= 253402300800 { // past 9999-12-31
+		return Date{}
+	}
+	return DateOf(time.Unix(int64(f), 0).UTC())
 }
