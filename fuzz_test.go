@@ -98,9 +98,10 @@ func FuzzDecodeErrorStatus(f *testing.F) {
 func FuzzTokenResponse(f *testing.F) {
 	f.Add([]byte(`{"access_token":"a","expires_in":300,"refresh_expires_in":1800,"refresh_token":"r","token_type":"bearer","not-before-policy":0}`))
 	f.Add([]byte(`{"access_token":""}`))
+	f.Add([]byte(`{"accessToken":7,"expires_in":"1e30","refresh_expires_in":null}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var tr tokenResponse
-		if json.Unmarshal(body, &tr) == nil {
+		if _, err := decodeJSON(body, &tr); err == nil {
 			now := time.Now()
 			exp := expiry(now, tr.ExpiresIn, fallbackAccessTTL, maxAccessTTL)
 			if !exp.After(now) || exp.After(now.Add(maxAccessTTL)) {
