@@ -81,7 +81,9 @@ func variants(alt map[string]string) []variant {
 			})
 		}},
 		{"RFC 3339 dates", func(x any) any {
-			return walk(x, dateForm(func(t time.Time) any { return t.Add(10 * time.Hour).In(time.FixedZone("", 2*3600)).Format(time.RFC3339) }))
+			return walk(x, dateForm(func(t time.Time) any {
+				return t.Add(10 * time.Hour).In(time.FixedZone("", 2*3600)).Format(time.RFC3339)
+			}))
 		}},
 		{"dates with a time", func(x any) any {
 			return walk(x, dateForm(func(t time.Time) any { return t.Format(time.DateTime) }))
