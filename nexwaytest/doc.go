@@ -14,7 +14,16 @@
 // DefaultCatalog) and a clock fixed at Start, which only moves when told
 // (Advance), so results are reproducible. Options (WithSeed, WithStart,
 // WithTokenLifetimes, WithCancelPeriod, WithRequirePrices, WithoutCatalog,
-// WithoutCredentials, WithClientOptions) change how it starts.
+// WithoutCredentials, WithClientOptions, WithDialect, WithVariants) change
+// how it starts.
+//
+// Nexway documents half of its answers only from its legacy API, or not at
+// all: WithDialect makes the fake answer in another plausible shape
+// (numbers as strings, alternative field names, other date forms, null
+// lists, single objects for lists, extra fields, compressed bodies), and
+// WithVariants, or the environment variable NEXWAYTEST_VARIANTS, draws one
+// at random for each answer, so that a storefront's tests can check that
+// nothing depends on one shape.
 //
 // The methods of Server are the knobs, each documented on its own:
 //
@@ -27,6 +36,8 @@
 //   - faults: InjectFault queues a Fault for a Route, SetFaultRate hits a
 //     share of requests at random (seeded), ClearFaults stops them; RouteAny
 //     is every /connect route, and the token routes are faulted by name;
+//     Fault.Then is the fault a resend meets; WaitIdle waits for requests a
+//     client gave up on;
 //   - orders: HoldNext keeps the next orders pending (1060/1061) until
 //     Release or Reject; Order and Orders read what the fake stored;
 //   - clock: Now, Advance (renewals fall due as it passes expiry dates);

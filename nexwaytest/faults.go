@@ -238,7 +238,7 @@ func (s *Server) pickFault(route Route, key uint64) (Fault, bool) {
 
 // applyFault carries out f. It reports whether the request is finished;
 // false means "now process it normally" (after a latency).
-func (s *Server) applyFault(w http.ResponseWriter, sw *statusWriter, r *http.Request, route Route, f Fault, entry *LoggedRequest) bool {
+func (s *Server) applyFault(w http.ResponseWriter, sw *statusWriter, r *http.Request, route Route, f Fault, entry *LoggedRequest, d Dialect) bool {
 	switch f.Kind {
 	case FaultLatency:
 		if f.Latency <= 0 {
@@ -291,11 +291,12 @@ func (s *Server) applyFault(w http.ResponseWriter, sw *statusWriter, r *http.Req
 	case FaultTruncate:
 		held := s.processHeld(r, route, entry)
 		for k, v := range held.h {
-			sw.Header()[k] = v
+			w.Header()[k] = v
 		}
-		sw.Header().Set("Content-Length", strconv.Itoa(held.body.Len()))
-		sw.WriteHeader(held.status)
-		_, _ = sw.Write(held.body.Bytes()[:held.body.Len()/2])
+		body := d.compress(w.Header(), d.speak(route, held.body.Bytes()))
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(held.status)
+		_, _ = w.Write(body[:len(body)/2])
 		_ = http.NewResponseController(w).Flush()
 		hijackClose(w)
 		return true

@@ -31,10 +31,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	entry := s.logRequest(r, route, body)
 	s.processDue()
 
-	sw := &statusWriter{ResponseWriter: w}
+	// Answers go out through out, in the dialect; faults that cut the
+	// connection use w itself.
+	var out http.ResponseWriter = w
+	d := s.dialects.next()
+	if d != (Dialect{}) {
+		dw := &dialectWriter{ResponseWriter: w}
+		defer dw.finish(d, route)
+		out = dw
+	}
+	sw := &statusWriter{ResponseWriter: out}
 	if f, hit := s.nextFault(route, r.URL.Path, body); hit {
 		s.setFault(entry, f.Kind)
-		if done := s.applyFault(w, sw, r, route, f, entry); done {
+		if done := s.applyFault(w, sw, r, route, f, entry, d); done {
 			return
 		}
 	}

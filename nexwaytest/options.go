@@ -24,6 +24,9 @@ type config struct {
 	downloadWindow time.Duration // default 21 days, Nexway's
 	cancelPeriod   time.Duration // how long after creation an order can be cancelled; 0: no limit
 	requirePrices  bool          // create answers 1053 when a line has neither amountDutyFree nor amountTotal
+	dialect        Dialect       // the shape of every answer (WithDialect)
+	variants       bool          // a dialect drawn per answer (WithVariants)
+	variantSeed    int64
 
 	// Read by StartServer only.
 	noCatalog bool          // start empty instead of with seedDefaults

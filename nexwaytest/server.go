@@ -85,6 +85,7 @@ type Server struct {
 	faultQueue map[Route][]*queuedFault
 	faultRates map[Route]faultRate
 	followUps  map[uint64]Fault // faults waiting for a resend (Fault.Then)
+	dialects   *dialects        // the shape of the answers (WithDialect, WithVariants)
 	inflight   int              // requests being served
 	idle       chan struct{}    // closed when inflight falls to 0
 	thenFaults bool             // a queued or rated fault has a Then
@@ -113,6 +114,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 // nexway.NewClient; nothing is left running then.
 func StartServer(opts ...Option) (*Server, error) {
 	cfg := config{secrets: []string{Secret}, realm: Realm, clientSecret: ClientSecret, clock: newManualClock(Start)}
+	variantsFromEnv(&cfg)
 	for _, opt := range opts {
 		opt(&cfg)
 	}
@@ -199,6 +201,7 @@ func newUnstarted(cfg config) *Server {
 		faultQueue: map[Route][]*queuedFault{},
 		faultRates: map[Route]faultRate{},
 		followUps:  map[uint64]Fault{},
+		dialects:   newDialects(&cfg),
 		counts:     map[Route]RouteCount{},
 	}
 	s.mux = s.routes()
