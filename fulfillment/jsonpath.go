@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // A path is a parsed JSONPath of the simple form Nexway's signedFields use:
@@ -24,6 +25,9 @@ type step struct {
 // parsePath parses text, naming it in the error.
 func parsePath(text string) (path, error) {
 	p := path{text: text}
+	if !utf8.ValidString(text) {
+		return p, fmt.Errorf("fulfillment: path %q: not UTF-8", text)
+	}
 	if !strings.HasPrefix(text, "$") {
 		return p, fmt.Errorf("fulfillment: path %q: must start with $", text)
 	}
