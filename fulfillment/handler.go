@@ -126,12 +126,18 @@ func (h *Handler) authorized(r *http.Request) bool {
 }
 
 // readBody reads the body up to the size cap, refusing a declared length
-// over it without reading anything.
+// over it without reading anything. A declared length sizes the buffer.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.ContentLength > h.cfg.maxBody {
 		return nil, errors.New("body too large")
 	}
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.maxBody))
+	body := http.MaxBytesReader(w, r.Body, h.cfg.maxBody)
+	if r.ContentLength > 0 {
+		buf := make([]byte, r.ContentLength)
+		_, err := io.ReadFull(body, buf)
+		return buf, err
+	}
+	return io.ReadAll(body)
 }
 
 // decode checks the signature and decodes the body. A non-zero status
