@@ -22,7 +22,7 @@ type Request struct {
 	Custom any
 
 	Raw    []byte      // the body as received
-	Header http.Header // the request's headers
+	Header http.Header // the request's headers, Authorization included: never log them whole
 }
 
 // Body is the request body of Nexway's default fulfillment template. Nexway
