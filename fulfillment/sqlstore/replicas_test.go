@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/nexway-go/nexway/fulfillment"
 )
@@ -27,13 +28,15 @@ func TestReplicasIssueOnce(t *testing.T) {
 				stores[1] = storeOn(t, be.open(t), be.dialect, table)
 			}
 			var calls atomic.Int64
-			issue := fulfillment.FulfillerFunc(func(_ context.Context, req *fulfillment.Request) (*fulfillment.Result, error) {
+			counting := fulfillment.FulfillerFunc(func(_ context.Context, req *fulfillment.Request) (*fulfillment.Result, error) {
 				n := calls.Add(1)
 				return &fulfillment.Result{ActivationCode: fmt.Sprintf("KEY-%s-%d", req.FulfillmentID, n)}, nil
 			})
 			var replicas []http.Handler
 			for _, s := range stores {
-				h, err := fulfillment.NewHandler(issue, s, fulfillment.WithBasicAuth("nexway", "pw"))
+				// A busy wait long enough for a loaded machine: every retry
+				// must get the key, none a 503.
+				h, err := fulfillment.NewHandler(counting, s, fulfillment.WithBasicAuth("nexway", "pw"), fulfillment.WithBusyWait(time.Minute))
 				if err != nil {
 					t.Fatal(err)
 				}
