@@ -187,23 +187,21 @@ func (h *Handler) decode(op Operation, raw []byte, hdr http.Header) (req *Reques
 
 // serveUnit answers from the store, or claims the unit and runs it.
 func (h *Handler) serveUnit(ctx context.Context, w http.ResponseWriter, req *Request) {
-	key := Key{FulfillmentID: req.FulfillmentID, Operation: req.Operation}
-	log := h.cfg.logger.With("op", req.Operation, "fulfillmentId", req.FulfillmentID)
-	l := Lease{Key: key, Token: rand.Text()}
+	l := Lease{Key: Key{FulfillmentID: req.FulfillmentID, Operation: req.Operation}, Token: rand.Text()}
 	out, err := h.claim(ctx, &l)
 	if err != nil {
-		log.Error("fulfillment: store claim failed", "err", err)
+		h.log(ctx, slog.LevelError, req, "fulfillment: store claim failed", "err", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	switch out.Status {
 	case Answered:
-		log.Debug("fulfillment: replayed the recorded answer")
+		h.log(ctx, slog.LevelDebug, req, "fulfillment: replayed the recorded answer")
 		writeAnswer(w, out.Answer)
 	case Acquired:
-		h.run(ctx, w, log, req, l)
+		h.run(ctx, w, req, l)
 	default:
-		log.Info("fulfillment: unit busy in another request", "until", out.Until)
+		h.log(ctx, slog.LevelInfo, req, "fulfillment: unit busy in another request", "until", out.Until)
 		secs := (time.Until(out.Until) + time.Second - 1) / time.Second // rounded up
 		w.Header().Set("Retry-After", strconv.Itoa(max(int(secs), 1)))
 		http.Error(w, "another request is working on this unit", http.StatusServiceUnavailable)
@@ -244,10 +242,10 @@ const storeTimeout = 10 * time.Second
 
 // run calls the Fulfiller for a unit this request holds and records its
 // answer, or releases the unit when there is none to record.
-func (h *Handler) run(ctx context.Context, w http.ResponseWriter, log *slog.Logger, req *Request, l Lease) {
+func (h *Handler) run(ctx context.Context, w http.ResponseWriter, req *Request, l Lease) {
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
-	res, err, panicked := h.call(ctx, req, l.Until)
+	res, panicked, err := h.call(ctx, req, l.Until)
 	var answer []byte
 	if err == nil && !panicked {
 		answer, err = json.Marshal(h.cfg.shape.Success(res))
@@ -255,24 +253,26 @@ func (h *Handler) run(ctx context.Context, w http.ResponseWriter, log *slog.Logg
 			err = fmt.Errorf("answer does not encode as JSON: %w", err)
 		}
 	} else if refusal := (*Refusal)(nil); errors.As(err, &refusal) {
+		h.log(ctx, slog.LevelInfo, req, "fulfillment: refused", "code", refusal.code())
 		answer, err = json.Marshal(h.cfg.shape.Refused(refusal))
 	}
 	if answer == nil {
 		if rerr := h.store.Release(bg, l); rerr != nil {
-			log.Error("fulfillment: store release failed; the unit waits for its lease to end", "err", rerr)
+			h.log(ctx, slog.LevelError, req, "fulfillment: store release failed; the unit waits for its lease to end", "err", rerr)
 		}
 		if panicked {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
-		log.Warn("fulfillment: transient failure, Nexway will retry", "err", err)
+		h.log(ctx, slog.LevelWarn, req, "fulfillment: transient failure, Nexway will retry", "err", err)
 		http.Error(w, "temporary failure", http.StatusServiceUnavailable)
 		return
 	}
 	if err := h.store.Complete(bg, l, answer); err != nil {
 		// Without a record the answer must not reach Nexway: a retry could
-		// not replay it. After the lease ends a retry runs the unit again.
-		log.Error("fulfillment: store could not record the answer", "err", err)
+		// not replay it. If another request took the unit over, it answers;
+		// otherwise a retry runs the unit again once the lease ends.
+		h.log(ctx, slog.LevelError, req, "fulfillment: store could not record the answer", "err", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}
@@ -282,21 +282,28 @@ func (h *Handler) run(ctx context.Context, w http.ResponseWriter, log *slog.Logg
 // call runs the Fulfiller with a context that ends with the lease, turning
 // a panic into panicked (logged with its stack, not its value, which may
 // hold customer data).
-func (h *Handler) call(ctx context.Context, req *Request, until time.Time) (res *Result, err error, panicked bool) {
+func (h *Handler) call(ctx context.Context, req *Request, until time.Time) (res *Result, panicked bool, err error) {
 	ctx, cancel := context.WithDeadline(ctx, until)
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
-			h.cfg.logger.Error("fulfillment: Fulfiller panicked", "op", req.Operation,
-				"fulfillmentId", req.FulfillmentID, "stack", string(debug.Stack()))
-			res, err, panicked = nil, nil, true
+			h.log(ctx, slog.LevelError, req, "fulfillment: Fulfiller panicked", "stack", string(debug.Stack()))
+			res, panicked, err = nil, true, nil
 		}
 	}()
 	res, err = h.f.Fulfill(ctx, req)
 	if err == nil && res == nil {
 		res = &Result{}
 	}
-	return res, err, false
+	return res, false, err
+}
+
+// log logs a line about req's unit, building nothing when the level is off.
+func (h *Handler) log(ctx context.Context, level slog.Level, req *Request, msg string, args ...any) {
+	if !h.cfg.logger.Enabled(ctx, level) {
+		return
+	}
+	h.cfg.logger.Log(ctx, level, msg, append([]any{"op", req.Operation, "fulfillmentId", req.FulfillmentID}, args...)...)
 }
 
 func writeAnswer(w http.ResponseWriter, answer []byte) {
