@@ -3,6 +3,7 @@ package fulfillment
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -36,6 +37,19 @@ const (
 	// InFlight: another holder's lease runs until Outcome.Until.
 	InFlight
 )
+
+// String returns the status's name.
+func (s Status) String() string {
+	switch s {
+	case Acquired:
+		return "acquired"
+	case Answered:
+		return "answered"
+	case InFlight:
+		return "in flight"
+	}
+	return "Status(" + strconv.Itoa(int(s)) + ")"
+}
 
 // Outcome is the result of Store.Claim.
 type Outcome struct {

@@ -57,7 +57,7 @@ func claim(t *testing.T, s fulfillment.Store, l fulfillment.Lease, want fulfillm
 		t.Fatalf("Claim(%s): %v", l.Token, err)
 	}
 	if out.Status != want {
-		t.Fatalf("Claim(%s) = status %d, want %d", l.Token, out.Status, want)
+		t.Fatalf("Claim(%s) = %v, want %v", l.Token, out.Status, want)
 	}
 	return out
 }
@@ -183,7 +183,7 @@ func testConcurrentClaims(t *testing.T, s fulfillment.Store) {
 				holders = append(holders, l)
 				mu.Unlock()
 			} else if out.Status != fulfillment.InFlight {
-				t.Errorf("racing Claim = status %d", out.Status)
+				t.Errorf("racing Claim = %v", out.Status)
 			}
 		})
 	}
