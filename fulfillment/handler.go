@@ -163,9 +163,15 @@ func (h *Handler) decode(op Operation, raw []byte, hdr http.Header) (req *Reques
 			return nil, http.StatusBadRequest, "body does not match the configured template"
 		}
 		req.Custom = custom
-		v, found := h.cfg.idPath.resolve(doc)
-		id, err := canonicalValue(v, found)
-		if err != nil || id == "" {
+		v, _ := h.cfg.idPath.resolve(doc)
+		var id string
+		switch v := v.(type) {
+		case string:
+			id = v
+		case json.Number:
+			id = canonicalNumber(string(v))
+		}
+		if id == "" {
 			return nil, http.StatusBadRequest, "no fulfillment id at " + h.cfg.idPath.text
 		}
 		req.FulfillmentID = id

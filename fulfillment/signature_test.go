@@ -72,7 +72,7 @@ func TestHandlerCustomBody(t *testing.T) {
 	if got.OrderID != "1234567890" || got.ExternalContext != "base64" {
 		t.Fatalf("custom body decoded as %+v", got)
 	}
-	for _, bad := range []string{`{"orderId":"1"}`, `{"licenseId":""}`, `{"licenseId":{"a":1}}`, `{"licenseId":"x","orderId":{}}`, `[]`, `{`} {
+	for _, bad := range []string{`{"orderId":"1"}`, `{"licenseId":""}`, `{"licenseId":{"a":1}}`, `{"licenseId":true}`, `{"licenseId":null}`, `{"licenseId":"x","orderId":{}}`, `[]`, `{`} {
 		if w := post(h, "/licenses/new", bad); w.Code != http.StatusBadRequest {
 			t.Errorf("body %s: status %d, want 400", bad, w.Code)
 		}
@@ -86,5 +86,13 @@ func TestHandlerCustomBody(t *testing.T) {
 	answer(t, post(h2, "/licenses/new", `{"unit":{"id":42.0}}`))
 	if id := f2.reqs[0].FulfillmentID; id != "42" {
 		t.Fatalf("numeric id read as %q", id)
+	}
+	for _, bad := range []string{`{"unit":{"id":true}}`, `{"unit":{"id":null}}`, `{"unit":{"id":[1]}}`, `{"unit":"id"}`} {
+		if w := post(h2, "/licenses/new", bad); w.Code != http.StatusBadRequest {
+			t.Errorf("body %s: status %d, want 400", bad, w.Code)
+		}
+	}
+	if n := f2.calls.Load(); n != 1 {
+		t.Fatalf("%d calls, want 1", n)
 	}
 }
