@@ -10,17 +10,25 @@ import (
 	"github.com/nexway-go/nexway/fulfillment"
 )
 
-// Whatever the body, the handler answers 200 (and then ran the Fulfiller
-// once, replaying its answer to a retry) or 400 (and did not run it).
+// Whatever the body, with the default template or a custom one, the
+// handler answers 200 (and then ran the Fulfiller once, replaying its
+// answer to a retry) or 400 (and did not run it).
 func FuzzHandlerBody(f *testing.F) {
 	for _, s := range []string{sampleBody, bodyFor("f-1"), ``, `{`, `null`, `[]`, `{"fulfillmentId":""}`,
 		`{"fulfillmentId":"x","checkout":{"price":{"grossPrice":"1e999"}}}`, `{"fulfillmentId":"x","checkout":{"cartExternalContext":"e30"}}`,
 		`{"fulfillmentId":"\u0000","user":{"email":1}}`} {
-		f.Add([]byte(s))
+		f.Add(false, []byte(s))
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
+	for _, s := range []string{`{"licenseId":"x","orderId":"1"}`, `{"licenseId":12.50}`, `{"licenseId":true}`, `[{"licenseId":"x"}]`} {
+		f.Add(true, []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, custom bool, body []byte) {
 		rec := &recorder{}
-		h := newHandler(t, rec, new(fulfillment.MemoryStore))
+		var opts []fulfillment.Option
+		if custom {
+			opts = append(opts, fulfillment.WithCustomBody[map[string]any]("$.licenseId"))
+		}
+		h := newHandler(t, rec, new(fulfillment.MemoryStore), opts...)
 		w := post(h, "/licenses/new", string(body))
 		switch w.Code {
 		case http.StatusBadRequest:
