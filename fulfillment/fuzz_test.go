@@ -1,0 +1,95 @@
+package fulfillment_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/nexway-go/nexway/fulfillment"
+)
+
+// Whatever the body, with the default template or a custom one, the
+// handler answers 200 (and then ran the Fulfiller once, replaying its
+// answer to a retry) or 400 (and did not run it).
+func FuzzHandlerBody(f *testing.F) {
+	for _, s := range []string{sampleBody, bodyFor("f-1"), ``, `{`, `null`, `[]`, `{"fulfillmentId":""}`,
+		`{"fulfillmentId":"x","checkout":{"price":{"grossPrice":"1e999"}}}`, `{"fulfillmentId":"x","checkout":{"cartExternalContext":"e30"}}`,
+		`{"fulfillmentId":"\u0000","user":{"email":1}}`} {
+		f.Add(false, []byte(s))
+	}
+	for _, s := range []string{`{"licenseId":"x","orderId":"1"}`, `{"licenseId":12.50}`, `{"licenseId":true}`, `[{"licenseId":"x"}]`} {
+		f.Add(true, []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, custom bool, body []byte) {
+		rec := &recorder{}
+		var opts []fulfillment.Option
+		if custom {
+			opts = append(opts, fulfillment.WithCustomBody[map[string]any]("$.licenseId"))
+		}
+		h := newHandler(t, rec, new(fulfillment.MemoryStore), opts...)
+		w := post(h, "/licenses/new", string(body))
+		switch w.Code {
+		case http.StatusBadRequest:
+			if rec.calls.Load() != 0 {
+				t.Fatal("400 after calling the Fulfiller")
+			}
+		case http.StatusOK:
+			req := rec.reqs[0]
+			if req.FulfillmentID == "" || string(req.Raw) != string(body) {
+				t.Fatalf("request %+v", req)
+			}
+			_, _ = req.Body.Checkout.CartContext() // must not panic
+			if again := post(h, "/licenses/new", string(body)); again.Body.String() != w.Body.String() || rec.calls.Load() != 1 {
+				t.Fatalf("retry answered %s after %s, %d calls", again.Body, w.Body, rec.calls.Load())
+			}
+		default:
+			t.Fatalf("status %d", w.Code)
+		}
+	})
+}
+
+// Whatever the body and fields, a body the Signer can sign verifies with
+// its signature and not with another; the canonical input is a JSON object
+// of the fields.
+func FuzzSignature(f *testing.F) {
+	f.Add([]byte(`{"checkout":{"orderId":"ORD-42"},"product":{"publisherProductId":"PRD-9","quantity":3}}`), "$.checkout.orderId", "$.product.quantity")
+	f.Add([]byte(`{"a":[{"b":1.50}],"c d":"<&>"}`), "$.a[0].b", "$['c d']")
+	f.Add([]byte(`{"a":1e400,"b":-0.0e-5}`), "$.a", "$.b")
+	f.Add([]byte(`{"a":"\ud800"}`), "$.a", "$.z")
+	f.Fuzz(func(t *testing.T, body []byte, field1, field2 string) {
+		s, err := fulfillment.NewSigner("k", field1, field2)
+		if err != nil {
+			return
+		}
+		sig, err := s.Sign(body)
+		if err != nil {
+			if s.Verify(body, strings.Repeat("0", 64)) == nil {
+				t.Fatal("an unsignable body verified")
+			}
+			return
+		}
+		if len(sig) != 64 || strings.ToLower(sig) != sig {
+			t.Fatalf("signature %q is not 64 lowercase hex digits", sig)
+		}
+		if err := s.Verify(body, sig); err != nil {
+			t.Fatalf("Verify(Sign(body)) = %v", err)
+		}
+		wrong := []byte(sig)
+		wrong[0] ^= 1
+		if err := s.Verify(body, string(wrong)); !errors.Is(err, fulfillment.ErrBadSignature) {
+			t.Fatalf("Verify(altered signature) = %v", err)
+		}
+		in, _ := s.Canonical(body)
+		var m map[string]string
+		if err := json.Unmarshal(in, &m); err != nil {
+			t.Fatalf("canonical input %q is not a JSON object of strings: %v", in, err)
+		}
+		for _, f := range s.Fields() {
+			if _, ok := m[f]; !ok {
+				t.Fatalf("canonical input %q lacks field %q", in, f)
+			}
+		}
+	})
+}
