@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"syscall"
 
 	"github.com/redis/go-redis/v9"
@@ -44,7 +45,7 @@ func (l *Limiter) reason(err error) string {
 	switch {
 	case errors.Is(err, errNoAnswer):
 		return "no answer within " + l.timeout.String()
-	case errors.Is(err, errBadReply):
+	case errors.Is(err, errBadReply), errors.As(err, new(*strconv.NumError)):
 		return "unexpected reply"
 	case errors.As(err, &reply):
 		return "error reply " + replyKind(reply.Error())
