@@ -192,7 +192,10 @@ func (l *Limiter) ask(ctx context.Context) (time.Duration, error) {
 	if a.res.Allowed > 0 {
 		return 0, nil
 	}
-	return a.res.RetryAfter, nil
+	// Replicas sharing the limit wait at most one interval (Period, as
+	// Rate is 1): a longer wait comes from a key shared with another rate,
+	// or from a look-alike, and is asked about again after one interval.
+	return min(a.res.RetryAfter, l.limit.Period), nil
 }
 
 // allow sends redis_rate's answer to reply. redis_rate reads the reply
