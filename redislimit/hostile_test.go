@@ -16,9 +16,9 @@ import (
 )
 
 // hostileRedis serves Redis's protocol on loopback and answers every
-// script with reply: a Redis look-alike (a proxy, another server, an
+// script with reply(): a Redis look-alike (a proxy, another server, an
 // attacker) that answers something else than the limiter's script would.
-func hostileRedis(t *testing.T, reply string) string {
+func hostileRedis(t testing.TB, reply func() string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -37,7 +37,7 @@ func hostileRedis(t *testing.T, reply string) string {
 	return ln.Addr().String()
 }
 
-func serveHostile(conn net.Conn, reply string) {
+func serveHostile(conn net.Conn, reply func() string) {
 	defer conn.Close()
 	r := bufio.NewReader(conn)
 	for {
@@ -50,7 +50,7 @@ func serveHostile(conn net.Conn, reply string) {
 		case "HELLO":
 			answer = "-ERR unknown command 'HELLO'\r\n" // go-redis goes on in RESP2
 		case "EVALSHA", "EVAL":
-			answer = reply
+			answer = reply()
 		}
 		if _, err := io.WriteString(conn, answer); err != nil {
 			return
@@ -98,7 +98,7 @@ func TestHostileReplies(t *testing.T) {
 		{"unnamed error reply", "-oops shop-admin\r\n", "error reply (unnamed)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rdb := redis.NewClient(&redis.Options{Addr: hostileRedis(t, tc.reply), MaxRetries: -1})
+			rdb := redis.NewClient(&redis.Options{Addr: hostileRedis(t, func() string { return tc.reply }), MaxRetries: -1})
 			t.Cleanup(func() { rdb.Close() })
 			l := newLimiter(t, rdb, "account", WithoutFallback())
 			err := waitFails(t, l, ErrRedisUnavailable)
@@ -114,7 +114,7 @@ func TestHostileReplies(t *testing.T) {
 // replicas sharing the limit never see, is asked about again after one
 // interval.
 func TestHostileLongWait(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: hostileRedis(t, "*4\r\n:0\r\n:0\r\n$3\r\n1e6\r\n$1\r\n0\r\n")})
+	rdb := redis.NewClient(&redis.Options{Addr: hostileRedis(t, func() string { return "*4\r\n:0\r\n:0\r\n$3\r\n1e6\r\n$1\r\n0\r\n" })})
 	t.Cleanup(func() { rdb.Close() })
 	l := newLimiter(t, rdb, "account", WithRate(rate.Every(time.Minute), 1))
 	ctx, cancel := context.WithCancel(context.Background())
