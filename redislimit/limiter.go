@@ -1,11 +1,13 @@
 // Package redislimit shares one Nexway rate limit between every replica of
 // a storefront, through Redis.
 //
-// Nexway limits an account, not a process: eight replicas each limited to
-// 10 requests/s send up to 80/s between them. A Limiter keeps the limit in
-// Redis with the generic cell rate algorithm of
-// github.com/go-redis/redis_rate, so that all replicas using the same key
-// and Redis draw from one budget:
+// Nexway documents a limit of 10 requests/s for its Monetize API
+// (https://github.com/NexwayGroup/nx-api-docs, docs/guides/99-rate_limits.md)
+// and none for Connect; this package assumes the same limit, counted per
+// account rather than per process. Then eight replicas each limited to
+// 10/s send up to 80/s between them. A Limiter keeps the limit in Redis
+// with the generic cell rate algorithm of github.com/go-redis/redis_rate,
+// so that all replicas using the same key and Redis draw from one budget:
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"})
 //	lim, err := redislimit.New(rdb, realm, redislimit.WithFallback(8))
@@ -83,8 +85,8 @@ type outage struct {
 // rdb, a *redis.Client, *redis.ClusterClient, *redis.Ring or failover
 // client. Every replica that passes the same key shares one limit: name
 // the Nexway account, for instance by its realm or secret. The key is
-// stored hashed (rate:nexway:<SHA-256 prefix>), so a secret never reaches
-// Redis. Options set the rate (Nexway's 10/s, burst 10 by default) and what
+// stored hashed, as rate:nexway: and the first 128 bits of its SHA-256 in
+// hex, so a secret never reaches Redis. Options set the rate (Nexway's 10/s, burst 10 by default) and what
 // happens while Redis is unavailable.
 //
 // New checks its arguments, not Redis: a Redis that is down now is met,
