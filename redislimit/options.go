@@ -94,6 +94,12 @@ func WithoutFallback() Option {
 // WithRedisTimeout bounds one question to Redis (100 ms by default). A
 // Redis that has not answered by then counts as unavailable. The context
 // given to Wait bounds the whole wait as well, whichever ends first.
+//
+// Wait leaves a question it stops waiting for to finish in the
+// background: go-redis ends it at its client's ReadTimeout (5 s by
+// default), or at the timeout itself when the client has
+// ContextTimeoutEnabled. Keep one of them, or a Redis that hangs keeps a
+// goroutine per abandoned question.
 func WithRedisTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
