@@ -14,6 +14,8 @@ import (
 	"net/http/httptrace"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // The layers under the retry loop, outermost first:
@@ -129,14 +131,20 @@ type limitTransport struct {
 func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	if err := t.limiter.Wait(ctx); err != nil {
-		if ctx.Err() != nil {
+		_, std := t.limiter.(*rate.Limiter)
+		_, deadline := ctx.Deadline()
+		switch {
+		case ctx.Err() != nil:
 			err = ctx.Err()
-		} else if _, ok := ctx.Deadline(); ok {
+		case std && deadline:
 			// rate.Limiter refuses early when the wait would pass the
 			// deadline, with an error that does not say so (golang/go#54541).
 			err = fmt.Errorf("rate limiter: %w", context.DeadlineExceeded)
 		}
-		return nil, &notSentError{err: err, ended: true}
+		// Another limiter's own failure (a shared store down) is not the
+		// caller's context ending: it stays the error, unwrappable.
+		ended := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+		return nil, &notSentError{err: err, ended: ended}
 	}
 	return t.next.RoundTrip(req)
 }
