@@ -149,6 +149,20 @@ func (ts *tokenSource) fetch(c *tokenCall, refresh string) {
 	close(c.done)
 }
 
+// drop forgets the cached tokens, so that the next call fetches new ones
+// with client_credentials, and returns the access token that was current
+// ("" for none). The history keeps it for scrubbing.
+func (ts *tokenSource) drop() string {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	tok := ts.current.Swap(nil)
+	ts.refresh, ts.refreshExp = "", time.Time{}
+	if tok == nil {
+		return ""
+	}
+	return tok.value
+}
+
 // remember adds a token to the history. ts.mu is held.
 func (ts *tokenSource) remember(tok string) {
 	if tok != "" {
