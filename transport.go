@@ -182,8 +182,8 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if st != nil && st.op.mutates {
 		// Only a write needs to know whether it left: a read is resent
 		// whatever happened.
-		trace = new(sendTrace)
-		ctx = httptrace.WithClientTrace(ctx, trace.hooks())
+		trace = newSendTrace()
+		ctx = httptrace.WithClientTrace(ctx, &trace.hooks)
 	}
 	resp, err := t.next.RoundTrip(req.WithContext(ctx))
 	if err == nil {
