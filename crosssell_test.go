@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// The GetCrossUpSellResponse shape of reference §4.2.
+// The documented GetCrossUpSellResponse
+// (https://api-doc.nexway.store/nexway-connect/resources/getcrossupsellresponse?v=latest).
 const crossSellSample = `{
   "responseCode": 0, "responseMessage": "OK",
   "productsReturn": [

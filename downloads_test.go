@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// The getDownloadInfo shape of reference §4.7.
+// The getDownloadInfo answer of the legacy API, which REST is taken to keep.
 const downloadInfoSample = `{
   "responseCode": 0, "responseMessage": "OK",
   "partnerOrderNumber": "PARTNER689", "downloadEndDate": "2024-05-22",

@@ -78,7 +78,7 @@ func codes(s string) []int {
 	return out
 }
 
-// wantCodes is reference §5, written out independently of codes.go: per
+// wantCodes is the code tables, written out independently of operations.go: per
 // operation, the sentinel each documented code must map to.
 var wantCodes = map[string]map[error][]int{
 	"StockStatus": {ErrValidation: codes("100 101"), ErrNotFound: codes("1010")},

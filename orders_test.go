@@ -12,7 +12,8 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-// sampleOrder is the example request of reference §4.3.
+// sampleOrder is an example create-order request assembled from Nexway's
+// documentation and production integrations.
 func sampleOrder() *CreateOrderRequest {
 	return &CreateOrderRequest{
 		PartnerOrderNumber: "PARTNER689",
@@ -44,7 +45,9 @@ const sampleOrderJSON = `{
   "metadata": [ { "key": "channel", "value": "web" } ]
 }`
 
-// The CreateOrderResponse of reference §4.3, with a subscription item.
+// A CreateOrderResponse as documented
+// (https://api-doc.nexway.store/nexway-connect/resources/createorderresponse?v=latest),
+// with a subscription item.
 const orderSample = `{
   "responseCode": 0, "responseMessage": "OK",
   "partnerOrderNumber": "PARTNER689", "orderNumber": 12345678,

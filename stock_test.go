@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// The sample of reference §4.1, with a product Nexway does not know.
+// A stock answer in the legacy API's shape, with a product Nexway does not
+// know.
 const stockSample = `{
   "responseCode": 0, "responseMessage": "OK",
   "productStatus": [

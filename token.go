@@ -14,7 +14,8 @@ import (
 	"time"
 )
 
-// tokenSource obtains JWTs from Nexway's IAM (reference §2): a
+// tokenSource obtains JWTs from Nexway's IAM
+// (https://api-doc.nexway.store/nexway-connect/reference/jwt-authentication/get-user-token): a
 // client_credentials grant, then refresh_token grants until the refresh token
 // expires, then client_credentials again. A token is cached until shortly
 // before it expires, and one fetch is shared by every caller that needs it.
