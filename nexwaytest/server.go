@@ -107,26 +107,27 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	return s
 }
 
-// StartServer starts a fake Nexway on a loopback port, as NewServer does,
-// for use outside a test (an example program, a benchmark's setup). Call
-// Close when done. It fails if an option of WithClientOptions is refused by
+// StartServer starts a fake Nexway on a loopback port (or WithAddr), as
+// NewServer does, for use outside a test (an example program, a benchmark's
+// setup, the nexway-fake command). Call Close when done. It fails if the
+// address cannot be listened on, if a WithSetup function fails, or if an
+// option of WithClientOptions or WithCredentials is refused by
 // nexway.NewClient; nothing is left running then.
 func StartServer(opts ...Option) (*Server, error) {
-	cfg := config{secrets: []string{Secret}, realm: Realm, clientSecret: ClientSecret, clock: newManualClock(Start)}
-	for _, opt := range opts {
-		opt(&cfg)
+	cfg := newConfig(opts)
+	s, err := build(cfg)
+	if err != nil {
+		return nil, err
 	}
-	s := newUnstarted(cfg)
-	if !cfg.noCatalog {
-		if err := s.seedDefaults(); err != nil {
-			s.Close()
-			return nil, err
-		}
+	hs, err := listen(s, cfg.addr)
+	if err != nil {
+		s.Close()
+		return nil, err
 	}
-	hs := httptest.NewServer(s)
+	url := baseURL(hs.Listener.Addr())
 	copts := []nexway.Option{
-		nexway.WithBaseURL(hs.URL),
-		nexway.WithSecret(Secret),
+		nexway.WithBaseURL(url),
+		nexway.WithSecret(s.cfg.secrets[0]),
 		nexway.WithRateLimit(rate.Inf, 0),
 		nexway.WithRetryPolicy(nexway.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond, MaxRetryAfter: 5 * time.Second}),
 	}
@@ -139,7 +140,7 @@ func StartServer(opts ...Option) (*Server, error) {
 		s.Close()
 		return nil, fmt.Errorf("nexwaytest: client options: %w", err)
 	}
-	s.URL, s.Client, s.httpServer = hs.URL, c, hs
+	s.URL, s.Client, s.httpServer = url, c, hs
 	return s, nil
 }
 
