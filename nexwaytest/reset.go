@@ -34,7 +34,7 @@ func (s *Server) Reset() error {
 // state, which adopt takes from a freshly built server; a test fails when
 // a field is neither, so that state added later is reset too.
 var resetKeeps = []string{
-	"URL", "Client", "httpServer", "cfg", "mux", "ctx", "cancel", "closed", "once",
+	"URL", "Client", "httpServer", "admin", "cfg", "mux", "ctx", "cancel", "closed", "once",
 	"mu", "inflight", "idle",
 }
 

@@ -27,8 +27,8 @@ const (
 	ClientSecret = "nexwaytest-client-secret"
 )
 
-// Server is a fake Nexway Connect listening on a loopback port, with a
-// Client for it. NewServer or StartServer starts one, and Close stops it.
+// Server is a fake Nexway Connect listening on a loopback port (or the
+// address given WithAddr), with a Client for it. NewServer or StartServer starts one, and Close stops it.
 //
 // Its methods are the knobs a test turns: they seed the catalog and the key
 // pools, choose how keys are issued, inject faults, hold orders pending,
@@ -38,8 +38,8 @@ const (
 // its store, and it is never held across a publisher call or an injected
 // latency.
 type Server struct {
-	// URL is the fake's base URL on loopback, such as
-	// http://127.0.0.1:41234, with no trailing slash: the URL to give a
+	// URL is the fake's base URL, such as http://127.0.0.1:41234 (on
+	// loopback, unless WithAddr names another host), with no trailing slash: the URL to give a
 	// client of one's own (nexway.WithBaseURL).
 	URL string
 	// Client calls the fake. It has the fake's secret and credentials (or
@@ -50,6 +50,7 @@ type Server struct {
 	Client *nexway.Client
 
 	httpServer *httptest.Server // nil until started
+	admin      http.Handler     // the admin API; nil unless WithAdminAPI
 
 	cfg    config
 	mux    *http.ServeMux

@@ -11,10 +11,12 @@ import (
 // set (the nexway-fake command uses them all), and what Reset needs to build
 // the state again.
 type startConfig struct {
-	addr    string                // listen address; "": a random loopback port
-	running bool                  // the clock moves with real time too
-	setup   []func(*Server) error // run on every new state, after the defaults
-	opts    []Option              // as given, for Reset
+	addr        string                // listen address; "": a random loopback port
+	admin       bool                  // serve the admin API under AdminPrefix
+	remoteAdmin bool                  // admin callers need not be on loopback
+	running     bool                  // the clock moves with real time too
+	setup       []func(*Server) error // run on every new state, after the defaults
+	opts        []Option              // as given, for Reset
 }
 
 // WithAddr makes the fake listen on addr ("127.0.0.1:8642", ":8642")
@@ -90,6 +92,9 @@ func build(cfg config) (*Server, error) {
 			s.Close()
 			return nil, err
 		}
+	}
+	if cfg.admin {
+		s.admin = s.adminHandler()
 	}
 	return s, nil
 }
