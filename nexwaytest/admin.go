@@ -207,6 +207,9 @@ func adminRoutes() []adminRoute {
 		}},
 		{"POST /_fake/orders/{partnerOrderNumber}/release", []string{"Release", "Order"}, func(s *Server, r *http.Request, _ []byte) (any, error) {
 			pon := r.PathValue("partnerOrderNumber")
+			if _, err := s.orderOr404(pon); err != nil {
+				return nil, err
+			}
 			if err := s.Release(pon); err != nil {
 				return nil, err
 			}
@@ -220,6 +223,9 @@ func adminRoutes() []adminRoute {
 				return nil, err
 			}
 			pon := r.PathValue("partnerOrderNumber")
+			if _, err := s.orderOr404(pon); err != nil {
+				return nil, err
+			}
 			if err := s.Reject(pon, in.Code); err != nil {
 				return nil, err
 			}

@@ -221,6 +221,8 @@ func TestAdminHoldsAndOrders(t *testing.T) {
 	}
 
 	refused(t, srv, "GET", "/_fake/orders/NOPE", "", 404, `order "NOPE" not found`)
+	refused(t, srv, "POST", "/_fake/orders/NOPE/release", "", 404, `order "NOPE" not found`)
+	refused(t, srv, "POST", "/_fake/orders/NOPE/reject", `{"code":1062}`, 404, `order "NOPE" not found`)
 	refused(t, srv, "POST", "/_fake/orders/H-1/release", "", 400, `order "H-1" is not pending`)
 	refused(t, srv, "POST", "/_fake/orders/H-1/reject", `{"code":1063}`, 400, "code 1063 is not 1062 or 1064")
 	refused(t, srv, "POST", "/_fake/holds", `{"code":1060}`, 400, "count is missing")
