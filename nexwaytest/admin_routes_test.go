@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -187,4 +189,30 @@ func FuzzAdmin(f *testing.F) {
 			t.Fatalf("%s %s: HTTP %d without an error: %s", method, path, rec.Code, rec.Body)
 		}
 	})
+}
+
+// The README shows every admin route with a curl line, under a comment
+// naming its pattern.
+func TestAdminRoutesInREADME(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range adminPatterns() {
+		method, path, _ := strings.Cut(p, " ")
+		i := strings.Index(string(readme), "# "+p+":")
+		if i < 0 {
+			t.Errorf("README.md has no %q comment", "# "+p+":")
+			continue
+		}
+		_, next, _ := strings.Cut(string(readme[i:]), "\n") // the line after the comment
+		curl := "curl "
+		if method != "GET" {
+			curl += "-X " + method + " "
+		}
+		prefix, _, _ := strings.Cut(path, "{")
+		if !strings.HasPrefix(next, curl+"$FAKE"+prefix) {
+			t.Errorf("README.md has no %s$FAKE%s... line right under %s", curl, prefix, p)
+		}
+	}
 }
