@@ -10,10 +10,10 @@ package nexwaytest
 // itself.
 //
 // The state is built anew through the same path as at start, from the same
-// options, then put in place at once: a request sees the state before or
-// after, never a mix. A request being served while Reset runs may leave its
-// effects in the new state: call WaitIdle first. Reset fails, changing
-// nothing, only if a WithSetup function does.
+// options, then swapped in at once, under the lock every request takes. A
+// request being served while Reset runs may leave its effects in the new
+// state: call WaitIdle first. Reset fails, changing nothing, only if a
+// WithSetup function does.
 func (s *Server) Reset() error {
 	fresh, err := build(newConfig(s.cfg.opts))
 	if err != nil {

@@ -236,3 +236,18 @@ func do(t *testing.T, method, url, body string, out any) int {
 	}
 	return resp.StatusCode
 }
+
+// What a test in another language pays to start each case afresh.
+func BenchmarkReset(b *testing.B) {
+	srv, err := nexwaytest.StartServer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := srv.Reset(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
