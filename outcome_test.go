@@ -23,9 +23,8 @@ import (
 // bodies) is part of what is tested.
 type wire struct {
 	*httptest.Server
-	mu        sync.Mutex
-	requests  map[string]int // per "METHOD /path"
-	processed int            // writes the script said it processed
+	mu       sync.Mutex
+	requests map[string]int // per "METHOD /path"
 	// answer scripts the n-th request (from 1) of a route.
 	answer func(w http.ResponseWriter, r *http.Request, n int)
 }
@@ -50,12 +49,6 @@ func (wr *wire) count(method, path string) int {
 	wr.mu.Lock()
 	defer wr.mu.Unlock()
 	return wr.requests[method+" /"+path]
-}
-
-func (wr *wire) process() {
-	wr.mu.Lock()
-	wr.processed++
-	wr.mu.Unlock()
 }
 
 func (wr *wire) client(t *testing.T, opts ...Option) *Client {

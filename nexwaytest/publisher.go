@@ -87,13 +87,13 @@ const defaultPublisherTimeout = 10 * time.Second
 type HTTPPublisher struct {
 	// BaseURL is the publisher's fulfillment base URL; "/licenses/new" is
 	// appended, after any trailing slash is removed.
-	BaseURL string
+	BaseURL string `json:"baseURL"`
 	// Username is the HTTP Basic user Nexway would be given.
-	Username string
+	Username string `json:"username"`
 	// Password is the HTTP Basic password; it never appears in an error.
-	Password string
+	Password string `json:"password"`
 	// Client makes the calls; nil means a client with a 10 s timeout.
-	Client *http.Client
+	Client *http.Client `json:"-"`
 }
 
 // publisherBody is the body of Nexway's default fulfillment template.
