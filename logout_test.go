@@ -13,6 +13,7 @@ import (
 // Logout revokes the token at IAM and forgets it: the next call
 // authenticates again, and the old token no longer opens anything.
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t)
 	ctx := context.Background()
 	if _, err := srv.Client.Catalog.OperatingSystems(ctx); err != nil {
@@ -62,6 +63,7 @@ func lastBearer(t *testing.T, srv *nexwaytest.Server) string {
 
 // A refused invalidate is reported; the tokens are forgotten anyway.
 func TestLogoutRefused(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t)
 	ctx := context.Background()
 	if _, err := srv.Client.Catalog.OperatingSystems(ctx); err != nil {

@@ -90,6 +90,7 @@ type countingLimiter struct{ n int }
 func (l *countingLimiter) Wait(context.Context) error { l.n++; return nil }
 
 func TestCustomRateLimiter(t *testing.T) {
+	t.Parallel()
 	l := &countingLimiter{}
 	m := newMock(t, WithRateLimiter(l))
 	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", sequence(respond(503, "", nil), respond(200, stockOK, nil)))
@@ -114,6 +115,7 @@ func (l failingLimiter) Wait(context.Context) error { return l.err }
 // when the call has a deadline: only rate.Limiter's early refusal is taken
 // for the deadline.
 func TestLimiterFailureIsNotADeadline(t *testing.T) {
+	t.Parallel()
 	storeDown := errors.New("limit store unavailable")
 	m := newMock(t, WithRateLimiter(failingLimiter{storeDown}))
 	ctx, cancel := context.WithTimeout(bg, time.Hour)

@@ -11,6 +11,7 @@ import (
 // The raw call carries the secret, the token and the query, goes through
 // the limiter, and hands back the answer to decode.
 func TestDoSendsLikeAnOperation(t *testing.T) {
+	t.Parallel()
 	lim := &countingLimiter{}
 	m := newMock(t, withCreds, WithRateLimiter(lim))
 	m.RegisterResponder(http.MethodPost, testBase+"connect/order/history", func(r *http.Request) (*http.Response, error) {
@@ -49,6 +50,7 @@ func TestDoSendsLikeAnOperation(t *testing.T) {
 // Its failures are mapped like the package's own: the shared codes, the
 // HTTP statuses, ambiguity for a write, and the retry policy it chose.
 func TestDoErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name       string
 		write      bool
@@ -84,6 +86,7 @@ func TestDoErrors(t *testing.T) {
 }
 
 func TestDoArguments(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	for name, r := range map[string]*RawRequest{
 		"nil":          nil,

@@ -18,6 +18,7 @@ const stockSample = `{
 }`
 
 func TestStockStatus(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, withCreds)
 	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockSample, func(r *http.Request) {
 		checkHeaders(t, r, "Bearer tok-1", true)
@@ -52,6 +53,7 @@ func TestStockStatus(t *testing.T) {
 }
 
 func TestStockLevelString(t *testing.T) {
+	t.Parallel()
 	for l, want := range map[StockLevel]string{InStock: "in stock", LowStock: "low stock", OutOfStock: "out of stock", 7: "stock level 7"} {
 		if l.String() != want {
 			t.Errorf("%d.String() = %q, want %q", int(l), l.String(), want)
@@ -63,6 +65,7 @@ func TestStockLevelString(t *testing.T) {
 }
 
 func TestStockStatusArguments(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	for _, tc := range []struct {
 		refs  []ProductRef
