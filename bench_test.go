@@ -347,6 +347,11 @@ func BenchmarkStaticParallel(b *testing.B) {
 // of each and their ratio. The allocations of the two mixed would mean
 // nothing: BenchmarkStatic reports them.
 func runPaired(b *testing.B, sdk, hand func(context.Context) error, parallel bool) {
+	runPairedAs(b, [2]string{"sdk", "nethttp"}, sdk, hand, parallel)
+}
+
+// runPairedAs is runPaired with the two clients' names.
+func runPairedAs(b *testing.B, names [2]string, sdk, hand func(context.Context) error, parallel bool) {
 	ctx := context.Background()
 	fns := [2]func(context.Context) error{sdk, hand}
 	for _, fn := range fns { // warm the connections and the token
@@ -396,9 +401,10 @@ func runPaired(b *testing.B, sdk, hand func(context.Context) error, parallel boo
 	}
 	perCall := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(calls) }
 	b.ReportMetric(0, "ns/op") // the sum of the two says nothing
-	b.ReportMetric(perCall(spent[0]), "sdk-ns/op")
-	b.ReportMetric(perCall(spent[1]), "nethttp-ns/op")
-	b.ReportMetric(perCall(spent[0])/perCall(spent[1]), "sdk/nethttp")
+	b.ReportMetric(perCall(spent[0]), names[0]+"-ns/op")
+	b.ReportMetric(perCall(spent[1]), names[1]+"-ns/op")
+	b.ReportMetric(perCall(spent[0])-perCall(spent[1]), "extra-ns/op")
+	b.ReportMetric(perCall(spent[0])/perCall(spent[1]), names[0]+"/"+names[1])
 }
 
 // memoryTransport answers like staticServer without a network, so that
@@ -427,6 +433,41 @@ func BenchmarkOverhead(b *testing.B) {
 	c := sdkClient(b, url, nexway.WithInsecureHTTP(), nexway.WithTransport(memoryTransport{}), openLimit())
 	h := &handClient{hc: &http.Client{Transport: memoryTransport{}}, base: url, token: benchToken, secret: benchSecret}
 	runEach(b, benchCalls(c, h))
+}
+
+// BenchmarkOverheadPaired is BenchmarkOverhead with the two clients called
+// in turns: extra-ns/op is the SDK's own cost per call over hand-written
+// code, in memory.
+func BenchmarkOverheadPaired(b *testing.B) {
+	const url = "http://nexway.test"
+	c := sdkClient(b, url, nexway.WithInsecureHTTP(), nexway.WithTransport(memoryTransport{}), openLimit())
+	h := &handClient{hc: &http.Client{Transport: memoryTransport{}}, base: url, token: benchToken, secret: benchSecret}
+	runPairs(b, benchCalls(c, h), false)
+}
+
+// nopObserver observes nothing: the cost of the hooks themselves.
+type nopObserver struct{}
+
+func (nopObserver) StartCall(ctx context.Context, _ nexway.CallInfo) context.Context { return ctx }
+func (nopObserver) StartAttempt(ctx context.Context, _ nexway.AttemptInfo) context.Context {
+	return ctx
+}
+func (nopObserver) EndAttempt(context.Context, nexway.AttemptInfo, nexway.AttemptResult) {}
+func (nopObserver) EndCall(context.Context, nexway.CallInfo, nexway.CallResult)          {}
+
+// BenchmarkObserver pairs the same calls in memory with an observer that
+// does nothing (observed) and without one (plain): what observing costs.
+func BenchmarkObserver(b *testing.B) {
+	const url = "http://nexway.test"
+	plain := sdkClient(b, url, nexway.WithInsecureHTTP(), nexway.WithTransport(memoryTransport{}), openLimit())
+	observed := sdkClient(b, url, nexway.WithInsecureHTTP(), nexway.WithTransport(memoryTransport{}), openLimit(), nexway.WithObserver(nopObserver{}))
+	h := &handClient{}
+	with, without := benchCalls(observed, h), benchCalls(plain, h)
+	for i := range with {
+		b.Run(with[i].name, func(b *testing.B) {
+			runPairedAs(b, [2]string{"observed", "plain"}, with[i].sdk, without[i].sdk, false)
+		})
+	}
 }
 
 // fakeHand is a hand-written client for the fake, with a token fetched by

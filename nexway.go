@@ -60,6 +60,7 @@ type Client struct {
 	logger        *slog.Logger
 	redact        *redactor
 	cancelPath    string
+	observer      Observer // nil: calls are not observed
 
 	common service
 
@@ -102,6 +103,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		logger:       cfg.logger,
 		redact:       newRedactor(cfg.secret, cfg.clientSecret),
 		cancelPath:   cfg.cancelPath,
+		observer:     cfg.observer,
 	}
 	c.hc = c.newHTTPClient(&cfg)
 	c.rc = c.newRetryClient(&cfg)

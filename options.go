@@ -31,6 +31,7 @@ type config struct {
 	logger       *slog.Logger
 	insecure     bool
 	cancelPath   string
+	observer     Observer
 }
 
 // Defaults. The rate limit is the 10 requests/s Nexway documents for its

@@ -38,19 +38,21 @@ func newSendTrace() *sendTrace {
 }
 
 // settle records what an attempt's outcome says about the call, and turns
-// an error of an attempt that never left into a *notSentError.
-func (st *callState) settle(resp *http.Response, err error, trace *sendTrace) error {
+// an error of an attempt that never left into a *notSentError. It reports
+// whether this attempt may have been processed without a settling answer.
+func (st *callState) settle(resp *http.Response, err error, trace *sendTrace) (maybe bool, _ error) {
 	if err != nil {
 		if ns := notSent(err, trace); ns != nil {
-			return ns
+			return false, ns
 		}
 		st.maybeProcessed = true
-		return err
+		return true, err
 	}
 	if !answered(resp.StatusCode) {
 		st.maybeProcessed = true
+		return true, nil
 	}
-	return nil
+	return false, nil
 }
 
 // answered reports whether a status is an answer that settles whether the

@@ -61,8 +61,11 @@ type callState struct {
 	// an answer that says whether it was (see settle).
 	maybeProcessed bool
 	client         *Client
-	secret         string   // the secret header sent, scrubbed from what leaves
-	private        []string // customer data of the request, scrubbed likewise
+	secret         string       // the secret header sent, scrubbed from what leaves
+	private        []string     // customer data of the request, scrubbed likewise
+	obs            *observation // nil without an Observer
+	sends          int          // attempts of the retry loop (a 401 resend is not one)
+	lastStatus     int
 }
 
 type stateKey struct{}
@@ -76,7 +79,7 @@ var jsonType = []string{"application/json"}
 
 // do sends k and decodes the answer into k.out. Argument errors of the call
 // options come back before any I/O.
-func (c *Client) do(ctx context.Context, k *call) error {
+func (c *Client) do(ctx context.Context, k *call) (err error) {
 	var cc callConfig
 	if len(k.opts) > 0 {
 		// Only calls with options allocate a callConfig: most have none.
@@ -98,6 +101,12 @@ func (c *Client) do(ctx context.Context, k *call) error {
 		body = b
 	}
 	k.state.op, k.state.client = k.op, c
+	if c.observer != nil {
+		ctx, k.state.obs = c.startCall(ctx, k)
+		if ob := k.state.obs; ob != nil {
+			defer func() { ob.endCall(k, err) }()
+		}
+	}
 	ctx = context.WithValue(ctx, stateKey{}, &k.state)
 	req, err := retryablehttp.NewRequestWithContext(ctx, k.method, c.base+k.path, body)
 	if err != nil {
@@ -134,6 +143,7 @@ func (c *Client) do(ctx context.Context, k *call) error {
 	if err != nil {
 		return c.transportError(ctx, k, err)
 	}
+	k.state.lastStatus = resp.StatusCode
 	if err := c.decode(k, resp, data); err != nil {
 		return err
 	}

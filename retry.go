@@ -45,36 +45,65 @@ func (p RetryPolicy) validate() error {
 
 // checkRetry is retryablehttp's CheckRetry. Whether an attempt may have
 // been processed was recorded by callState.settle; this decides only
-// whether to send again.
+// whether to send again, and tells the call's Observer.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	st := stateOf(ctx)
+	retry, reason := c.shouldRetry(ctx, st, resp, err)
+	if st.obs != nil {
+		st.sends++
+		if retry && st.sends > c.retryPolicy.MaxRetries {
+			retry, reason = false, "attempts exhausted; last: "+reason
+		}
+		st.obs.endAttempt(retry, reason)
+	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	st := stateOf(ctx)
+	return retry, nil
+}
+
+// shouldRetry decides whether to send again, and says why.
+func (c *Client) shouldRetry(ctx context.Context, st *callState, resp *http.Response, err error) (bool, string) {
+	if ctx.Err() != nil {
+		return false, "call ended"
+	}
 	if err != nil {
 		var ns *notSentError
-		if errors.As(err, &ns) {
-			return ns.retry, nil
+		switch {
+		case errors.As(err, &ns) && ns.retry:
+			return true, "not sent"
+		case errors.As(err, &ns):
+			return false, "not sent; a resend cannot help"
+		case !retryableTransportError(err):
+			return false, "a resend meets the same answer"
+		case !st.op.retryAmbiguous:
+			return false, "may have been processed; not resent"
 		}
-		return retryableTransportError(err) && st.op.retryAmbiguous, nil
+		return true, "no answer"
 	}
 	switch status := resp.StatusCode; {
 	case status == http.StatusTooManyRequests:
 		// A refused request was not processed: safe to resend.
 		wait, _ := retryAfter(resp)
-		return wait <= c.retryPolicy.MaxRetryAfter, nil
+		if wait > c.retryPolicy.MaxRetryAfter {
+			return false, "HTTP 429, Retry-After too long"
+		}
+		return true, "HTTP 429"
 	case status == http.StatusRequestTimeout:
-		return true, nil // the server did not get the whole request
+		return true, "HTTP 408" // the server did not get the whole request
 	case status == http.StatusNotImplemented || status == http.StatusHTTPVersionNotSupported:
-		return false, nil // a resend meets the same answer
+		return false, "HTTP " + strconv.Itoa(status) + ": a resend meets the same answer"
 	case status >= 500:
 		// A status no standard defines (520, 599, 999) is a gateway's too.
 		if wait, ok := retryAfter(resp); ok && wait > c.retryPolicy.MaxRetryAfter {
-			return false, nil
+			return false, "HTTP " + strconv.Itoa(status) + ", Retry-After too long"
 		}
-		return st.op.retryAmbiguous, nil
+		if !st.op.retryAmbiguous {
+			return false, "HTTP " + strconv.Itoa(status) + ": may have been processed; not resent"
+		}
+		return true, "HTTP " + strconv.Itoa(status)
 	}
-	return false, nil
+	return false, "answered"
 }
 
 // retryableTransportError rules out failures a resend cannot fix: an

@@ -170,7 +170,11 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if logging {
 		start = time.Now()
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	ctx := req.Context()
+	if st != nil && st.obs != nil {
+		ctx = st.obs.startAttempt(ctx, st.attempts)
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 	var trace *sendTrace
 	if st != nil && st.op.mutates {
@@ -196,7 +200,11 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		err = &attemptTimeout{timeout: t.timeout}
 	}
 	if st != nil {
-		err = st.settle(resp, err, trace)
+		var maybe bool
+		maybe, err = st.settle(resp, err, trace)
+		if st.obs != nil {
+			st.obs.attemptDone(attemptResult(st, resp, err, maybe))
+		}
 	}
 	if logging {
 		attrs := []slog.Attr{
@@ -212,6 +220,21 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		t.logger.LogAttrs(req.Context(), slog.LevelDebug, "nexway attempt", attrs...)
 	}
 	return resp, err
+}
+
+// attemptResult describes an attempt for the call's Observer.
+func attemptResult(st *callState, resp *http.Response, err error, maybe bool) AttemptResult {
+	r := AttemptResult{Err: st.scrubErr(err), MaybeProcessed: maybe}
+	if resp != nil {
+		r.HTTPStatus = resp.StatusCode
+		if b, ok := resp.Body.(*bufferedBody); ok && isJSONObject(b.data) {
+			var env Envelope
+			if _, err := decodeJSON(b.data, &env); err == nil {
+				r.ResponseCode = env.ResponseCode
+			}
+		}
+	}
+	return r
 }
 
 // attemptTimeout is an attempt that ran out of its own time while the

@@ -1,0 +1,202 @@
+package nexway
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Observer sees every call the client makes and every attempt of it, for
+// tracing and metrics (the module github.com/nexway-go/nexway/otel builds
+// OpenTelemetry spans and metrics on it). What it is given is scrubbed like
+// errors: no secret, token or customer e-mail reaches it.
+//
+// The hooks run on the call's goroutine, in order: StartCall, then for
+// each attempt StartAttempt and EndAttempt, then EndCall. The contexts the
+// start hooks return carry on to the next hooks (a span's context, say).
+// A hook that blocks delays the call by as long, but cannot change what
+// the call does or reports; a hook that panics is recovered, logged at
+// level Error by the client's logger, and the observer is not called again
+// for that call. An Observer is shared by every call of the client: it must
+// be safe for concurrent use.
+type Observer interface {
+	// StartCall is called when a call starts, after its arguments were
+	// checked.
+	StartCall(ctx context.Context, call CallInfo) context.Context
+	// StartAttempt is called before each request is sent, retries and a
+	// resend after a token renewal included.
+	StartAttempt(ctx context.Context, attempt AttemptInfo) context.Context
+	// EndAttempt is called when an attempt is over, with what it met and
+	// whether the client will send again.
+	EndAttempt(ctx context.Context, attempt AttemptInfo, result AttemptResult)
+	// EndCall is called once when the call is over.
+	EndCall(ctx context.Context, call CallInfo, result CallResult)
+}
+
+// CallInfo describes a call to an Observer.
+type CallInfo struct {
+	// Operation is the Nexway operation, e.g. "CreateOrder", or the Name of
+	// a RawRequest.
+	Operation string
+	// Method and Path locate the request ("POST", "/connect/order/new"),
+	// Path relative to the base URL and scrubbed.
+	Method, Path string
+	// Host is the API's host, with its port when the URL has one.
+	Host string
+	// Write says the call changes state at Nexway.
+	Write bool
+}
+
+// AttemptInfo describes one attempt of a call.
+type AttemptInfo struct {
+	CallInfo
+	// Attempt counts the attempts of the call from 1.
+	Attempt int
+}
+
+// AttemptResult is what an attempt met.
+type AttemptResult struct {
+	// HTTPStatus is the answer's status, 0 when none came.
+	HTTPStatus int
+	// ResponseCode is Nexway's responseCode when the answer had one.
+	ResponseCode int
+	// Err is the transport error, scrubbed, when no answer came.
+	Err error
+	// Duration is from sending to the answer read whole (or the failure).
+	Duration time.Duration
+	// Retry says whether the client sends the request again, and
+	// RetryReason why or why not ("HTTP 503", "connection failed", "token
+	// refused: renewed", "attempts exhausted", ...).
+	Retry       bool
+	RetryReason string
+	// MaybeProcessed says whether Nexway may have processed the attempt
+	// without an answer that settles it (see ErrAmbiguous).
+	MaybeProcessed bool
+}
+
+// CallResult is how a call ended.
+type CallResult struct {
+	// Attempts is the number of requests sent.
+	Attempts int
+	// HTTPStatus and ResponseCode are those of the last answer, 0 for none.
+	HTTPStatus, ResponseCode int
+	// Err is the call's error (an *APIError, scrubbed), nil on success.
+	Err error
+	// Ambiguous says the outcome is unknown (Err matches ErrAmbiguous).
+	Ambiguous bool
+	// Duration is from StartCall to the end.
+	Duration time.Duration
+}
+
+// WithObserver makes o see every call and attempt of the client. Without
+// it, observing costs nothing.
+func WithObserver(o Observer) Option {
+	return func(c *config) error {
+		if o == nil {
+			return invalid("WithObserver", "needs an observer")
+		}
+		c.observer = o
+		return nil
+	}
+}
+
+// observation follows one call for its observer; nil when the client has
+// none.
+type observation struct {
+	o       Observer
+	dead    bool // a hook panicked: no more calls
+	logger  *slog.Logger
+	call    CallInfo
+	start   time.Time
+	ctx     context.Context // the call's, from StartCall
+	attempt struct {
+		info    AttemptInfo
+		ctx     context.Context
+		start   time.Time
+		result  AttemptResult
+		pending bool // ended, its retry decision not yet known
+	}
+}
+
+// guard runs a hook, recovering a panic: the observer is then dropped for
+// the rest of the call.
+func (ob *observation) guard(hook string, f func()) (ok bool) {
+	if ob.dead {
+		return false
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			ob.dead = true
+			ob.logger.Error("nexway: observer panicked; not called again for this call",
+				slog.String("hook", hook), slog.String("op", ob.call.Operation))
+			ok = false
+		}
+	}()
+	f()
+	return true
+}
+
+// startCall begins the observation of a call.
+func (c *Client) startCall(ctx context.Context, k *call) (context.Context, *observation) {
+	ob := &observation{o: c.observer, logger: c.logger, start: time.Now(), call: CallInfo{
+		Operation: k.op.name, Method: k.method, Path: k.state.scrub("/" + cutQuery(k.path)), Host: c.host, Write: k.op.mutates,
+	}}
+	ob.ctx = ctx
+	if !ob.guard("StartCall", func() { ob.ctx = ob.o.StartCall(ctx, ob.call) }) || ob.ctx == nil {
+		return ctx, nil
+	}
+	return ob.ctx, ob
+}
+
+func cutQuery(path string) string {
+	for i := 0; i < len(path); i++ {
+		if path[i] == '?' {
+			return path[:i]
+		}
+	}
+	return path
+}
+
+// startAttempt reports an attempt about to be sent, first ending the one
+// before when its retry decision never came (a resend after a 401).
+func (ob *observation) startAttempt(ctx context.Context, n int) context.Context {
+	if ob.attempt.pending {
+		ob.endAttempt(true, "token refused: renewed")
+	}
+	ob.attempt.info = AttemptInfo{CallInfo: ob.call, Attempt: n}
+	ob.attempt.ctx, ob.attempt.start = ctx, time.Now()
+	ob.guard("StartAttempt", func() { ob.attempt.ctx = ob.o.StartAttempt(ctx, ob.attempt.info) })
+	if ob.attempt.ctx == nil {
+		ob.attempt.ctx = ctx
+	}
+	return ob.attempt.ctx
+}
+
+// attemptDone records what the attempt met; the retry decision comes next.
+func (ob *observation) attemptDone(r AttemptResult) {
+	r.Duration = time.Since(ob.attempt.start)
+	ob.attempt.result, ob.attempt.pending = r, true
+}
+
+// endAttempt reports the pending attempt with its retry decision.
+func (ob *observation) endAttempt(retry bool, reason string) {
+	if !ob.attempt.pending {
+		return
+	}
+	ob.attempt.pending = false
+	r := ob.attempt.result
+	r.Retry, r.RetryReason = retry, reason
+	ob.guard("EndAttempt", func() { ob.o.EndAttempt(ob.attempt.ctx, ob.attempt.info, r) })
+}
+
+// endCall reports the end of the call.
+func (ob *observation) endCall(k *call, err error) {
+	ob.endAttempt(false, "call over")
+	r := CallResult{Attempts: k.state.attempts, Err: err, Duration: time.Since(ob.start)}
+	if e, ok := err.(*APIError); ok {
+		r.HTTPStatus, r.ResponseCode, r.Ambiguous = e.HTTPStatus, e.ResponseCode, e.ambiguous
+	} else if err == nil && k.out != nil {
+		r.HTTPStatus, r.ResponseCode = k.state.lastStatus, k.out.envelope().ResponseCode
+	}
+	ob.guard("EndCall", func() { ob.o.EndCall(ob.ctx, ob.call, r) })
+}
