@@ -14,8 +14,8 @@
 // DefaultCatalog) and a clock fixed at Start, which only moves when told
 // (Advance), so results are reproducible. Options (WithSeed, WithStart,
 // WithTokenLifetimes, WithCancelPeriod, WithRequirePrices, WithoutCatalog,
-// WithoutCredentials, WithClientOptions, WithDialect, WithVariants) change
-// how it starts.
+// WithoutCredentials, WithClientOptions, WithDialect, WithVariants,
+// WithRateLimit, WithRequestLogLimit) change how it starts.
 //
 // Nexway documents half of its answers only from its legacy API, or not at
 // all: WithDialect makes the fake answer in another plausible shape
@@ -41,8 +41,12 @@
 //   - orders: HoldNext keeps the next orders pending (1060/1061) until
 //     Release or Reject; Order and Orders read what the fake stored;
 //   - clock: Now, Advance (renewals fall due as it passes expiry dates);
-//   - requests: Requests (the latest ones, headers and bodies), Counts
-//     (per route, all of them), ResetRequests.
+//   - rate limit: SetRateLimit enforces Nexway's limit per secret, on the
+//     wall clock rather than the fake's (which holds business dates), and
+//     RateLimited counts the 429s it answered;
+//   - requests: Requests (the latest ones, headers and bodies, up to
+//     100,000 and 64 MiB by default), Counts (per route, all of them),
+//     ResetRequests.
 //
 // The fake keeps its own wire types and never shares the client's, so a
 // wrong JSON tag on either side fails a test instead of cancelling out.

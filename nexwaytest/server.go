@@ -89,8 +89,9 @@ type Server struct {
 	inflight   int              // requests being served
 	idle       chan struct{}    // closed when inflight falls to 0
 	thenFaults bool             // a queued or rated fault has a Then
+	limits     rateLimits       // Nexway's request limit (WithRateLimit, SetRateLimit)
 
-	log    []*LoggedRequest
+	log    requestLog
 	counts map[Route]RouteCount
 }
 
@@ -202,6 +203,7 @@ func newUnstarted(cfg config) *Server {
 		faultRates: map[Route]faultRate{},
 		followUps:  map[uint64]Fault{},
 		dialects:   newDialects(&cfg),
+		limits:     newRateLimits(cfg.rateLimit, cfg.rateBurst, nil),
 		counts:     map[Route]RouteCount{},
 	}
 	s.mux = s.routes()
