@@ -15,7 +15,15 @@
 // (Advance), so results are reproducible. Options (WithSeed, WithStart,
 // WithTokenLifetimes, WithCancelPeriod, WithRequirePrices, WithoutCatalog,
 // WithoutCredentials, WithClientOptions, WithDialect, WithVariants,
-// WithRateLimit, WithRequestLogLimit) change how it starts.
+// WithRateLimit, WithRequestLogLimit, WithOrderRetention) change how it
+// starts.
+//
+// A fake may run for hours (a soak test) or days with flat memory: the
+// request log keeps the latest requests only (100,000 and 64 MiB of headers
+// and bodies by default, WithRequestLogLimit), IAM tokens are forgotten
+// once expired on the fake's clock, and WithOrderRetention keeps only the
+// latest orders (all by default, so that a test can read back every order
+// it made).
 //
 // Nexway documents half of its answers only from its legacy API, or not at
 // all: WithDialect makes the fake answer in another plausible shape

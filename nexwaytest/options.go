@@ -35,6 +35,7 @@ type config struct {
 	rateBurst      int
 	logRequests    int // bounds of the request log (WithRequestLogLimit); ≤ 0: the default
 	logBytes       int64
+	orderRetention int // orders kept (WithOrderRetention); ≤ 0: all
 
 	// Read by StartServer only.
 	noCatalog bool          // start empty instead of with seedDefaults

@@ -14,14 +14,11 @@ const (
 	defaultLogBytes    int64 = 64 << 20
 )
 
-// requestLog is the latest requests, oldest first: entries[head:]. Dropping
-// the oldest moves head, and the live entries are moved down once head
-// passes half of the slice, so that each request costs O(1) on average.
-// Guarded by Server.mu.
+// requestLog is the latest requests, oldest first, and the size of their
+// headers and bodies (entrySize). Guarded by Server.mu.
 type requestLog struct {
-	entries []*LoggedRequest
-	head    int
-	bytes   int64 // size (entrySize) of the live entries
+	q     queue[*LoggedRequest]
+	bytes int64
 }
 
 // LoggedRequest is one request the fake received, for tests to inspect
@@ -95,23 +92,12 @@ func entrySize(e *LoggedRequest) int64 {
 
 // push appends e and drops the oldest entries past the bounds.
 func (l *requestLog) push(e *LoggedRequest, maxRequests int, maxBytes int64) {
-	l.entries = append(l.entries, e)
+	l.q.push(e)
 	l.bytes += entrySize(e)
-	for n := len(l.entries) - l.head; n > 1 && (n > maxRequests || l.bytes > maxBytes); n-- {
-		l.bytes -= entrySize(l.entries[l.head])
-		l.entries[l.head] = nil // let the collector have it
-		l.head++
-	}
-	if l.head > len(l.entries)/2 {
-		n := copy(l.entries, l.entries[l.head:])
-		clear(l.entries[n:])
-		l.entries = l.entries[:n]
-		l.head = 0
+	for n := l.q.len(); n > 1 && (n > maxRequests || l.bytes > maxBytes); n-- {
+		l.bytes -= entrySize(l.q.pop())
 	}
 }
-
-// live returns the entries kept, oldest first.
-func (l *requestLog) live() []*LoggedRequest { return l.entries[l.head:] }
 
 // logRequest appends a request to the log and returns its entry.
 func (s *Server) logRequest(r *http.Request, route Route, body []byte) *LoggedRequest {
@@ -178,7 +164,7 @@ func (s *Server) Counts() map[Route]RouteCount {
 func (s *Server) Requests() []LoggedRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	live := s.log.live()
+	live := s.log.q.all()
 	out := make([]LoggedRequest, len(live))
 	for i, e := range live {
 		out[i] = *e

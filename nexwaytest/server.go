@@ -70,6 +70,7 @@ type Server struct {
 	publishers map[int]Publisher
 
 	orders    map[string]*order
+	stored    queue[string]   // partner order numbers in the order stored, for WithOrderRetention
 	reserved  map[string]bool // partner order numbers being created
 	nextOrder int
 	holds     []int // codes for the next created orders to stay pending with
@@ -81,6 +82,9 @@ type Server struct {
 
 	access  map[string]*accessToken
 	refresh map[string]*refreshToken
+	// tokenSweep is the token count at which grants next look for expired
+	// tokens to forget.
+	tokenSweep int
 
 	faultQueue map[Route][]*queuedFault
 	faultRates map[Route]faultRate
