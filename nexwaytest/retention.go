@@ -16,7 +16,7 @@ import "time"
 // renew no more), and its partner order number may be used again. Its
 // batch keys stay drawn.
 //
-// The fake keeps every order by default (n ≤ 0), each some 600 bytes and
+// The fake keeps every order by default (n ≤ 0), each some 700 bytes and
 // more with many lines, so that a test can always read back what it did;
 // set a retention for a long run, larger than the number of orders the
 // run still reads back or resends.
