@@ -48,7 +48,7 @@ func WithRateLimit(r rate.Limit, burst int) Option {
 // counts), in bursts of up to burst, on the /connect routes. A request
 // over the limit is answered 429 Too Many Requests with a Retry-After of
 // the wait until the next one fits, in whole seconds rounded up (at least
-// 1), and is not processed; RateLimited and Counts count it, and the
+// 1, at most a year), and is not processed; RateLimited and Counts count it, and the
 // request log marks it (LoggedRequest.RateLimited).
 //
 // The limit runs on the wall clock (LoggedRequest.WallTime), not on the
@@ -99,7 +99,8 @@ func (s *Server) overLimit(w http.ResponseWriter, r *http.Request, route Route, 
 		s.mu.Unlock()
 		return false
 	}
-	wait := time.Duration((1 - b.TokensAt(now)) / float64(l.limit) * float64(time.Second))
+	// Capped so that a rate of one a century still fits a Duration.
+	wait := time.Duration(min((1-b.TokensAt(now))/float64(l.limit), maxRetryAfterSeconds) * float64(time.Second))
 	l.refused[secret]++
 	entry.RateLimited = true
 	entry.Status = http.StatusTooManyRequests
@@ -110,6 +111,9 @@ func (s *Server) overLimit(w http.ResponseWriter, r *http.Request, route Route, 
 	writeTooManyRequests(w, wait)
 	return true
 }
+
+// maxRetryAfterSeconds bounds the Retry-After of the limit: a year.
+const maxRetryAfterSeconds = 365 * 24 * 60 * 60
 
 // writeTooManyRequests answers 429 with a Retry-After of d in whole
 // seconds, rounded up, and at least 1.

@@ -161,6 +161,7 @@ func TestRateLimitRetryAfter(t *testing.T) {
 		{1, "1"},
 		{0.4, "3"}, // 2.5 s
 		{rate.Every(time.Hour), "3600"},
+		{1e-300, "31536000"}, // capped at a year
 	} {
 		synctest.Test(t, func(t *testing.T) {
 			d := newDirect(t)
