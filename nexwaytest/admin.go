@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // AdminPrefix is the path under which WithAdminAPI serves the admin API.
@@ -40,6 +42,8 @@ const maxAdminBody = 32 << 20
 //	POST   /_fake/faults                                InjectFault: {"route":Route,"fault":Fault}
 //	PUT    /_fake/faults/rate                           SetFaultRate: {"route":Route,"rate":0.1,"faults":[Fault]}
 //	DELETE /_fake/faults                                ClearFaults
+//	PUT    /_fake/ratelimit                             SetRateLimit: {"rate":10,"burst":10}; rate 0 turns it off
+//	GET    /_fake/ratelimit                             RateLimited: {secret: 429s answered}
 //	POST   /_fake/holds                                 HoldNext: {"count":1,"code":1060}
 //	POST   /_fake/orders/{partnerOrderNumber}/release   Release; answers the OrderSnapshot
 //	POST   /_fake/orders/{partnerOrderNumber}/reject    Reject: {"code":1062}; answers the OrderSnapshot
@@ -191,6 +195,23 @@ func adminRoutes() []adminRoute {
 		{"DELETE /_fake/faults", []string{"ClearFaults"}, func(s *Server, _ *http.Request, _ []byte) (any, error) {
 			s.ClearFaults()
 			return done, nil
+		}},
+		{"PUT /_fake/ratelimit", []string{"SetRateLimit"}, func(s *Server, _ *http.Request, body []byte) (any, error) {
+			var in struct {
+				Rate  *float64 `json:"rate"`
+				Burst int      `json:"burst"`
+			}
+			if err := decodeBody(body, &in); err != nil {
+				return nil, err
+			}
+			if in.Rate == nil {
+				return nil, errors.New("rate is missing (0 turns the limit off)")
+			}
+			s.SetRateLimit(rate.Limit(*in.Rate), in.Burst)
+			return done, nil
+		}},
+		{"GET /_fake/ratelimit", []string{"RateLimited"}, func(s *Server, _ *http.Request, _ []byte) (any, error) {
+			return s.RateLimited(), nil
 		}},
 		{"POST /_fake/holds", []string{"HoldNext"}, func(s *Server, _ *http.Request, body []byte) (any, error) {
 			var in struct {

@@ -112,15 +112,17 @@ func parseDuration(field, s string) (time.Duration, error) {
 
 // loggedRequestJSON is the JSON form of a LoggedRequest.
 type loggedRequestJSON struct {
-	Time       time.Time   `json:"time"`
-	Method     string      `json:"method"`
-	Path       string      `json:"path"`
-	Route      Route       `json:"route"`
-	Header     http.Header `json:"header"`
-	Body       string      `json:"body,omitempty"`
-	BodyBase64 []byte      `json:"bodyBase64,omitempty"`
-	Status     int         `json:"status"`
-	Fault      string      `json:"fault,omitempty"`
+	Time        time.Time   `json:"time"`
+	Method      string      `json:"method"`
+	Path        string      `json:"path"`
+	Route       Route       `json:"route"`
+	Header      http.Header `json:"header"`
+	Body        string      `json:"body,omitempty"`
+	BodyBase64  []byte      `json:"bodyBase64,omitempty"`
+	Status      int         `json:"status"`
+	Fault       string      `json:"fault,omitempty"`
+	RateLimited bool        `json:"rateLimited,omitempty"`
+	WallTime    time.Time   `json:"wallTime,omitzero"`
 }
 
 // MarshalJSON writes the request with camelCase keys, its body as text
@@ -128,7 +130,7 @@ type loggedRequestJSON struct {
 // base64 under "bodyBase64"; neither key for an empty body.
 func (r LoggedRequest) MarshalJSON() ([]byte, error) {
 	j := loggedRequestJSON{Time: r.Time, Method: r.Method, Path: r.Path, Route: r.Route,
-		Header: r.Header, Status: r.Status, Fault: r.Fault}
+		Header: r.Header, Status: r.Status, Fault: r.Fault, RateLimited: r.RateLimited, WallTime: r.WallTime}
 	if utf8.Valid(r.Body) {
 		j.Body = string(r.Body)
 	} else {

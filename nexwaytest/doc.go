@@ -16,7 +16,15 @@
 // WithTokenLifetimes, WithCancelPeriod, WithRequirePrices, WithoutCatalog,
 // WithoutCredentials, WithClientOptions, WithCredentials, WithSetup,
 // WithAddr, WithRunningClock, WithAdminAPI, WithRemoteAdmin, WithDialect,
-// WithVariants) change how it starts.
+// WithVariants, WithRateLimit, WithRequestLogLimit, WithOrderRetention)
+// change how it starts.
+//
+// A fake may run for hours (a soak test) or days with flat memory: the
+// request log keeps the latest requests only (100,000 and 64 MiB of headers
+// and bodies by default, WithRequestLogLimit), IAM tokens are forgotten
+// once expired on the fake's clock, and WithOrderRetention keeps only the
+// latest orders (all by default, so that a test can read back every order
+// it made).
 //
 // Nexway documents half of its answers only from its legacy API, or not at
 // all: WithDialect makes the fake answer in another plausible shape
@@ -42,8 +50,12 @@
 //   - orders: HoldNext keeps the next orders pending (1060/1061) until
 //     Release or Reject; Order and Orders read what the fake stored;
 //   - clock: Now, Advance (renewals fall due as it passes expiry dates);
-//   - requests: Requests (the latest ones, headers and bodies), Counts
-//     (per route, all of them), ResetRequests, WaitIdle;
+//   - rate limit: SetRateLimit enforces Nexway's limit per secret, on the
+//     wall clock rather than the fake's (which holds business dates), and
+//     RateLimited counts the 429s it answered;
+//   - requests: Requests (the latest ones, headers and bodies, up to
+//     100,000 and 64 MiB by default), Counts (per route, all of them),
+//     ResetRequests, WaitIdle;
 //   - Reset returns to the state the server started with.
 //
 // With WithAdminAPI, the same knobs are served over HTTP under AdminPrefix

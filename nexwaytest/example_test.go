@@ -2,12 +2,14 @@ package nexwaytest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"time"
 
 	"github.com/nexway-go/nexway"
 	"github.com/nexway-go/nexway/nexwaytest"
+	"golang.org/x/time/rate"
 )
 
 // checkout is the storefront code under test: it refuses products out of
@@ -83,4 +85,32 @@ func ExampleStartServer() {
 	// SHOP-3 refused: product 500001 is out of stock
 	// create-order requests: 3
 	// download until 2026-01-26 open 22 days later: false
+}
+
+// With Nexway's rate limit on, a client that sends more than the limit
+// meets 429s. Here the limit is one request an hour, so that the second
+// call's Retry-After passes what the Client waits for, and the call fails
+// at once instead of retrying.
+func ExampleServer_SetRateLimit() {
+	srv, err := nexwaytest.StartServer()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	srv.SetRateLimit(rate.Every(time.Hour), 1)
+
+	for range 2 {
+		_, err := srv.Client.Stock.Status(context.Background(), []nexway.ProductRef{733551})
+		var apiErr *nexway.APIError
+		if errors.As(err, &apiErr) {
+			fmt.Println("rate limited:", errors.Is(err, nexway.ErrRateLimited), "retry after", apiErr.RetryAfter)
+			continue
+		}
+		fmt.Println("stock:", err)
+	}
+	fmt.Println("refused:", srv.RateLimited()[nexwaytest.Secret], srv.Counts()[nexwaytest.RouteStock])
+	// Output:
+	// stock: <nil>
+	// rate limited: true retry after 1h0m0s
+	// refused: 1 {2 0 1}
 }

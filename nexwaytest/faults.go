@@ -257,13 +257,7 @@ func (s *Server) applyFault(w http.ResponseWriter, sw *statusWriter, r *http.Req
 			return true
 		}
 	case FaultRateLimit:
-		ra := f.RetryAfter
-		if ra <= 0 {
-			ra = time.Second
-		}
-		secs := int64((ra + time.Second - 1) / time.Second)
-		sw.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-		writeHTML(sw, http.StatusTooManyRequests)
+		writeTooManyRequests(sw, f.RetryAfter)
 		s.setStatus(entry, sw.status)
 		return true
 	case FaultDrop:

@@ -329,6 +329,9 @@ func TestFaultStallUntilClientGoesAway(t *testing.T) {
 	if err := <-done; err == nil {
 		t.Fatal("a stalled request was answered")
 	}
+	if err := e.s.WaitIdle(context.Background()); err != nil { // the create may still be storing
+		t.Fatal(err)
+	}
 	if o, ok := e.s.Order("HELD"); !ok || o.Lines[0].Keys[0] != "HELD-KEY" {
 		t.Fatalf("order %+v, %v: want it processed", o, ok)
 	}

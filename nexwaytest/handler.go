@@ -12,7 +12,8 @@ import (
 const maxBodyBytes = 1 << 20
 
 // ServeHTTP answers one request as Nexway would. It logs the request
-// (Requests, Counts), makes the subscription renewals that fell due,
+// (Requests, Counts), refuses it if it is over the rate limit
+// (SetRateLimit), makes the subscription renewals that fell due,
 // applies an injected fault if one is due, checks the bearer token and the
 // secret header on /connect routes, then runs the operation. A started
 // Server serves its URL with it; a test may also call it directly, with an
@@ -32,6 +33,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	route := s.routeOf(r)
 	entry := s.logRequest(r, route, body)
+	if s.overLimit(w, r, route, entry) {
+		return
+	}
 	s.processDue()
 
 	// Answers go out through out, in the dialect; faults that cut the

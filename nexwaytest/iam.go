@@ -79,6 +79,7 @@ func (s *Server) grant(body []byte) (tokenResponse, string) {
 	default:
 		return tokenResponse{}, "unsupported grant type"
 	}
+	s.pruneTokensLocked(now)
 	at, rt := s.tokenLocked(), s.tokenLocked()
 	s.access[at] = &accessToken{realm: realm, expires: now.Add(s.cfg.accessTTL), refresh: rt}
 	s.refresh[rt] = &refreshToken{realm: realm, expires: now.Add(s.cfg.refreshTTL)}

@@ -1,6 +1,10 @@
 package nexwaytest
 
-import "time"
+import (
+	"time"
+
+	"golang.org/x/time/rate"
+)
 
 // Start is the default time on the fake's clock: a fixed instant, so that
 // download windows and expiry dates are the same on every run.
@@ -27,6 +31,11 @@ type config struct {
 	dialect        Dialect       // the shape of every answer (WithDialect)
 	variants       bool          // a dialect drawn per answer (WithVariants)
 	variantSeed    int64
+	rateLimit      rate.Limit // Nexway's request limit per secret (WithRateLimit); 0: none
+	rateBurst      int
+	logRequests    int // bounds of the request log (WithRequestLogLimit); ≤ 0: the default
+	logBytes       int64
+	orderRetention int // orders kept (WithOrderRetention); ≤ 0: all
 
 	// Read by StartServer only.
 	noCatalog bool          // start empty instead of with seedDefaults

@@ -107,7 +107,7 @@ func (s *Server) handleCreateOrder(w http.ResponseWriter, r *http.Request) {
 	o := s.newOrderLocked(in.pon, now, in.currency, in.cust, in.lines)
 	if len(s.holds) > 0 {
 		o.pending, s.holds = s.holds[0], s.holds[1:]
-		s.orders[o.pon] = o
+		s.storeOrderLocked(o)
 		resp := s.renderOrderLocked(o)
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, resp)
@@ -121,7 +121,7 @@ func (s *Server) handleCreateOrder(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	delete(s.reserved, o.pon)
-	s.orders[o.pon] = o
+	s.storeOrderLocked(o)
 	s.deliverLocked(o, now)
 	resp := s.renderOrderLocked(o)
 	s.mu.Unlock()

@@ -7,10 +7,19 @@ import (
 	"time"
 )
 
-// maxLogged bounds the request log; the oldest entries go first, half of
-// them at a time so that a long run does not copy the log on every request.
-// Counts keeps the totals of everything ever received.
-const maxLogged = 100000
+// Default bounds of the request log (WithRequestLogLimit). Counts keeps
+// the totals of everything ever received.
+const (
+	defaultLogRequests       = 100000
+	defaultLogBytes    int64 = 64 << 20
+)
+
+// requestLog is the latest requests, oldest first, and the size of their
+// headers and bodies (entrySize). Guarded by Server.mu.
+type requestLog struct {
+	q     queue[*LoggedRequest]
+	bytes int64
+}
 
 // LoggedRequest is one request the fake received, for tests to inspect
 // (Requests). It holds headers as received, credentials included: it is
@@ -18,6 +27,9 @@ const maxLogged = 100000
 type LoggedRequest struct {
 	// Time is when the request arrived, on the fake's clock.
 	Time time.Time
+	// WallTime is when the request arrived on the wall clock, the clock
+	// the rate limit (SetRateLimit) counts on.
+	WallTime time.Time
 	// Method is the HTTP method.
 	Method string
 	// Path is the URL path, unescaped.
@@ -36,23 +48,71 @@ type LoggedRequest struct {
 	// Fault is the name of the injected fault that hit the request
 	// (FaultKind.String), "" for none.
 	Fault string
+	// RateLimited reports whether the rate limit (SetRateLimit) refused
+	// the request, with a 429 and without processing it.
+	RateLimited bool
+}
+
+// WithRequestLogLimit bounds the request log that Requests returns: it
+// keeps the latest requests, at most requests of them and at most bytes of
+// their headers (names and values) and bodies together, dropping the
+// oldest first. The defaults are 100,000 requests and 64 MiB; a value ≤ 0
+// keeps its default. The latest request is kept even when it alone is
+// larger than bytes. What Go needs to hold an entry comes on top of its
+// size: a few hundred bytes, more with many headers. Counts, which keeps
+// totals only, counts every request however many.
+func WithRequestLogLimit(requests int, bytes int64) Option {
+	return func(c *config) { c.logRequests, c.logBytes = requests, bytes }
+}
+
+// logLimits returns the bounds of the request log.
+func (c *config) logLimits() (requests int, bytes int64) {
+	requests, bytes = c.logRequests, c.logBytes
+	if requests <= 0 {
+		requests = defaultLogRequests
+	}
+	if bytes <= 0 {
+		bytes = defaultLogBytes
+	}
+	return requests, bytes
+}
+
+// entrySize is what a logged request counts against the log's byte
+// bound: its headers' names and values, and its body.
+func entrySize(e *LoggedRequest) int64 {
+	n := len(e.Body)
+	for k, vs := range e.Header {
+		n += len(k)
+		for _, v := range vs {
+			n += len(v)
+		}
+	}
+	return int64(n)
+}
+
+// push appends e and drops the oldest entries past the bounds.
+func (l *requestLog) push(e *LoggedRequest, maxRequests int, maxBytes int64) {
+	l.q.push(e)
+	l.bytes += entrySize(e)
+	for n := l.q.len(); n > 1 && (n > maxRequests || l.bytes > maxBytes); n-- {
+		l.bytes -= entrySize(l.q.pop())
+	}
 }
 
 // logRequest appends a request to the log and returns its entry.
 func (s *Server) logRequest(r *http.Request, route Route, body []byte) *LoggedRequest {
 	e := &LoggedRequest{
-		Time:   s.Now(),
-		Method: r.Method,
-		Path:   r.URL.Path,
-		Route:  route,
-		Header: r.Header.Clone(),
-		Body:   body, // read-only from here on; Requests hands out copies
+		Time:     s.Now(),
+		WallTime: time.Now(),
+		Method:   r.Method,
+		Path:     r.URL.Path,
+		Route:    route,
+		Header:   r.Header.Clone(),
+		Body:     body, // read-only from here on; Requests hands out copies
 	}
+	maxRequests, maxBytes := s.cfg.logLimits()
 	s.mu.Lock()
-	if len(s.log) >= maxLogged {
-		s.log = slices.Delete(s.log, 0, maxLogged/2)
-	}
-	s.log = append(s.log, e)
+	s.log.push(e, maxRequests, maxBytes)
 	c := s.counts[route]
 	c.Requests++
 	s.counts[route] = c
@@ -75,13 +135,17 @@ func (s *Server) setFault(e *LoggedRequest, k FaultKind) {
 	s.mu.Unlock()
 }
 
-// RouteCount is how many requests a route received and how many of them an
-// injected fault hit (Counts).
+// RouteCount is how many requests a route received, and how many of them
+// an injected fault hit or the rate limit refused (Counts).
 type RouteCount struct {
-	// Requests is the number of requests received, faulted or not.
+	// Requests is the number of requests received, faulted, refused or
+	// not.
 	Requests int `json:"requests"`
 	// Faulted is the number of those an injected fault hit.
 	Faulted int `json:"faulted"`
+	// RateLimited is the number of those the rate limit (SetRateLimit)
+	// refused with a 429.
+	RateLimited int `json:"rateLimited"`
 }
 
 // Counts returns the requests received per route since the server started
@@ -94,14 +158,15 @@ func (s *Server) Counts() map[Route]RouteCount {
 	return maps.Clone(s.counts)
 }
 
-// Requests returns a copy of the request log, in arrival order: every
-// request up to 100,000; past that the oldest half is dropped at a time,
-// so at least the latest 50,000 remain. Counts has the totals.
+// Requests returns a copy of the request log, in arrival order: the latest
+// requests, up to 100,000 of them and 64 MiB of their headers and bodies
+// unless WithRequestLogLimit says otherwise. Counts has the totals.
 func (s *Server) Requests() []LoggedRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]LoggedRequest, len(s.log))
-	for i, e := range s.log {
+	live := s.log.q.all()
+	out := make([]LoggedRequest, len(live))
+	for i, e := range live {
 		out[i] = *e
 		out[i].Header = e.Header.Clone()
 		out[i].Body = slices.Clone(e.Body)
@@ -109,11 +174,12 @@ func (s *Server) Requests() []LoggedRequest {
 	return out
 }
 
-// ResetRequests empties the request log and the counts, for instance
-// after a test's setup calls.
+// ResetRequests empties the request log and the counts (Counts and
+// RateLimited), for instance after a test's setup calls.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
-	s.log = nil
+	s.log = requestLog{}
 	s.counts = map[Route]RouteCount{}
+	clear(s.limits.refused)
 	s.mu.Unlock()
 }

@@ -1,7 +1,9 @@
 package nexwaytest
 
 import (
+	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -9,7 +11,9 @@ import (
 func TestRequestLog(t *testing.T) {
 	e := newEnv(t)
 	body := `{"productRefs":[733551]}`
+	before := time.Now()
 	e.call("POST", "/connect/stock", body, "X-Request-Id", "abc")
+	after := time.Now()
 	e.s.Advance(time.Minute)
 	e.s.InjectFault(RouteGetOrder, Fault{Kind: FaultStatus, Status: 500})
 	e.call("GET", "/connect/order/PARTNER689", nil)
@@ -23,7 +27,8 @@ func TestRequestLog(t *testing.T) {
 	r := reqs[0]
 	if r.Method != "POST" || r.Path != "/connect/stock" || r.Route != RouteStock || string(r.Body) != body ||
 		r.Status != 200 || r.Fault != "" || !r.Time.Equal(t0) ||
-		r.Header.Get("secret") != "test-secret" || r.Header.Get("X-Request-Id") != "abc" {
+		r.Header.Get("secret") != "test-secret" || r.Header.Get("X-Request-Id") != "abc" ||
+		r.WallTime.Before(before) || r.WallTime.After(after) || r.RateLimited {
 		t.Errorf("first = %+v", r)
 	}
 	r = reqs[1]
@@ -58,18 +63,82 @@ func TestRequestLog(t *testing.T) {
 	}
 }
 
-// The log keeps the newest maxLogged entries; Counts keeps every request.
-func TestRequestLogBounded(t *testing.T) {
-	e := newEnv(t)
-	n := maxLogged + maxLogged/2 + 3
-	for range n { // straight to the handler: 150,000 loopback calls are slow
-		e.s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/connect/catalog/oslist", nil))
+// The log keeps the newest entries up to its count; Counts keeps every
+// request.
+func TestRequestLogBoundedByCount(t *testing.T) {
+	const limit = 1000
+	e := newEnv(t, func(cfg *config) { cfg.logRequests = limit })
+	n := 2*limit + limit/2 + 3
+	for i := range n { // straight to the handler: loopback calls are slow
+		e.s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", fmt.Sprint("/connect/order/", i), nil))
 	}
 	reqs := e.s.Requests()
-	if len(reqs) > maxLogged || len(reqs) < maxLogged/2 {
-		t.Errorf("%d entries logged, want between %d and %d", len(reqs), maxLogged/2, maxLogged)
+	if len(reqs) != limit {
+		t.Fatalf("%d entries logged, want %d", len(reqs), limit)
 	}
-	if c := e.s.Counts()[RouteOSList]; c.Requests != n {
-		t.Errorf("counted %d, want %d", c.Requests, n)
+	for i, r := range reqs {
+		if want := fmt.Sprint("/connect/order/", n-limit+i); r.Path != want {
+			t.Fatalf("entry %d is %s, want %s: not the latest, in order", i, r.Path, want)
+		}
+	}
+	if got := e.s.Counts()[RouteGetOrder].Requests; got != n {
+		t.Errorf("counted %d, want %d", got, n)
+	}
+}
+
+func TestRequestLogLimits(t *testing.T) {
+	for _, c := range []struct {
+		requests, wantRequests int
+		bytes, wantBytes       int64
+	}{
+		{0, defaultLogRequests, 0, defaultLogBytes},
+		{-1, 100000, -1, 64 << 20}, // the documented defaults
+		{5, 5, 7, 7},
+	} {
+		var cfg config
+		WithRequestLogLimit(c.requests, c.bytes)(&cfg)
+		if r, b := cfg.logLimits(); r != c.wantRequests || b != c.wantBytes {
+			t.Errorf("WithRequestLogLimit(%d, %d): %d requests, %d bytes", c.requests, c.bytes, r, b)
+		}
+	}
+}
+
+// The log keeps the newest entries whose headers and bodies fit its byte
+// bound, and always the latest one.
+func TestRequestLogBoundedByBytes(t *testing.T) {
+	const limit = 10000
+	e := newEnv(t, func(cfg *config) { cfg.logBytes = limit })
+	send := func(i, size int) {
+		req := httptest.NewRequest("POST", "/connect/stock", strings.NewReader(strings.Repeat("x", size)))
+		req.Header.Set("X-Seq", fmt.Sprint(i))
+		e.s.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	for i := range 100 {
+		send(i, 500+i)
+	}
+	reqs := e.s.Requests()
+	var total int64
+	for i, r := range reqs {
+		total += entrySize(&r)
+		if want := fmt.Sprint(100 - len(reqs) + i); r.Header.Get("X-Seq") != want {
+			t.Fatalf("entry %d is request %s, want %s", i, r.Header.Get("X-Seq"), want)
+		}
+	}
+	// Full: the next older request (599 bytes of body and more) would not fit.
+	if total > limit || total+599 <= limit {
+		t.Errorf("%d requests of %d bytes kept, bound %d", len(reqs), total, limit)
+	}
+	if e.s.Counts()[RouteStock].Requests != 100 {
+		t.Errorf("counts %v", e.s.Counts())
+	}
+
+	// A request larger than the bound is kept, alone.
+	send(100, 2*limit)
+	if reqs := e.s.Requests(); len(reqs) != 1 || len(reqs[0].Body) != 2*limit {
+		t.Fatalf("%d entries after a large one", len(reqs))
+	}
+	send(101, 10)
+	if reqs := e.s.Requests(); len(reqs) != 1 || reqs[0].Header.Get("X-Seq") != "101" {
+		t.Fatalf("%d entries, the last %q", len(reqs), reqs[len(reqs)-1].Header.Get("X-Seq"))
 	}
 }

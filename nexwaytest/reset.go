@@ -49,5 +49,6 @@ func (s *Server) adopt(fresh *Server) {
 	s.access, s.refresh = fresh.access, fresh.refresh
 	s.faultQueue, s.faultRates, s.followUps, s.thenFaults = fresh.faultQueue, fresh.faultRates, fresh.followUps, fresh.thenFaults
 	s.dialects = fresh.dialects // the variants drawn again from the seed
+	s.limits, s.stored, s.tokenSweep = fresh.limits, fresh.stored, fresh.tokenSweep
 	s.log, s.counts = fresh.log, fresh.counts
 }

@@ -71,6 +71,7 @@ type Server struct {
 	publishers map[int]Publisher
 
 	orders    map[string]*order
+	stored    queue[string]   // partner order numbers in the order stored, for WithOrderRetention
 	reserved  map[string]bool // partner order numbers being created
 	nextOrder int
 	holds     []int // codes for the next created orders to stay pending with
@@ -82,6 +83,9 @@ type Server struct {
 
 	access  map[string]*accessToken
 	refresh map[string]*refreshToken
+	// tokenSweep is the token count at which grants next look for expired
+	// tokens to forget.
+	tokenSweep int
 
 	faultQueue map[Route][]*queuedFault
 	faultRates map[Route]faultRate
@@ -90,8 +94,9 @@ type Server struct {
 	inflight   int              // requests being served
 	idle       chan struct{}    // closed when inflight falls to 0
 	thenFaults bool             // a queued or rated fault has a Then
+	limits     rateLimits       // Nexway's request limit (WithRateLimit, SetRateLimit)
 
-	log    []*LoggedRequest
+	log    requestLog
 	counts map[Route]RouteCount
 }
 
@@ -203,6 +208,7 @@ func newUnstarted(cfg config) *Server {
 		faultRates: map[Route]faultRate{},
 		followUps:  map[uint64]Fault{},
 		dialects:   newDialects(&cfg),
+		limits:     newRateLimits(cfg.rateLimit, cfg.rateBurst, nil),
 		counts:     map[Route]RouteCount{},
 	}
 	s.mux = s.routes()

@@ -139,7 +139,7 @@ func (s *Server) renewLocked(sub *subscription, at time.Time) []keyJob {
 	it := s.newItemLocked(sub.product)
 	it.subID = sub.id
 	o.lines = []*orderLine{{product: sub.product, unitPrice: sub.unitPrice, items: []*lineItem{it}}}
-	s.orders[pon] = o
+	s.storeOrderLocked(o)
 	sub.current = pon
 	return s.claimLocked(o)
 }

@@ -55,6 +55,11 @@ func invalid(field, reason string) error {
 // bursts of burst (10/s, burst 10 by default, Nexway's documented limit).
 // r must be between one a day and a million a second; rate.Inf is refused,
 // as no limit needs no Redis: use nexway.WithRateLimit(rate.Inf, 0).
+//
+// Redis admits a request when it fits the limit, and the request reaches
+// Nexway a little later; one delayed more than a later one makes the
+// later one arrive early by Nexway's count. A burst a little under
+// Nexway's leaves room for that: 8 absorbs 200 ms of such delay at 10/s.
 func WithRate(r rate.Limit, burst int) Option {
 	return func(c *config) error {
 		if math.IsNaN(float64(r)) || r < minRate || r > maxRate {
