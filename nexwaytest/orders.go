@@ -229,16 +229,16 @@ func (s *Server) claimLocked(o *order) []keyJob {
 	return jobs
 }
 
-// runJobs calls the publishers, one unit at a time, without the lock.
+// runJobs calls the publishers, one unit at a time, without the lock. A
+// unit whose publisher retries its failure stays in flight until the
+// retries end (retryLater).
 func (s *Server) runJobs(jobs []keyJob) {
 	for _, j := range jobs {
 		key, err := issueKey(s.ctx, j.pub, j.req)
-		s.mu.Lock()
-		j.it.inflight = false
-		if err == nil {
-			j.it.key = key
+		if err != nil && s.retryLater(j, err) {
+			continue
 		}
-		s.mu.Unlock()
+		s.settle(j, key, err)
 	}
 }
 
