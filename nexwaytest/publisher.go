@@ -107,6 +107,9 @@ const DefaultSignatureHeader = "X-Nexway-Signature"
 // and stays the same on every retry. With SigningSecret set, the request
 // carries Nexway's signature of SignedFields in SignatureHeader
 // (https://apidoc.nexway.store/docs/guides/fulfillment-templating).
+// Fulfillment ids come from the fake's seeded source (WithSeed): a
+// publisher's store kept from one run to the next would replay the first
+// run's answers to the second.
 //
 // Success is a 2xx answer with no non-empty errorCode and a key at
 // "activationCode" or "licenses[0].key". Anything else (non-2xx, an
