@@ -10,6 +10,7 @@ import (
 )
 
 func TestCatalogCategories(t *testing.T) {
+	t.Parallel()
 	// The official sample uses "Subcategory list"; the legacy API "subcategory".
 	// A deeper level, which no source shows, is read the same way.
 	const sample = `{"responseCode":0,"responseMessage":"OK","categoryList":[
@@ -38,6 +39,7 @@ func TestCatalogCategories(t *testing.T) {
 }
 
 func TestCatalogOperatingSystems(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, withCreds)
 	m.RegisterResponder(http.MethodGet, testBase+"connect/catalog/oslist",
 		respond(200, `{"responseCode":0,"responseMessage":"OK","osList":[{"id":63,"label":"Win 10 32/64 bits"}]}`, func(r *http.Request) {
@@ -73,6 +75,7 @@ func deepCategories(depth int) string {
 // A tree is read in one pass to a depth of 32 levels; a deeper one, which
 // no Nexway answer has, is refused rather than decoded again at every level.
 func TestCategoryDepthBounded(t *testing.T) {
+	t.Parallel()
 	var out Categories
 	if err := decodeAs(opCategories, []byte(deepCategories(maxCategoryDepth)), &out); err != nil {
 		t.Fatalf("%d levels: %v", maxCategoryDepth, err)

@@ -49,6 +49,7 @@ func (n *nexwayOrders) register(m *mock) {
 
 // Lost response, retry meets 1010, the order is read back: one order.
 func TestCreateLostResponseThenDuplicate(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	n := &nexwayOrders{loseFirst: true, stored: orderSample}
 	n.register(m)
@@ -64,6 +65,7 @@ func TestCreateLostResponseThenDuplicate(t *testing.T) {
 
 // 1010 on a first attempt is someone else's order.
 func TestCreateDuplicateOnFirstAttempt(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	n := &nexwayOrders{created: 1, stored: orderSample}
 	n.register(m)
@@ -78,6 +80,7 @@ func TestCreateDuplicateOnFirstAttempt(t *testing.T) {
 
 // 1010 after a lost answer, but the stored order has other products.
 func TestCreateDuplicateMismatch(t *testing.T) {
+	t.Parallel()
 	for name, stored := range map[string]string{
 		"other product":  strings.Replace(orderSample, `"productRef": 733551`, `"productRef": 733552`, 1),
 		"more units":     strings.Replace(orderSample, `"lineItems": [ {`, `"lineItems": [ {"responseCode":0}, {"responseCode":0}, {`, 1),
@@ -99,6 +102,7 @@ func TestCreateDuplicateMismatch(t *testing.T) {
 // A line that lists fewer units than the request asked for is not the
 // requested order: one line item per unit.
 func TestCreateFewerUnitsIsADuplicate(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	n := &nexwayOrders{loseFirst: true, stored: orderSample}
 	n.register(m)
@@ -112,6 +116,7 @@ func TestCreateFewerUnitsIsADuplicate(t *testing.T) {
 
 // Every attempt fails ambiguously: the order is looked up once more.
 func TestCreateAmbiguousReconciled(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	created := false
 	m.RegisterResponder(http.MethodPost, testBase+"connect/order/new", func(*http.Request) (*http.Response, error) {
@@ -135,6 +140,7 @@ func TestCreateAmbiguousReconciled(t *testing.T) {
 
 // When nothing can be learnt, the error says the outcome is unknown.
 func TestCreateAmbiguousUnresolved(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	m.RegisterResponder(http.MethodPost, testBase+"connect/order/new", respond(503, "", nil))
 	m.RegisterResponder(http.MethodGet, testBase+"connect/order/PARTNER689", respond(200, `{"responseCode":1010}`, nil))
@@ -150,6 +156,7 @@ func TestCreateAmbiguousUnresolved(t *testing.T) {
 
 // A definite refusal is not reconciled.
 func TestCreateDefiniteFailure(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	m.RegisterResponder(http.MethodPost, testBase+"connect/order/new", respond(200, `{"responseCode":1044,"responseMessage":"out of stock"}`, nil))
 	_, err := m.c.Orders.Create(bg, sampleOrder())
@@ -164,6 +171,7 @@ func TestCreateDefiniteFailure(t *testing.T) {
 // An order created behind a lost answer that waits for validation: the
 // pending state is the answer.
 func TestCreateAmbiguousPending(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	n := &nexwayOrders{loseFirst: true, stored: `{"partnerOrderNumber":"PARTNER689","orderNumber":5,"responseCode":1060,"responseMessage":"payment"}`}
 	n.register(m)
@@ -176,6 +184,7 @@ func TestCreateAmbiguousPending(t *testing.T) {
 // After a lost answer, a 1010 whose order cannot be read back stays
 // ambiguous rather than claiming a duplicate.
 func TestCreateDuplicateUnreadable(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	n := &nexwayOrders{loseFirst: true, stored: orderSample}
 	m.RegisterResponder(http.MethodPost, testBase+"connect/order/new", n.create)

@@ -19,7 +19,7 @@ type CartItem struct {
 // OfferType says how an offer relates to the cart.
 type OfferType string
 
-// Offer types (reference §4.2).
+// Offer types (https://api-doc.nexway.store/nexway-connect/reference/manage-your-products/get-cross-up-sell).
 const (
 	// OfferCross: a product to buy alongside.
 	OfferCross OfferType = "cross"

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// The GetCrossUpSellResponse shape of reference §4.2.
+// The documented GetCrossUpSellResponse
+// (https://api-doc.nexway.store/nexway-connect/resources/getcrossupsellresponse?v=latest).
 const crossSellSample = `{
   "responseCode": 0, "responseMessage": "OK",
   "productsReturn": [
@@ -18,6 +19,7 @@ const crossSellSample = `{
 }`
 
 func TestCrossSellOffers(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, withCreds)
 	m.RegisterResponder(http.MethodPost, testBase+"connect/order/crossupsell", respond(200, crossSellSample, func(r *http.Request) {
 		checkHeaders(t, r, "Bearer tok-1", true)
@@ -42,6 +44,7 @@ func TestCrossSellOffers(t *testing.T) {
 }
 
 func TestCrossSellNullOffers(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	m.RegisterResponder(http.MethodPost, testBase+"connect/order/crossupsell", respond(200, `{"responseCode":0,"responseMessage":"OK","productsReturn":null}`, nil))
 	got, err := m.c.CrossSell.Offers(bg, "FR,EN", []CartItem{{ProductRef: 1, Quantity: 2}})
@@ -51,6 +54,7 @@ func TestCrossSellNullOffers(t *testing.T) {
 }
 
 func TestCrossSellArguments(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	cart := []CartItem{{ProductRef: 1, Quantity: 1}}
 	for _, tc := range []struct {

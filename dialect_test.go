@@ -50,6 +50,7 @@ func script(t *testing.T, opts ...nexwaytest.Option) (values []any, raws [][]byt
 // Whatever dialect the fake speaks, the SDK reads the same values; each
 // dialect does change what is sent.
 func TestDialectsGiveTheSameValues(t *testing.T) {
+	t.Parallel()
 	want, plain := script(t)
 	for name, d := range map[string]nexwaytest.Dialect{
 		"numbers as strings": {NumbersAsStrings: true},

@@ -12,6 +12,7 @@ import (
 
 // Every exported name of every package in the module has a doc comment.
 func TestExportedNamesDocumented(t *testing.T) {
+	t.Parallel()
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// The getDownloadInfo shape of reference §4.7.
+// The getDownloadInfo answer of the legacy API, which REST is taken to keep.
 const downloadInfoSample = `{
   "responseCode": 0, "responseMessage": "OK",
   "partnerOrderNumber": "PARTNER689", "downloadEndDate": "2024-05-22",
@@ -19,6 +19,7 @@ const downloadInfoSample = `{
 }`
 
 func TestDownloadsInfo(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, withCreds)
 	m.RegisterResponder(http.MethodGet, testBase+"connect/order/PARTNER689/download", respond(200, downloadInfoSample, func(r *http.Request) {
 		checkHeaders(t, r, "Bearer tok-1", false)
@@ -43,6 +44,7 @@ func TestDownloadsInfo(t *testing.T) {
 }
 
 func TestDownloadsExtendUntil(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, withCreds)
 	m.RegisterResponder(http.MethodPut, testBase+"connect/order/download",
 		respond(200, `{"partnerOrderNumber":"PARTNER689","newDownloadEndDate":"2024-06-30","responseCode":0,"responseMessage":"OK"}`, func(r *http.Request) {
@@ -63,6 +65,7 @@ func TestDownloadsExtendUntil(t *testing.T) {
 // A period is turned into a date, read from the current window, so that a
 // resent request cannot extend twice.
 func TestDownloadsExtendByPeriodSendsADate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		ext  Extension
 		want string
@@ -89,6 +92,7 @@ func TestDownloadsExtendByPeriodSendsADate(t *testing.T) {
 
 // The extension is retried after a lost answer with the same date.
 func TestDownloadsExtendRetriesTheSameDate(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	m.RegisterResponder(http.MethodGet, testBase+"connect/order/P1/download", respond(200, `{"partnerOrderNumber":"P1","downloadEndDate":"2024-05-22","responseCode":0}`, nil))
 	var values []any
@@ -108,6 +112,7 @@ func TestDownloadsExtendRetriesTheSameDate(t *testing.T) {
 }
 
 func TestDownloadsExtendArguments(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	for name, ext := range map[string]Extension{
 		"zero value":      {},

@@ -78,7 +78,7 @@ func codes(s string) []int {
 	return out
 }
 
-// wantCodes is reference §5, written out independently of codes.go: per
+// wantCodes is the code tables, written out independently of operations.go: per
 // operation, the sentinel each documented code must map to.
 var wantCodes = map[string]map[error][]int{
 	"StockStatus": {ErrValidation: codes("100 101"), ErrNotFound: codes("1010")},
@@ -127,6 +127,7 @@ var wantCodes = map[string]map[error][]int{
 }
 
 func TestEveryCodeMapsToItsSentinel(t *testing.T) {
+	t.Parallel()
 	for _, oc := range allOps() {
 		want := wantCodes[oc.op.name]
 		if want == nil {
@@ -168,6 +169,7 @@ func TestEveryCodeMapsToItsSentinel(t *testing.T) {
 
 // The same number means different things in different operations.
 func TestCodeMeaningsDifferPerOperation(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		op      *operation
 		code    int
@@ -203,6 +205,7 @@ func TestCodeMeaningsDifferPerOperation(t *testing.T) {
 }
 
 func TestHTTPStatuses(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		status   int
 		body     string
@@ -253,6 +256,7 @@ func TestHTTPStatuses(t *testing.T) {
 }
 
 func TestInvalidResponses(t *testing.T) {
+	t.Parallel()
 	for name, body := range map[string]string{
 		"html":        "<html><body>Maintenance</body></html>",
 		"invalid":     `{"responseCode":0,`,
@@ -280,6 +284,7 @@ func TestInvalidResponses(t *testing.T) {
 
 // A server message echoing the secret or the customer's e-mail is scrubbed.
 func TestServerMessagesAreScrubbed(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	msg := "secret " + testSecret + " refused for jane.doe@example.com\x00\n" + strings.Repeat("x", 500)
 	m.RegisterResponder(http.MethodPost, testBase+"connect/order/new", respond(200, `{"responseCode":321,"responseMessage":"`+strings.ReplaceAll(strings.ReplaceAll(msg, "\x00", `\u0000`), "\n", `\n`)+`"}`, nil))

@@ -58,6 +58,7 @@ func line(m map[string]any) map[string]any {
 // Every code the fake answers reaches the client as the sentinel and
 // meaning of the operation's table: the two sides agree on the wire.
 func TestFakeCodesReachTheClient(t *testing.T) {
+	t.Parallel()
 	createOp := func(c *nexway.Client) error {
 		_, err := c.Orders.Create(ctx, order("CODES-1", 733551, 1))
 		return err

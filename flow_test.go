@@ -30,6 +30,7 @@ func keysOf(o *nexway.Order) []string {
 
 // The whole purchase flow, checked against what the fake stored.
 func TestPurchaseFlow(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t)
 	c := srv.Client
 	left := srv.KeysLeft(733551)
@@ -87,6 +88,7 @@ func TestPurchaseFlow(t *testing.T) {
 }
 
 func TestSubscriptionRenewals(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t)
 	c := srv.Client
 	o, err := c.Orders.Create(ctx, order("SUB-1", 733570, 1)) // monthly
@@ -132,6 +134,7 @@ func TestSubscriptionRenewals(t *testing.T) {
 
 // Cancelling the order ends its subscription at once.
 func TestCancelOrderEndsSubscription(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t)
 	o, err := srv.Client.Orders.Create(ctx, order("SUB-2", 733559, 1))
 	if err != nil {
@@ -147,6 +150,7 @@ func TestCancelOrderEndsSubscription(t *testing.T) {
 }
 
 func TestBatchPoolExhaustion(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t)
 	c := srv.Client
 	// 733558 starts with 5 keys and is low at 2.
@@ -228,6 +232,7 @@ func TestRealTimePublisherFailureThenRecovery(t *testing.T) {
 }
 
 func TestRealTimePublisherFunc(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t)
 	var asked []nexwaytest.LicenseRequest
 	err := srv.SetPublisher(733551, nexwaytest.PublisherFunc(func(_ context.Context, r nexwaytest.LicenseRequest) (string, error) {
@@ -247,6 +252,7 @@ func TestRealTimePublisherFunc(t *testing.T) {
 }
 
 func TestPendingOrders(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t)
 	if err := srv.HoldNext(2, 1060); err != nil {
 		t.Fatal(err)
@@ -274,6 +280,7 @@ func TestPendingOrders(t *testing.T) {
 }
 
 func TestCancelRules(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t, nexwaytest.WithCancelPeriod(14*24*time.Hour))
 	c := srv.Client
 	for _, n := range []string{"C-1", "C-2"} {
@@ -309,6 +316,7 @@ func TestCancelRules(t *testing.T) {
 // Tokens expire on the fake's clock: the client gets a 401, renews and
 // carries on.
 func TestTokenExpiryOnTheFake(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t, nexwaytest.WithTokenLifetimes(time.Minute, 10*time.Minute))
 	stock := func() {
 		t.Helper()
@@ -335,6 +343,7 @@ func TestTokenExpiryOnTheFake(t *testing.T) {
 
 // One line, no options: the fake needs nothing else.
 func TestNewServerNeedsNothing(t *testing.T) {
+	t.Parallel()
 	if _, err := nexwaytest.NewServer(t).Client.Catalog.OperatingSystems(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -357,6 +366,7 @@ func TestNewServerNeedsNothing(t *testing.T) {
 // With the default nexwaytest client, a create whose first answer is lost
 // or whose connection drops still makes exactly one order, and returns it.
 func TestCreateAnswerLostOnTheFake(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []nexwaytest.FaultKind{nexwaytest.FaultLoseResponse, nexwaytest.FaultDrop} {
 		t.Run(kind.String(), func(t *testing.T) {
 			srv := nexwaytest.NewServer(t)

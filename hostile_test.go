@@ -102,6 +102,7 @@ func TestEndlessBodyOnTheWire(t *testing.T) {
 // HTML pages, invalid JSON and JSON of the wrong shape give typed errors
 // on every operation.
 func TestHostileBodiesOnEveryOperation(t *testing.T) {
+	t.Parallel()
 	bodies := map[string]struct {
 		status int
 		body   string
@@ -155,6 +156,7 @@ func deepJSON(n int) string {
 }
 
 func TestReadCappedBoundaries(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		n, announced int64
 		tooLarge     bool

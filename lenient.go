@@ -33,14 +33,20 @@ var errLenientDepth = errors.New("answer nested deeper than " + strconv.Itoa(max
 // data is not a JSON object.
 func decodeJSON(data []byte, out any) (lenient bool, err error) {
 	err = json.Unmarshal(data, out)
-	var typeErr *json.UnmarshalTypeError
 	switch {
 	case err == nil && !hasAltKeys(reflect.TypeOf(out).Elem(), data):
 		return false, nil
-	case err != nil && !errors.As(err, &typeErr):
+	case err != nil && !isTypeError(err):
 		return false, err // not JSON, or a hostile nesting encoding/json refuses
 	}
 	return true, decodeLenient(data, out)
+}
+
+// isTypeError reports a value of another type than its field's, apart
+// from the fast path so that its error variable is allocated only then.
+func isTypeError(err error) bool {
+	var typeErr *json.UnmarshalTypeError
+	return errors.As(err, &typeErr)
 }
 
 // codeReadable reports whether the responseCode of data, if it has one,

@@ -32,7 +32,8 @@ const (
 )
 
 // Token endpoints. Staging issues tokens from another host than its API
-// (reference §1), which is why the token URL is configured apart.
+// (its IAM lives on api.staging.nexway.build, its API on
+// api-uat.staging.nexway.build), which is why the token URL is configured apart.
 const (
 	ProductionTokenURL = "https://api.nexway.store/iam/tokens"
 	StagingTokenURL    = "https://api.staging.nexway.build/iam/tokens"

@@ -1,6 +1,7 @@
 package nexway
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -33,7 +34,8 @@ type config struct {
 }
 
 // Defaults. The rate limit is the 10 requests/s Nexway documents for its
-// other API (reference §1); the timeout is what production integrations use.
+// other API (https://github.com/NexwayGroup/nx-api-docs, guides/99-rate_limits.md);
+// the timeout is what production integrations use.
 const (
 	defaultTimeout    = 30 * time.Second
 	defaultRate       = 10
@@ -226,6 +228,13 @@ func WithUserAgent(product string) Option {
 		}
 		return nil
 	}
+}
+
+// RateLimiter paces requests. Wait blocks until one request may be sent or
+// ctx is done. *rate.Limiter satisfies it; a fleet of storefront replicas can
+// share a limit by implementing it over a shared store.
+type RateLimiter interface {
+	Wait(ctx context.Context) error
 }
 
 // WithRateLimit limits the requests the client sends, retries included, to

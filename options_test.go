@@ -62,6 +62,7 @@ func TestNewClientOptions(t *testing.T) {
 }
 
 func TestDefaultTokenURL(t *testing.T) {
+	t.Parallel()
 	for base, want := range map[string]string{
 		ProductionURL:               ProductionTokenURL,
 		StagingURL:                  StagingTokenURL,
@@ -83,6 +84,7 @@ func TestDefaultTokenURL(t *testing.T) {
 
 // The user agent goes on API and token requests alike.
 func TestUserAgentAppended(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, WithUserAgent("shop/1.2"), withCreds)
 	var agents []string
 	record := func(r *http.Request) { agents = append(agents, r.Header.Get("User-Agent")) }
@@ -101,6 +103,7 @@ func TestUserAgentAppended(t *testing.T) {
 // A redirect is not followed: the other host never sees the secret or the
 // token, and the call fails with a typed error.
 func TestRedirectNotFollowed(t *testing.T) {
+	t.Parallel()
 	var leaked atomic.Int32
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		leaked.Add(1)
@@ -131,6 +134,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 // The caller's http.Client is copied, its transport used, its redirect
 // policy replaced.
 func TestWithHTTPClient(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, nil))
 	hc := &http.Client{Transport: m, Timeout: time.Minute}
@@ -149,6 +153,7 @@ func TestWithHTTPClient(t *testing.T) {
 
 // The debug log has one line per attempt and nothing secret.
 func TestLogger(t *testing.T) {
+	t.Parallel()
 	var buf strings.Builder
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	m := newMock(t, withCreds, WithLogger(logger))
@@ -179,6 +184,7 @@ func TestLogger(t *testing.T) {
 }
 
 func TestBaseURL(t *testing.T) {
+	t.Parallel()
 	c, err := NewClient(WithBaseURL("https://proxy.test/nexway"))
 	if err != nil {
 		t.Fatal(err)

@@ -140,7 +140,8 @@ func (s *OrdersService) AwaitDelivery(ctx context.Context, partnerOrderNumber st
 	}
 }
 
-// CancelReason is why an order is cancelled (reference §4.5).
+// CancelReason is why an order is cancelled, as numbered by the legacy API
+// (https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/cancel-order).
 type CancelReason int
 
 // Cancel reasons, as numbered by Nexway.

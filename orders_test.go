@@ -12,7 +12,8 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-// sampleOrder is the example request of reference §4.3.
+// sampleOrder is an example create-order request assembled from Nexway's
+// documentation and production integrations.
 func sampleOrder() *CreateOrderRequest {
 	return &CreateOrderRequest{
 		PartnerOrderNumber: "PARTNER689",
@@ -44,7 +45,9 @@ const sampleOrderJSON = `{
   "metadata": [ { "key": "channel", "value": "web" } ]
 }`
 
-// The CreateOrderResponse of reference §4.3, with a subscription item.
+// A CreateOrderResponse as documented
+// (https://api-doc.nexway.store/nexway-connect/resources/createorderresponse?v=latest),
+// with a subscription item.
 const orderSample = `{
   "responseCode": 0, "responseMessage": "OK",
   "partnerOrderNumber": "PARTNER689", "orderNumber": 12345678,
@@ -85,6 +88,7 @@ func checkOrder(t *testing.T, got *Order, raw string) {
 }
 
 func TestOrdersCreate(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, withCreds)
 	m.RegisterResponder(http.MethodPost, testBase+"connect/order/new", respond(200, orderSample, func(r *http.Request) {
 		checkHeaders(t, r, "Bearer tok-1", true)
@@ -104,6 +108,7 @@ func TestOrdersCreate(t *testing.T) {
 }
 
 func TestOrdersGet(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, withCreds)
 	// The id is one escaped path segment.
 	m.RegisterResponder(http.MethodGet, testBase+"connect/order/A%2FB%3F1", respond(200, orderSample, func(r *http.Request) {
@@ -122,6 +127,7 @@ func TestOrdersGet(t *testing.T) {
 }
 
 func TestOrderUndelivered(t *testing.T) {
+	t.Parallel()
 	o := Order{Lines: []OrderLine{{Items: []LineItem{{}, {ResponseCode: 1051}}}}}
 	if o.Delivered() {
 		t.Error("an order with an item still waiting for its key is Delivered")
@@ -133,6 +139,7 @@ func TestOrderUndelivered(t *testing.T) {
 }
 
 func TestSerialBytes(t *testing.T) {
+	t.Parallel()
 	b, err := Serial{Data: "aGVsbG8=", Encoding: "BASE64"}.Bytes()
 	if err != nil || string(b) != "hello" {
 		t.Errorf("base64 serial = %q, %v", b, err)
@@ -146,6 +153,7 @@ func TestSerialBytes(t *testing.T) {
 }
 
 func TestOrdersCancel(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, withCreds)
 	m.RegisterResponder(http.MethodPut, testBase+"connect/order/cancel",
 		respond(200, `{"partnerOrderNumber":"PARTNER689","orderNumber":12345678,"responseCode":0,"responseMessage":"OK"}`, func(r *http.Request) {
@@ -162,6 +170,7 @@ func TestOrdersCancel(t *testing.T) {
 }
 
 func TestOrdersCancelAlreadyCancelled(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	m.RegisterResponder(http.MethodPut, testBase+"connect/order/cancel",
 		respond(200, `{"partnerOrderNumber":"P1","orderNumber":1,"responseCode":1011,"responseMessage":"order already cancelled"}`, nil))
@@ -172,6 +181,7 @@ func TestOrdersCancelAlreadyCancelled(t *testing.T) {
 }
 
 func TestOrdersCancelRetriedIntoAlreadyCancelled(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	// The first cancel is applied but its answer is lost; the retry meets 1011.
 	m.RegisterResponder(http.MethodPut, testBase+"connect/order/cancel",
@@ -190,12 +200,14 @@ func TestOrdersCancelRetriedIntoAlreadyCancelled(t *testing.T) {
 }
 
 func TestCancelReasonString(t *testing.T) {
+	t.Parallel()
 	if ReasonFraudChargeback.String() != "fraud or chargeback" || CancelReason(9).String() != "cancel reason 9" {
 		t.Error("CancelReason.String")
 	}
 }
 
 func TestAwaitDelivery(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		m := newMock(t)
 		pending := `{"partnerOrderNumber":"P1","orderNumber":5,"responseCode":1060,"responseMessage":"waiting for payment validation"}`
@@ -218,6 +230,7 @@ func TestAwaitDelivery(t *testing.T) {
 }
 
 func TestAwaitDeliveryGivesUp(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		m := newMock(t)
 		m.RegisterResponder(http.MethodGet, testBase+"connect/order/P1",

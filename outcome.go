@@ -19,19 +19,22 @@ import (
 // sendTrace records how far an attempt got, from httptrace events. The
 // events come from the transport's goroutines, hence the atomics.
 type sendTrace struct {
-	getConn  atomic.Bool // the transport started to look for a connection
-	gotConn  atomic.Bool // it has one: the request may be written from now on
-	writeErr atomic.Bool // the last write of the request failed: it was not all sent
+	hooks    httptrace.ClientTrace // in the same allocation
+	getConn  atomic.Bool           // the transport started to look for a connection
+	gotConn  atomic.Bool           // it has one: the request may be written from now on
+	writeErr atomic.Bool           // the last write of the request failed: it was not all sent
 }
 
-func (t *sendTrace) hooks() *httptrace.ClientTrace {
-	return &httptrace.ClientTrace{
+func newSendTrace() *sendTrace {
+	t := new(sendTrace)
+	t.hooks = httptrace.ClientTrace{
 		GetConn: func(string) { t.getConn.Store(true) },
 		GotConn: func(httptrace.GotConnInfo) { t.gotConn.Store(true) },
 		// The transport may write again on a new connection after a
 		// failed write: the last write counts.
 		WroteRequest: func(i httptrace.WroteRequestInfo) { t.writeErr.Store(i.Err != nil) },
 	}
+	return t
 }
 
 // settle records what an attempt's outcome says about the call, and turns

@@ -23,9 +23,8 @@ import (
 // bodies) is part of what is tested.
 type wire struct {
 	*httptest.Server
-	mu        sync.Mutex
-	requests  map[string]int // per "METHOD /path"
-	processed int            // writes the script said it processed
+	mu       sync.Mutex
+	requests map[string]int // per "METHOD /path"
 	// answer scripts the n-th request (from 1) of a route.
 	answer func(w http.ResponseWriter, r *http.Request, n int)
 }
@@ -50,12 +49,6 @@ func (wr *wire) count(method, path string) int {
 	wr.mu.Lock()
 	defer wr.mu.Unlock()
 	return wr.requests[method+" /"+path]
-}
-
-func (wr *wire) process() {
-	wr.mu.Lock()
-	wr.processed++
-	wr.mu.Unlock()
 }
 
 func (wr *wire) client(t *testing.T, opts ...Option) *Client {
@@ -146,6 +139,7 @@ func mustBeAmbiguous(t *testing.T, err error) {
 // readable answer is ambiguous, and a resend's refusal does not undo the
 // first attempt's possible success.
 func TestWriteMaybeProcessedIsAmbiguous(t *testing.T) {
+	t.Parallel()
 	scenarios := map[string]func(op writeOp) func(w http.ResponseWriter, r *http.Request, n int){
 		"answer lost, resend refused": func(op writeOp) func(http.ResponseWriter, *http.Request, int) {
 			return func(w http.ResponseWriter, r *http.Request, n int) {
@@ -218,6 +212,7 @@ func statusAfterProcessing(status int) func(writeOp) func(http.ResponseWriter, *
 // have been processed, so the error is ErrAmbiguous (and still says why
 // the call ended).
 func TestWriteContextEndedAfterSending(t *testing.T) {
+	t.Parallel()
 	for _, op := range writeOps() {
 		t.Run(op.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(bg)
@@ -242,6 +237,7 @@ func TestWriteContextEndedAfterSending(t *testing.T) {
 // After an ambiguous attempt, Create reads the order back even when the
 // caller's context is over, and returns the order it finds.
 func TestCreateReadBackAfterContextEnded(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(bg)
 	defer cancel()
 	wr := newWire(t, func(w http.ResponseWriter, r *http.Request, n int) {
@@ -261,6 +257,7 @@ func TestCreateReadBackAfterContextEnded(t *testing.T) {
 // The same cases with an order to find: Create returns it, whatever the
 // last attempt met.
 func TestCreateAmbiguousFindsTheOrder(t *testing.T) {
+	t.Parallel()
 	for _, last := range []string{`{"responseCode":1044}`, `{"responseCode":1000}`, `<html>`, `{"responseCode":1010}`} {
 		t.Run(last, func(t *testing.T) {
 			wr := newWire(t, func(w http.ResponseWriter, r *http.Request, n int) {
@@ -283,6 +280,7 @@ func TestCreateAmbiguousFindsTheOrder(t *testing.T) {
 
 // A refusal that no attempt could have been processed before is definite.
 func TestWriteRefusedIsDefinite(t *testing.T) {
+	t.Parallel()
 	for _, op := range writeOps() {
 		t.Run(op.name, func(t *testing.T) {
 			wr := newWire(t, func(w http.ResponseWriter, r *http.Request, n int) {
@@ -308,6 +306,7 @@ func TestWriteRefusedIsDefinite(t *testing.T) {
 // failed DNS lookup, a connection that could not be made in time, a
 // request net/http would not write. Each is retried where that can help.
 func TestWriteNeverSentIsDefinite(t *testing.T) {
+	t.Parallel()
 	refused := func(t *testing.T) string {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -388,6 +387,7 @@ func TestWriteConnectTimeoutIsDefinite(t *testing.T) {
 }
 
 func TestWriteDNSFailureIsDefinite(t *testing.T) {
+	t.Parallel()
 	c, err := NewClient(WithBaseURL("https://nexway.invalid/"), WithSecret(testSecret), WithRateLimit(rate.Inf, 0), noWait)
 	if err != nil {
 		t.Fatal(err)
@@ -403,6 +403,7 @@ func TestWriteDNSFailureIsDefinite(t *testing.T) {
 // A token the client cannot send (a control character in it) fails the
 // call before anything reaches the API, definitely and without resending.
 func TestUnusableTokenIsNeverSent(t *testing.T) {
+	t.Parallel()
 	wr := newWire(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if r.URL.Path == "/iam/tokens" {
 			writeJSON(w, 200, `{"access_token":"abc\u0000def","expires_in":300}`)
@@ -426,6 +427,7 @@ func TestUnusableTokenIsNeverSent(t *testing.T) {
 // processed matches ErrAmbiguous alone, unless a resend's answer confirms
 // the first attempt's effect (1011 on a cancel).
 func TestOneErrorOneMeaning(t *testing.T) {
+	t.Parallel()
 	firsts := map[string]httpmock.Responder{
 		"none": nil,
 		"lost": httpmock.NewErrorResponder(io.ErrUnexpectedEOF),

@@ -90,6 +90,7 @@ type countingLimiter struct{ n int }
 func (l *countingLimiter) Wait(context.Context) error { l.n++; return nil }
 
 func TestCustomRateLimiter(t *testing.T) {
+	t.Parallel()
 	l := &countingLimiter{}
 	m := newMock(t, WithRateLimiter(l))
 	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", sequence(respond(503, "", nil), respond(200, stockOK, nil)))
@@ -103,5 +104,27 @@ func TestCustomRateLimiter(t *testing.T) {
 		if _, err := NewClient(o); err == nil {
 			t.Error("invalid rate limit accepted")
 		}
+	}
+}
+
+type failingLimiter struct{ err error }
+
+func (l failingLimiter) Wait(context.Context) error { return l.err }
+
+// A limiter's own failure (a shared store down) stays the error, even
+// when the call has a deadline: only rate.Limiter's early refusal is taken
+// for the deadline.
+func TestLimiterFailureIsNotADeadline(t *testing.T) {
+	t.Parallel()
+	storeDown := errors.New("limit store unavailable")
+	m := newMock(t, WithRateLimiter(failingLimiter{storeDown}))
+	ctx, cancel := context.WithTimeout(bg, time.Hour)
+	defer cancel()
+	_, err := m.c.Stock.Status(ctx, []ProductRef{1})
+	if !errors.Is(err, storeDown) || !errors.Is(err, ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("%v: want the limiter's error, as ErrUnavailable", err)
+	}
+	if m.GetTotalCallCount() != 0 {
+		t.Error("a request went out")
 	}
 }

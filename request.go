@@ -1,5 +1,33 @@
 package nexway
 
+// The life of a call, from a service method to the wire and back:
+//
+//  1. The service method (orders.go, stock.go, ...) checks its arguments
+//     (validate.go, orders_request.go) before any I/O and builds a call: its
+//     operation from operations.go (retry policy and code table), method,
+//     path, body and result.
+//  2. Client.do, in this file, encodes the body, sets the headers and puts
+//     the call's state in the request's context. The layers below are
+//     http.RoundTrippers, which see only a request, and the retry loop's
+//     CheckRetry sees only a context: the context is how state that spans
+//     the attempts (their count, whether one may have been processed, what
+//     to scrub) reaches them.
+//  3. retryablehttp's loop sends attempts (retry.go: checkRetry, backoff)
+//     through the layers of transport.go, outermost first: authTransport
+//     (the bearer from token.go, one renewal on a 401), limitTransport (the
+//     RateLimiter), attemptTransport (the per-attempt timeout, the body read
+//     whole, capped and decompressed, the debug log), then the caller's
+//     transport.
+//  4. After each attempt, outcome.go's settle records whether Nexway may
+//     have processed it, and checkRetry decides whether to send again.
+//  5. Client.decode, in this file, maps the HTTP status, then the envelope's
+//     responseCode through the operation's table, then decodes the result
+//     (lenient.go: the fast path, then the lenient one when needed). Errors
+//     are built by apiError, which scrubs everything that leaves (redact.go).
+//  6. The service method acts on the outcome: Create reads an ambiguous
+//     order back (orders.go), a cancel takes a 1011 after a lost answer as
+//     done.
+
 import (
 	"context"
 	"encoding/json"
@@ -238,63 +266,4 @@ func requestID(h http.Header) string {
 		}
 	}
 	return ""
-}
-
-// newHTTPClient stacks the client's layers on the caller's transport.
-func (c *Client) newHTTPClient(cfg *config) *http.Client {
-	var hc http.Client
-	base := cfg.transport
-	if cfg.httpClient != nil {
-		hc = *cfg.httpClient
-		base = hc.Transport
-	}
-	if base == nil {
-		base = defaultTransport()
-	}
-	c.baseTransport = base
-	attempt := &attemptTransport{next: base, timeout: cfg.timeout, logger: cfg.logger}
-	var rt http.RoundTripper = attempt
-	if cfg.limiter != nil {
-		rt = &limitTransport{next: rt, limiter: cfg.limiter}
-	}
-	if cfg.realm != "" {
-		c.tokens = &tokenSource{
-			url: cfg.tokenURL, realm: cfg.realm, clientSecret: cfg.clientSecret, timeout: cfg.timeout,
-			userAgent: []string{cfg.userAgent},
-			hc:        &http.Client{Transport: attempt, CheckRedirect: noRedirect},
-		}
-		rt = &authTransport{next: rt, tokens: c.tokens, host: c.host}
-	}
-	hc.Transport = rt
-	hc.CheckRedirect = noRedirect
-	return &hc
-}
-
-// noRedirect stops at the first redirect: Nexway does not redirect, and a
-// redirect to another host must not receive the secret or the token.
-func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
-func defaultTransport() http.RoundTripper {
-	t, ok := http.DefaultTransport.(*http.Transport)
-	if !ok {
-		return http.DefaultTransport
-	}
-	t = t.Clone()
-	// A checkout service calls one host from many goroutines; the default
-	// of 2 idle connections per host would make it reconnect constantly.
-	t.MaxIdleConnsPerHost = 64
-	return t
-}
-
-func (c *Client) newRetryClient(cfg *config) *retryablehttp.Client {
-	c.retryPolicy = cfg.retry
-	return &retryablehttp.Client{
-		HTTPClient:   c.hc,
-		RetryMax:     cfg.retry.MaxRetries,
-		RetryWaitMin: cfg.retry.MinWait,
-		RetryWaitMax: cfg.retry.MaxWait,
-		CheckRetry:   c.checkRetry,
-		Backoff:      c.backoff,
-		ErrorHandler: errorHandler,
-	}
 }

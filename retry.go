@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // RetryPolicy says how the client retries a failed attempt. Whether an
@@ -136,4 +138,17 @@ func errorHandler(resp *http.Response, err error, _ int) (*http.Response, error)
 		return resp, nil
 	}
 	return nil, err
+}
+
+func (c *Client) newRetryClient(cfg *config) *retryablehttp.Client {
+	c.retryPolicy = cfg.retry
+	return &retryablehttp.Client{
+		HTTPClient:   c.hc,
+		RetryMax:     cfg.retry.MaxRetries,
+		RetryWaitMin: cfg.retry.MinWait,
+		RetryWaitMax: cfg.retry.MaxWait,
+		CheckRetry:   c.checkRetry,
+		Backoff:      c.backoff,
+		ErrorHandler: errorHandler,
+	}
 }

@@ -62,6 +62,7 @@ func TestBackoffSchedule(t *testing.T) {
 // Reads are retried on 503, 429 and transport errors; exhausting the
 // retries gives the last answer's typed error.
 func TestSafeOperationsRetried(t *testing.T) {
+	t.Parallel()
 	for name, fail := range map[string]func(*http.Request) (*http.Response, error){
 		"503": func(*http.Request) (*http.Response, error) { return respondNow(503, "<html>down</html>"), nil },
 		"429": func(*http.Request) (*http.Response, error) { return respondNow(429, ""), nil },
@@ -103,6 +104,7 @@ func TestSafeOperationsRetried(t *testing.T) {
 // Renewing may not be repeated: a failure after the request may have been
 // processed is not retried, but one where nothing was sent is.
 func TestUnsafeOperationRetriedOnlyWhenNothingWasProcessed(t *testing.T) {
+	t.Parallel()
 	renew := func(c *Client) error { _, err := c.Subscriptions.Renew(bg, "P1", 1); return err }
 	for _, tc := range []struct {
 		name      string
@@ -155,6 +157,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 
 // A Retry-After above the cap ends the call at once with the wait to honour.
 func TestRetryAfterCapped(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		m := newMock(t, WithRetryPolicy(DefaultRetryPolicy()))
 		m.RegisterResponder(http.MethodPost, testBase+"connect/stock", func(*http.Request) (*http.Response, error) {
@@ -236,6 +239,7 @@ func TestAttemptTimeout(t *testing.T) {
 }
 
 func TestWithoutRetries(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, WithoutRetries())
 	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(503, "", nil))
 	if _, err := m.c.Stock.Status(bg, []ProductRef{1}); !errors.Is(err, ErrUnavailable) {

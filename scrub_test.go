@@ -65,6 +65,7 @@ var emailForms = []string{
 // for malformed status and header lines that net/http quotes, request ids,
 // tokens held earlier in the call, and the e-mail in any encoding.
 func TestNoSecretsOnTheWire(t *testing.T) {
+	t.Parallel()
 	tokens := []string{canaryToken, canaryToken + "B", "refresh-" + canarySecret}
 	issued := 0
 	var mu sync.Mutex

@@ -53,6 +53,7 @@ func echo(status int) httpmock.Responder {
 // No secret, token or customer e-mail appears in any error or log line,
 // whatever the operation and the failure.
 func TestNoSecretsInErrorsOrLogs(t *testing.T) {
+	t.Parallel()
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	failures := map[string]httpmock.Responder{

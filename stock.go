@@ -14,7 +14,7 @@ type StockService service
 // StockLevel is how much stock Nexway has for a product.
 type StockLevel int
 
-// Stock levels (reference §4.1).
+// Stock levels, as numbered by the legacy API.
 const (
 	// InStock: enough stock.
 	InStock StockLevel = 100

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// The sample of reference §4.1, with a product Nexway does not know.
+// A stock answer in the legacy API's shape, with a product Nexway does not
+// know.
 const stockSample = `{
   "responseCode": 0, "responseMessage": "OK",
   "productStatus": [
@@ -17,6 +18,7 @@ const stockSample = `{
 }`
 
 func TestStockStatus(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, withCreds)
 	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockSample, func(r *http.Request) {
 		checkHeaders(t, r, "Bearer tok-1", true)
@@ -51,6 +53,7 @@ func TestStockStatus(t *testing.T) {
 }
 
 func TestStockLevelString(t *testing.T) {
+	t.Parallel()
 	for l, want := range map[StockLevel]string{InStock: "in stock", LowStock: "low stock", OutOfStock: "out of stock", 7: "stock level 7"} {
 		if l.String() != want {
 			t.Errorf("%d.String() = %q, want %q", int(l), l.String(), want)
@@ -62,6 +65,7 @@ func TestStockLevelString(t *testing.T) {
 }
 
 func TestStockStatusArguments(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	for _, tc := range []struct {
 		refs  []ProductRef

@@ -127,10 +127,10 @@ func (s *SubscriptionsService) Cancel(ctx context.Context, partnerOrderNumber st
 }
 
 // Renew asks Nexway to renew a subscription now. Renewal is normally
-// automatic; what this call does beyond that is undocumented (reference §9
-// #5), so treat it as experimental. It is never resent after a failure
-// whose outcome is unknown, since a repeat could renew twice: such a
-// failure matches ErrAmbiguous, and Status tells what happened.
+// automatic; what this call does beyond that is undocumented, so treat it
+// as experimental. It is never resent after a failure whose outcome is
+// unknown, since a repeat could renew twice: such a failure matches
+// ErrAmbiguous, and Status tells what happened.
 func (s *SubscriptionsService) Renew(ctx context.Context, partnerOrderNumber string, id SubscriptionID, opts ...CallOption) (*Subscription, error) {
 	out, _, err := s.send(ctx, opRenewSubscription, http.MethodPut, "connect/subscription/renew", partnerOrderNumber, id, opts)
 	if err != nil {

@@ -12,6 +12,7 @@ const subscriptionSample = `{"partnerOrderNumber":"PARTNER689","subscriptionId":
  "responseCode":0,"responseMessage":"OK"}`
 
 func TestSubscriptions(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, method, path string
 		call               func(*Client) (*Subscription, error)
@@ -45,6 +46,7 @@ func TestSubscriptions(t *testing.T) {
 }
 
 func TestSubscriptionCancelPath(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, WithSubscriptionCancelPath("/connect/subscription/cancel"))
 	m.RegisterResponder(http.MethodPut, testBase+"connect/subscription/cancel", respond(200, subscriptionSample, nil))
 	if _, err := m.c.Subscriptions.Cancel(bg, "PARTNER689", 1); err != nil {
@@ -58,6 +60,7 @@ func TestSubscriptionCancelPath(t *testing.T) {
 }
 
 func TestSubscriptionCancelRetriedIntoAlreadyCancelled(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	m.RegisterResponder(http.MethodPut, testBase+"connect/subscription", sequence(
 		respond(503, "", nil),
@@ -70,6 +73,7 @@ func TestSubscriptionCancelRetriedIntoAlreadyCancelled(t *testing.T) {
 
 // Renewing is not idempotent: an ambiguous failure is not resent.
 func TestSubscriptionRenewNotRetried(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	m.RegisterResponder(http.MethodPut, testBase+"connect/subscription/renew", respond(503, "unavailable", nil))
 	_, err := m.c.Subscriptions.Renew(bg, "P1", 3)
@@ -82,6 +86,7 @@ func TestSubscriptionRenewNotRetried(t *testing.T) {
 }
 
 func TestSubscriptionArguments(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	for _, tc := range []struct {
 		pon   string
@@ -100,6 +105,7 @@ func TestSubscriptionArguments(t *testing.T) {
 }
 
 func TestRenewalOrderNumber(t *testing.T) {
+	t.Parallel()
 	if got := RenewalOrderNumber("PARTNER689", 2); got != "PARTNER689-2" {
 		t.Errorf("got %q", got)
 	}

@@ -14,7 +14,8 @@ import (
 	"time"
 )
 
-// tokenSource obtains JWTs from Nexway's IAM (reference §2): a
+// tokenSource obtains JWTs from Nexway's IAM
+// (https://api-doc.nexway.store/nexway-connect/reference/jwt-authentication/get-user-token): a
 // client_credentials grant, then refresh_token grants until the refresh token
 // expires, then client_credentials again. A token is cached until shortly
 // before it expires, and one fetch is shared by every caller that needs it.
@@ -147,6 +148,20 @@ func (ts *tokenSource) fetch(c *tokenCall, refresh string) {
 	ts.inflight = nil
 	ts.mu.Unlock()
 	close(c.done)
+}
+
+// drop forgets the cached tokens, so that the next call fetches new ones
+// with client_credentials, and returns the access token that was current
+// ("" for none). The history keeps it for scrubbing.
+func (ts *tokenSource) drop() string {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	tok := ts.current.Swap(nil)
+	ts.refresh, ts.refreshExp = "", time.Time{}
+	if tok == nil {
+		return ""
+	}
+	return tok.value
 }
 
 // remember adds a token to the history. ts.mu is held.

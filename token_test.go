@@ -78,6 +78,7 @@ func TestTokenRefreshRefused(t *testing.T) {
 }
 
 func TestTokenSharedByConcurrentCallers(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		m := newMock(t, withCreds)
 		m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, nil))
@@ -97,6 +98,7 @@ func TestTokenSharedByConcurrentCallers(t *testing.T) {
 
 // On 401 the client gets one new token and resends once.
 func TestUnauthorizedRefreshesOnce(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, withCreds)
 	var a authLog
 	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", sequence(
@@ -127,6 +129,7 @@ func TestUnauthorizedRefreshesOnce(t *testing.T) {
 
 // Bad credentials fail before any API request, without leaking the secret.
 func TestTokenRefused(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, withCreds)
 	m.tokens.fail = 401
 	_, err := m.c.Orders.Create(bg, sampleOrder())
@@ -146,6 +149,7 @@ func TestTokenRefused(t *testing.T) {
 
 // An IAM outage is retried, for every operation: nothing was sent.
 func TestTokenUnavailableRetried(t *testing.T) {
+	t.Parallel()
 	m := newMock(t, withCreds)
 	m.tokens.fail = 503
 	_, err := m.c.Orders.Create(bg, sampleOrder())
@@ -159,6 +163,7 @@ func TestTokenUnavailableRetried(t *testing.T) {
 
 // Without credentials only the secret is sent.
 func TestNoCredentialsNoToken(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, func(r *http.Request) {
 		checkHeaders(t, r, "", true)
@@ -170,6 +175,7 @@ func TestNoCredentialsNoToken(t *testing.T) {
 }
 
 func TestTerritorySecretAndHeaders(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, stockOK, func(r *http.Request) {
 		if r.Header.Get("secret") != "ukSecret9" || r.Header.Get("X-Trace") != "abc" {

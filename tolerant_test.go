@@ -169,6 +169,7 @@ var tolerated = []struct {
 // reintroduced anywhere (a field type or an UnmarshalJSON that refuses a
 // variant) makes this test fail.
 func TestEveryResultToleratesDialects(t *testing.T) {
+	t.Parallel()
 	for _, tc := range tolerated {
 		want := tc.fresh()
 		if err := decodeAs(tc.op, []byte(tc.sample), want); err != nil {
@@ -241,6 +242,7 @@ func emptyToNil(v reflect.Value) {
 // Values that cannot be understood leave their field zero; the answer is
 // still returned.
 func TestUnreadableValuesLeaveZero(t *testing.T) {
+	t.Parallel()
 	var o Order
 	body := `{"responseCode":"0","partnerOrderNumber":"P1","orderNumber":{"n":1},"orderLines":[{"productRef":"12a",` +
 		`"dateEndDownload":"22/05/2024","files":[{"size":"big","url":7}],"lineItems":"none"}]}`
@@ -262,6 +264,7 @@ func TestUnreadableValuesLeaveZero(t *testing.T) {
 // Subscription answers are all assumption: whatever their names and types,
 // the envelope and Raw come back.
 func TestSubscriptionOfUnknownShape(t *testing.T) {
+	t.Parallel()
 	for _, body := range []string{
 		`{"responseCode":0,"responseMessage":"OK","subscription":{"state":"ACTIVE","until":1767225600}}`,
 		`{"responseCode":"0","status":7,"expirationDate":{"date":"2027-01-01"},"generation":"two","subscriptionId":"abc"}`,
@@ -285,6 +288,7 @@ func TestSubscriptionOfUnknownShape(t *testing.T) {
 
 // The dates Date reads, and those it leaves zero without failing.
 func TestDateForms(t *testing.T) {
+	t.Parallel()
 	want := Date{2024, 5, 22}
 	for _, in := range []string{`"2024-05-22"`, `"2024-05-22T23:30:00-05:00"`, `"2024-05-22 08:00:00"`, `" 2024-05-22 "`,
 		`1716336000`, `"1716336000"`, `1716336000000`, `"1716336000000"`, `1716336000.5`} {

@@ -14,13 +14,16 @@ import (
 	"net/http/httptrace"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // The layers under the retry loop, outermost first:
 //
 //	authTransport    Bearer token; on 401, one new token and one resend
 //	limitTransport   one limiter token per attempt, retries included
-//	attemptTransport per-attempt timeout, body read whole and capped, logging
+//	attemptTransport per-attempt timeout, body read whole, capped and
+//	                 decompressed, whether it may have been processed, logging
 //	base             the caller's transport or a pooled *http.Transport
 
 // maxBodyBytes caps a response body. The largest Nexway answer, an order of
@@ -35,13 +38,6 @@ var (
 	errBody     = errors.New("unusable response body")
 	errTooLarge = fmt.Errorf("%w: larger than %d bytes", errBody, maxBodyBytes)
 )
-
-// RateLimiter paces requests. Wait blocks until one request may be sent or
-// ctx is done. *rate.Limiter satisfies it; a fleet of storefront replicas can
-// share a limit by implementing it over a shared store.
-type RateLimiter interface {
-	Wait(ctx context.Context) error
-}
 
 // notSentError marks a failure before the request left: it never makes a
 // call's outcome ambiguous, and it is retried only when retry is set.
@@ -129,14 +125,20 @@ type limitTransport struct {
 func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	if err := t.limiter.Wait(ctx); err != nil {
-		if ctx.Err() != nil {
+		_, std := t.limiter.(*rate.Limiter)
+		_, deadline := ctx.Deadline()
+		switch {
+		case ctx.Err() != nil:
 			err = ctx.Err()
-		} else if _, ok := ctx.Deadline(); ok {
+		case std && deadline:
 			// rate.Limiter refuses early when the wait would pass the
 			// deadline, with an error that does not say so (golang/go#54541).
 			err = fmt.Errorf("rate limiter: %w", context.DeadlineExceeded)
 		}
-		return nil, &notSentError{err: err, ended: true}
+		// Another limiter's own failure (a shared store down) is not the
+		// caller's context ending: it stays the error, unwrappable.
+		ended := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+		return nil, &notSentError{err: err, ended: ended}
 	}
 	return t.next.RoundTrip(req)
 }
@@ -174,8 +176,8 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if st != nil && st.op.mutates {
 		// Only a write needs to know whether it left: a read is resent
 		// whatever happened.
-		trace = new(sendTrace)
-		ctx = httptrace.WithClientTrace(ctx, trace.hooks())
+		trace = newSendTrace()
+		ctx = httptrace.WithClientTrace(ctx, &trace.hooks)
 	}
 	resp, err := t.next.RoundTrip(req.WithContext(ctx))
 	if err == nil {
@@ -323,4 +325,50 @@ func expectEOF(r io.Reader) error {
 			return err
 		}
 	}
+}
+
+// newHTTPClient stacks the client's layers on the caller's transport.
+func (c *Client) newHTTPClient(cfg *config) *http.Client {
+	var hc http.Client
+	base := cfg.transport
+	if cfg.httpClient != nil {
+		hc = *cfg.httpClient
+		base = hc.Transport
+	}
+	if base == nil {
+		base = defaultTransport()
+	}
+	c.baseTransport = base
+	attempt := &attemptTransport{next: base, timeout: cfg.timeout, logger: cfg.logger}
+	var rt http.RoundTripper = attempt
+	if cfg.limiter != nil {
+		rt = &limitTransport{next: rt, limiter: cfg.limiter}
+	}
+	if cfg.realm != "" {
+		c.tokens = &tokenSource{
+			url: cfg.tokenURL, realm: cfg.realm, clientSecret: cfg.clientSecret, timeout: cfg.timeout,
+			userAgent: []string{cfg.userAgent},
+			hc:        &http.Client{Transport: attempt, CheckRedirect: noRedirect},
+		}
+		rt = &authTransport{next: rt, tokens: c.tokens, host: c.host}
+	}
+	hc.Transport = rt
+	hc.CheckRedirect = noRedirect
+	return &hc
+}
+
+// noRedirect stops at the first redirect: Nexway does not redirect, and a
+// redirect to another host must not receive the secret or the token.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func defaultTransport() http.RoundTripper {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t = t.Clone()
+	// A checkout service calls one host from many goroutines; the default
+	// of 2 idle connections per host would make it reconnect constantly.
+	t.MaxIdleConnsPerHost = 64
+	return t
 }

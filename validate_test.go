@@ -13,6 +13,7 @@ import (
 // Every invalid field of a create request is refused before any request,
 // with an error naming the field and never echoing the value.
 func TestCreateOrderValidation(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		field  string
 		mutate func(*CreateOrderRequest)
@@ -100,6 +101,7 @@ func TestCreateOrderValidation(t *testing.T) {
 }
 
 func TestValidRequestsPass(t *testing.T) {
+	t.Parallel()
 	for name, mutate := range map[string]func(*CreateOrderRequest){
 		"sample": func(*CreateOrderRequest) {},
 		"province": func(r *CreateOrderRequest) {
@@ -126,6 +128,7 @@ func TestValidRequestsPass(t *testing.T) {
 }
 
 func TestOtherArgumentErrors(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	check := func(name, field string, err error) {
 		t.Helper()
@@ -162,6 +165,7 @@ func TestOtherArgumentErrors(t *testing.T) {
 }
 
 func TestCountryList(t *testing.T) {
+	t.Parallel()
 	n := 0
 	for _, ok := range isoCountries {
 		if ok {
@@ -178,6 +182,7 @@ func TestCountryList(t *testing.T) {
 // is sent. The walk covers every string field, so a field added later is
 // covered too.
 func TestEveryOrderTextMustBeUTF8(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	full := sampleOrder()
 	full.Customer.DeliveryLocation = &Location{Country: "FR"}
@@ -244,6 +249,7 @@ func stringFields(v reflect.Value, path string, fn func(string, reflect.Value)) 
 // Headers, the user agent and the cancel path are refused before any I/O
 // when net/http could not send them or they could change the route.
 func TestHeaderAndPathArguments(t *testing.T) {
+	t.Parallel()
 	m := newMock(t)
 	for _, h := range [][2]string{{"", "v"}, {"X Bad", "v"}, {"X:Y", "v"}, {"X-\xff", "v"}, {"X-Ok", "a\x00b"},
 		{"X-Ok", "a\rb"}, {"X-Ok", "a\nb"}, {"X-Ok", "\xff"}, {"X-Ok", "a\x7fb"}, {"Secret", "x"}, {"authorization", "x"}} {

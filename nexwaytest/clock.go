@@ -62,7 +62,7 @@ func (s *Server) Now() time.Time { return s.cfg.clock.Now() }
 // Server from NewServer or StartServer (false is for a fake on the wall
 // clock, which nothing starts today).
 func (s *Server) Advance(d time.Duration) bool {
-	mc, ok := s.cfg.clock.(*manualClock)
+	mc, ok := s.cfg.clock.(settableClock)
 	if !ok {
 		return false
 	}

@@ -14,8 +14,9 @@
 // DefaultCatalog) and a clock fixed at Start, which only moves when told
 // (Advance), so results are reproducible. Options (WithSeed, WithStart,
 // WithTokenLifetimes, WithCancelPeriod, WithRequirePrices, WithoutCatalog,
-// WithoutCredentials, WithClientOptions, WithDialect, WithVariants) change
-// how it starts.
+// WithoutCredentials, WithClientOptions, WithCredentials, WithSetup,
+// WithAddr, WithRunningClock, WithAdminAPI, WithRemoteAdmin, WithDialect,
+// WithVariants) change how it starts.
 //
 // Nexway documents half of its answers only from its legacy API, or not at
 // all: WithDialect makes the fake answer in another plausible shape
@@ -42,7 +43,13 @@
 //     Release or Reject; Order and Orders read what the fake stored;
 //   - clock: Now, Advance (renewals fall due as it passes expiry dates);
 //   - requests: Requests (the latest ones, headers and bodies), Counts
-//     (per route, all of them), ResetRequests.
+//     (per route, all of them), ResetRequests, WaitIdle;
+//   - Reset returns to the state the server started with.
+//
+// With WithAdminAPI, the same knobs are served over HTTP under AdminPrefix
+// (/_fake/), JSON in and out, for tests written in any language; the
+// nexway-fake command (github.com/nexway-go/nexway/cmd/nexway-fake) serves
+// the fake and its admin API on a fixed port.
 //
 // The fake keeps its own wire types and never shares the client's, so a
 // wrong JSON tag on either side fails a test instead of cancelling out.

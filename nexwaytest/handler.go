@@ -18,6 +18,9 @@ const maxBodyBytes = 1 << 20
 // Server serves its URL with it; a test may also call it directly, with an
 // httptest.ResponseRecorder, or mount the fake in a server of its own.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveAdmin(w, r) {
+		return
+	}
 	s.begin()
 	defer s.end()
 	var body []byte

@@ -31,6 +31,8 @@ type config struct {
 	// Read by StartServer only.
 	noCatalog bool          // start empty instead of with seedDefaults
 	client    clientOptions // added to the Client's options, after the defaults
+
+	startConfig // where and how it serves, and what Reset rebuilds from
 }
 
 // WithSeed seeds the fake's random source, from which it draws license

@@ -506,38 +506,38 @@ func pendingErr(o *order, pon string) error {
 type OrderSnapshot struct {
 	// PartnerOrderNumber is the storefront's order id, the key of the
 	// order; a renewal's is the original's with "-1", "-2", ... appended.
-	PartnerOrderNumber string
+	PartnerOrderNumber string `json:"partnerOrderNumber"`
 	// OrderNumber is the number the fake gave the order, from 10000001 up.
-	OrderNumber int
+	OrderNumber int `json:"orderNumber"`
 	// Created is when the order was made, on the fake's clock.
-	Created time.Time
+	Created time.Time `json:"created"`
 	// Lines are the order's lines, in the order of the request.
-	Lines []LineSnapshot
+	Lines []LineSnapshot `json:"lines"`
 	// Cancelled reports whether cancel-order succeeded on the order.
-	Cancelled bool
+	Cancelled bool `json:"cancelled"`
 	// PendingCode is 0 for an order delivered, 1060 or 1061 for one held
 	// pending (HoldNext), 1062 or 1064 for one rejected (Reject).
-	PendingCode int
+	PendingCode int `json:"pendingCode"`
 	// DownloadEnd is midnight UTC of the last day the order's files can be
 	// downloaded: 21 days after creation, unless extended.
-	DownloadEnd time.Time
+	DownloadEnd time.Time `json:"downloadEnd"`
 	// Renewal reports whether a subscription renewal made the order.
-	Renewal bool
+	Renewal bool `json:"renewal"`
 }
 
 // LineSnapshot is one line of an OrderSnapshot.
 type LineSnapshot struct {
 	// ProductRef is the product ordered.
-	ProductRef int
+	ProductRef int `json:"productRef"`
 	// Quantity is the number of units ordered.
-	Quantity int
+	Quantity int `json:"quantity"`
 	// Keys are the license keys delivered, in unit order: fewer than
 	// Quantity while a publisher has not delivered or a pool was empty, and
 	// none for a product that is not delivered by serial.
-	Keys []string
+	Keys []string `json:"keys"`
 	// SubscriptionIDs are the ids of the subscriptions the line started,
 	// one per unit of a subscription product, else none.
-	SubscriptionIDs []int
+	SubscriptionIDs []int `json:"subscriptionIds"`
 }
 
 // Order returns a snapshot of the order with this partner order number,

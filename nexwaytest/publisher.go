@@ -132,36 +132,37 @@ type HTTPPublisher struct {
 	// BaseURL is the publisher's fulfillment base URL, absolute http or
 	// https; "/licenses/new" is appended, after any trailing slash is
 	// removed.
-	BaseURL string
+	BaseURL string `json:"baseURL"`
 	// Username is the HTTP Basic user Nexway would be given.
-	Username string
+	Username string `json:"username"`
 	// Password is the HTTP Basic password; it never appears in an error.
-	Password string
+	Password string `json:"password"`
 	// Client makes the calls; nil means a client with a 10 s timeout.
-	Client *http.Client
+	Client *http.Client `json:"-"`
 	// SigningSecret, when not "", makes each request carry the
 	// HMAC-SHA256 signature keyed with it, as Nexway sends when signing is
 	// enabled for the integration. It never appears in an error.
-	SigningSecret string
+	SigningSecret string `json:"signingSecret"`
 	// SignedFields are the JSONPaths into the body that are signed, such
 	// as "$.fulfillmentId" or "$.checkout.price.grossPrice" ($ then .name,
 	// ['name'] or [index] steps, each reaching a string, a number, a
 	// boolean, null or nothing); required with SigningSecret. They are
 	// sorted and de-duplicated, as Nexway stores them.
-	SignedFields []string
+	SignedFields []string `json:"signedFields"`
 	// SignatureHeader is the header that carries the signature; ""
 	// means DefaultSignatureHeader.
-	SignatureHeader string
+	SignatureHeader string `json:"signatureHeader"`
 	// Retries is how many times a call that failed with a 5xx, 408 or 429
 	// status or a transport error is tried again in the background: 0
 	// means DefaultPublisherRetries, a negative number none.
-	Retries int
+	Retries int `json:"retries"`
 	// Backoff is the wait before the first retry, doubled for each next
-	// one: 0 means DefaultPublisherBackoff.
-	Backoff time.Duration
+	// one: 0 means DefaultPublisherBackoff. In JSON, a Go duration string
+	// such as "250ms".
+	Backoff time.Duration `json:"backoff"`
 	// MaxBackoff caps the wait before a retry, Retry-After included: 0
-	// means DefaultPublisherMaxBackoff.
-	MaxBackoff time.Duration
+	// means DefaultPublisherMaxBackoff. In JSON, a Go duration string.
+	MaxBackoff time.Duration `json:"maxBackoff"`
 }
 
 // publisherBody is the body of Nexway's default fulfillment template.

@@ -79,9 +79,9 @@ func (s *Server) setFault(e *LoggedRequest, k FaultKind) {
 // injected fault hit (Counts).
 type RouteCount struct {
 	// Requests is the number of requests received, faulted or not.
-	Requests int
+	Requests int `json:"requests"`
 	// Faulted is the number of those an injected fault hit.
-	Faulted int
+	Faulted int `json:"faulted"`
 }
 
 // Counts returns the requests received per route since the server started

@@ -27,8 +27,8 @@ const (
 	ClientSecret = "nexwaytest-client-secret"
 )
 
-// Server is a fake Nexway Connect listening on a loopback port, with a
-// Client for it. NewServer or StartServer starts one, and Close stops it.
+// Server is a fake Nexway Connect listening on a loopback port (or the
+// address given WithAddr), with a Client for it. NewServer or StartServer starts one, and Close stops it.
 //
 // Its methods are the knobs a test turns: they seed the catalog and the key
 // pools, choose how keys are issued, inject faults, hold orders pending,
@@ -38,8 +38,8 @@ const (
 // its store, and it is never held across a publisher call or an injected
 // latency.
 type Server struct {
-	// URL is the fake's base URL on loopback, such as
-	// http://127.0.0.1:41234, with no trailing slash: the URL to give a
+	// URL is the fake's base URL, such as http://127.0.0.1:41234 (on
+	// loopback, unless WithAddr names another host), with no trailing slash: the URL to give a
 	// client of one's own (nexway.WithBaseURL).
 	URL string
 	// Client calls the fake. It has the fake's secret and credentials (or
@@ -50,6 +50,7 @@ type Server struct {
 	Client *nexway.Client
 
 	httpServer *httptest.Server // nil until started
+	admin      http.Handler     // the admin API; nil unless WithAdminAPI
 
 	cfg    config
 	mux    *http.ServeMux
@@ -109,27 +110,27 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	return s
 }
 
-// StartServer starts a fake Nexway on a loopback port, as NewServer does,
-// for use outside a test (an example program, a benchmark's setup). Call
-// Close when done. It fails if an option of WithClientOptions is refused by
+// StartServer starts a fake Nexway on a loopback port (or WithAddr), as
+// NewServer does, for use outside a test (an example program, a benchmark's
+// setup, the nexway-fake command). Call Close when done. It fails if the
+// address cannot be listened on, if a WithSetup function fails, or if an
+// option of WithClientOptions or WithCredentials is refused by
 // nexway.NewClient; nothing is left running then.
 func StartServer(opts ...Option) (*Server, error) {
-	cfg := config{secrets: []string{Secret}, realm: Realm, clientSecret: ClientSecret, clock: newManualClock(Start)}
-	variantsFromEnv(&cfg)
-	for _, opt := range opts {
-		opt(&cfg)
+	cfg := newConfig(opts)
+	s, err := build(cfg)
+	if err != nil {
+		return nil, err
 	}
-	s := newUnstarted(cfg)
-	if !cfg.noCatalog {
-		if err := s.seedDefaults(); err != nil {
-			s.Close()
-			return nil, err
-		}
+	hs, err := listen(s, cfg.addr)
+	if err != nil {
+		s.Close()
+		return nil, err
 	}
-	hs := httptest.NewServer(s)
+	url := baseURL(hs.Listener.Addr())
 	copts := []nexway.Option{
-		nexway.WithBaseURL(hs.URL),
-		nexway.WithSecret(Secret),
+		nexway.WithBaseURL(url),
+		nexway.WithSecret(s.cfg.secrets[0]),
 		nexway.WithRateLimit(rate.Inf, 0),
 		nexway.WithRetryPolicy(nexway.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond, MaxRetryAfter: 5 * time.Second}),
 	}
@@ -142,7 +143,7 @@ func StartServer(opts ...Option) (*Server, error) {
 		s.Close()
 		return nil, fmt.Errorf("nexwaytest: client options: %w", err)
 	}
-	s.URL, s.Client, s.httpServer = hs.URL, c, hs
+	s.URL, s.Client, s.httpServer = url, c, hs
 	return s, nil
 }
 

@@ -6,7 +6,8 @@ import (
 )
 
 // CreateOrderRequest is an order to create at Nexway, once the storefront
-// has taken the payment (reference §4.3). Optional fields are omitted from
+// has taken the payment (https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/create-order).
+// Optional fields are omitted from
 // the request when zero or nil.
 type CreateOrderRequest struct {
 	// PartnerOrderNumber is the storefront's own order id. Nexway refuses a

@@ -4,6 +4,13 @@ import (
 	"net/http"
 )
 
+// The operation table: per operation, its retry policy (whether a resend
+// after an attempt that may have been processed is safe, whether it writes)
+// and the meaning of its return codes. The codes come from Nexway's
+// documentation where it gives them (cross-sell) and otherwise from the
+// exception maps of Nexway's legacy SOAP client, whose REST API is a JSON
+// port of the same services.
+
 // operation describes one Nexway operation: how the pipeline may retry it and
 // what its return codes mean. Codes are per operation because Nexway reuses
 // numbers: 1010 is "already created" on create and "not found" on reads.
@@ -25,7 +32,7 @@ type code struct {
 	kind    error
 }
 
-// codes of every operation (reference §5.1) and the fallback for the
+// codes of every operation (70, 71: the secret) and the fallback for the
 // internal error, which Nexway reports everywhere but documents per table.
 var (
 	globalCodes = map[int]code{
@@ -37,14 +44,15 @@ var (
 
 func validation(meaning string) code { return code{meaning, ErrValidation} }
 
-// Reference §5.2.
+// Stock status: https://api-doc.nexway.store/nexway-connect/reference/manage-your-products/get-stock-status
 var opStockStatus = &operation{name: "StockStatus", retryAmbiguous: true, codes: map[int]code{
 	100:  validation("productRef missing"),
 	101:  validation("productRef invalid"),
 	1010: {"product reference does not exist", ErrNotFound},
 }}
 
-// Reference §5.4 (confirmed for REST by the GetCrossUpSellResponse page).
+// Cross- and up-sell: https://api-doc.nexway.store/nexway-connect/reference/manage-your-products/get-cross-up-sell
+// (its codes confirmed for REST by the GetCrossUpSellResponse page).
 var opCrossSell = &operation{name: "CrossSell", retryAmbiguous: true, codes: map[int]code{
 	100:  validation("product list missing"),
 	110:  validation("productRef missing"),
@@ -57,7 +65,8 @@ var opCrossSell = &operation{name: "CrossSell", retryAmbiguous: true, codes: map
 	1010: {"productRef not found", ErrNotFound},
 }}
 
-// Reference §5.3. A retried create is recognised by 1010 (OrdersService.Create).
+// Create order: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/create-order
+// A retried create is recognised by 1010 (OrdersService.Create).
 var opCreateOrder = &operation{name: "CreateOrder", retryAmbiguous: true, mutates: true, codes: map[int]code{
 	100:  validation("order missing"),
 	120:  validation("currency missing"),
@@ -161,7 +170,7 @@ var opCreateOrder = &operation{name: "CreateOrder", retryAmbiguous: true, mutate
 	3011: {"licence files missing on the test environment", ErrOutOfStock},
 }}
 
-// Reference §5.5.
+// Get order: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/get-order
 var opGetOrder = &operation{name: "GetOrder", retryAmbiguous: true, codes: map[int]code{
 	100:  validation("partnerOrderNumber missing"),
 	750:  validation("metadata missing"),
@@ -184,7 +193,8 @@ var opGetOrder = &operation{name: "GetOrder", retryAmbiguous: true, codes: map[i
 	1065: {"internal error on payment transaction", ErrUnavailable},
 }}
 
-// Reference §5.6. A retried cancel is recognised by 1011 (OrdersService.Cancel).
+// Cancel order: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/cancel-order
+// A retried cancel is recognised by 1011 (OrdersService.Cancel).
 var opCancelOrder = &operation{name: "CancelOrder", retryAmbiguous: true, mutates: true, codes: map[int]code{
 	100:  validation("reasonCode missing"),
 	101:  validation("reasonCode invalid"),
@@ -196,8 +206,9 @@ var opCancelOrder = &operation{name: "CancelOrder", retryAmbiguous: true, mutate
 	1030: {"cancel not authorized", ErrCancelNotAllowed},
 }}
 
-// Reference §5.7. The SDK always sends an absolute date, so a retry cannot
-// extend twice (DownloadsService.Extend).
+// Update download time: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/update-download-time
+// The SDK always sends an absolute date, so a retry cannot extend twice
+// (DownloadsService.Extend).
 var opExtendDownload = &operation{name: "ExtendDownload", retryAmbiguous: true, mutates: true, codes: map[int]code{
 	100:  validation("partnerOrderNumber missing"),
 	110:  validation("time value missing"),
@@ -207,14 +218,15 @@ var opExtendDownload = &operation{name: "ExtendDownload", retryAmbiguous: true, 
 	1011: {"order already cancelled", ErrAlreadyCancelled},
 }}
 
-// Reference §5.8.
+// Download info: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/get-order-download-info
 var opDownloadInfo = &operation{name: "DownloadInfo", retryAmbiguous: true, codes: map[int]code{
 	100:  validation("partnerOrderNumber missing"),
 	1000: internalError,
 	1010: {"order not found", ErrNotFound},
 }}
 
-// Subscription codes are undocumented (reference §5.9); these follow the
+// Subscription codes are documented nowhere, not even for the legacy API;
+// these follow the
 // order operations' conventions and are what the fake server answers.
 var subscriptionCodes = map[int]code{
 	100:  validation("partnerOrderNumber missing"),
