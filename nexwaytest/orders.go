@@ -52,6 +52,7 @@ type lineItem struct {
 
 // keyJob is one publisher call to make outside the lock.
 type keyJob struct {
+	o   *order
 	it  *lineItem
 	pub Publisher
 	req LicenseRequest
@@ -223,7 +224,7 @@ func (s *Server) claimLocked(o *order) []keyJob {
 				continue
 			}
 			it.inflight = true
-			jobs = append(jobs, keyJob{it: it, pub: s.publishers[ol.product.Ref], req: s.licenseRequestLocked(o, ol, it)})
+			jobs = append(jobs, keyJob{o: o, it: it, pub: s.publishers[ol.product.Ref], req: s.licenseRequestLocked(o, ol, it)})
 		}
 	}
 	return jobs

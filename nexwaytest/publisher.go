@@ -122,7 +122,8 @@ const DefaultSignatureHeader = "X-Nexway-Signature"
 // Backoff, then twice as long each time up to MaxBackoff, or after the
 // answer's Retry-After when longer (up to MaxBackoff too). The unit is
 // delivered when a retry succeeds; reads of the order meanwhile show it
-// undelivered and do not call the publisher. Close stops the retries.
+// undelivered and do not call the publisher. Close stops the retries,
+// and Reset those of the orders it drops.
 // Nexway documents automatic retries but not their schedule; it also
 // retries other 4xx statuses, which the fake leaves, with every failure
 // that outlasts the retries, to the next read of the order (get-order,

@@ -70,7 +70,8 @@ func (s *Server) retryLater(j keyJob, err error) bool {
 }
 
 // retry calls j's publisher again after each wait, with the same request,
-// until it delivers, fails for good, runs out of retries or the fake closes.
+// until it delivers, fails for good, runs out of retries, the fake closes,
+// or Reset drops the order.
 func (s *Server) retry(j keyJob, r retrier, wait time.Duration) {
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -80,6 +81,9 @@ func (s *Server) retry(j keyJob, r retrier, wait time.Duration) {
 			s.settle(j, "", s.ctx.Err())
 			return
 		case <-t.C:
+		}
+		if !s.owns(j.o) {
+			return // the unit is no longer the fake's: nothing to settle
 		}
 		key, err := issueKey(s.ctx, j.pub, j.req)
 		if err == nil {
@@ -93,4 +97,12 @@ func (s *Server) retry(j keyJob, r retrier, wait time.Duration) {
 		s.settle(j, "", err)
 		return
 	}
+}
+
+// owns reports whether o is still the fake's order, stored or being
+// created, rather than one that Reset dropped.
+func (s *Server) owns(o *order) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.orders[o.pon] == o || s.reserved[o.pon]
 }

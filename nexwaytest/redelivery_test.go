@@ -207,3 +207,21 @@ func TestHTTPPublisherRetriesStopOnClose(t *testing.T) {
 		}
 	})
 }
+
+// Reset drops the orders, and with them their retries.
+func TestHTTPPublisherRetriesEndWithReset(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := seededServer(t, 1)
+		defer s.Close()
+		p := &scripted{steps: []step{{status: 503}}}
+		publishTo(t, s, p, HTTPPublisher{Backoff: time.Second})
+		serveDirect(s, "POST", "/connect/order/new", mustJSON(t, sampleOrder("RESET", line(733552, 1))))
+		if err := s.Reset(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Hour)
+		if n := p.count(); n != 1 {
+			t.Fatalf("%d calls after Reset, want 1", n)
+		}
+	})
+}
