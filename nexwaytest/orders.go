@@ -52,6 +52,7 @@ type lineItem struct {
 
 // keyJob is one publisher call to make outside the lock.
 type keyJob struct {
+	o   *order
 	it  *lineItem
 	pub Publisher
 	req LicenseRequest
@@ -223,22 +224,22 @@ func (s *Server) claimLocked(o *order) []keyJob {
 				continue
 			}
 			it.inflight = true
-			jobs = append(jobs, keyJob{it: it, pub: s.publishers[ol.product.Ref], req: s.licenseRequestLocked(o, ol, it)})
+			jobs = append(jobs, keyJob{o: o, it: it, pub: s.publishers[ol.product.Ref], req: s.licenseRequestLocked(o, ol, it)})
 		}
 	}
 	return jobs
 }
 
-// runJobs calls the publishers, one unit at a time, without the lock.
+// runJobs calls the publishers, one unit at a time, without the lock. A
+// unit whose publisher retries its failure stays in flight until the
+// retries end (retryLater).
 func (s *Server) runJobs(jobs []keyJob) {
 	for _, j := range jobs {
 		key, err := issueKey(s.ctx, j.pub, j.req)
-		s.mu.Lock()
-		j.it.inflight = false
-		if err == nil {
-			j.it.key = key
+		if err != nil && s.retryLater(j, err) {
+			continue
 		}
-		s.mu.Unlock()
+		s.settle(j, key, err)
 	}
 }
 

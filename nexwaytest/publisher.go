@@ -2,6 +2,7 @@ package nexwaytest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -56,10 +58,11 @@ type LicenseRequest struct {
 // endpoint does for Nexway.
 type Publisher interface {
 	// Issue returns the key for one unit. The fake calls it outside its
-	// lock, once per unit, with a context that Close cancels. An error, an
-	// empty key or a panic leaves the unit without a key (item code 1051),
-	// and the fake asks again on later reads of the order (get-order,
-	// download info), as Nexway retries in the background.
+	// lock, once per unit at a time, with a context that Close cancels. An
+	// error, an empty key or a panic leaves the unit without a key (item
+	// code 1051), and the fake asks again on later reads of the order
+	// (get-order, download info), as Nexway retries in the background;
+	// HTTPPublisher's transient failures are also retried on their own.
 	Issue(ctx context.Context, req LicenseRequest) (key string, err error)
 }
 
@@ -77,16 +80,59 @@ const maxPublisherResponse = 1 << 20
 // defaultPublisherTimeout applies when HTTPPublisher.Client is nil.
 const defaultPublisherTimeout = 10 * time.Second
 
+// Defaults of HTTPPublisher's background retries.
+const (
+	// DefaultPublisherRetries is how many times HTTPPublisher's failed
+	// calls are retried when its Retries field is 0.
+	DefaultPublisherRetries = 8
+	// DefaultPublisherBackoff is the wait before the first retry when
+	// HTTPPublisher's Backoff field is 0.
+	DefaultPublisherBackoff = 10 * time.Millisecond
+	// DefaultPublisherMaxBackoff caps the wait between retries when
+	// HTTPPublisher's MaxBackoff field is 0.
+	DefaultPublisherMaxBackoff = time.Second
+)
+
+// DefaultSignatureHeader is the header that carries the request signature
+// when HTTPPublisher's SignatureHeader field is "", as at Nexway.
+const DefaultSignatureHeader = "X-Nexway-Signature"
+
 // HTTPPublisher is a Publisher that calls a publisher's real fulfillment
 // endpoint the way Nexway's default template does
 // (https://apidoc.nexway.store/docs/guides/fulfillment-principles):
 // POST BaseURL+"/licenses/new" with HTTP Basic auth and the default JSON
-// body. Success is a 2xx answer with no non-empty errorCode and a key at
+// body, {"fulfillmentId", "checkout": {"orderId", "lineItemId", "price"},
+// "user": {"id", "email", "country", "locale", "firstName", "lastName"},
+// "product": {"id", "name", "price"}}, where fulfillmentId is the unit's
+// and stays the same on every retry. With SigningSecret set, the request
+// carries Nexway's signature of SignedFields in SignatureHeader
+// (https://apidoc.nexway.store/docs/guides/fulfillment-templating).
+// Fulfillment ids come from the fake's seeded source (WithSeed): a
+// publisher's store kept from one run to the next would replay the first
+// run's answers to the second.
+//
+// Success is a 2xx answer with no non-empty errorCode and a key at
 // "activationCode" or "licenses[0].key". Anything else (non-2xx, an
-// errorCode, an {"error":{...}} object, no key) is a failure.
+// errorCode, an {"error":{...}} object, no key) is a failure, and leaves
+// the unit without a key: the order line item answers 1051 with no serial.
+//
+// A call that fails with a 5xx, 408 or 429 status, or with a transport
+// error (no answer, a cut answer, a timeout), is retried in the background
+// with the same body, as Nexway retries, up to Retries times: after
+// Backoff, then twice as long each time up to MaxBackoff, or after the
+// answer's Retry-After when longer (up to MaxBackoff too). The unit is
+// delivered when a retry succeeds; reads of the order meanwhile show it
+// undelivered and do not call the publisher. Close stops the retries,
+// and Reset those of the orders it drops.
+// Nexway documents automatic retries but not their schedule; it also
+// retries other 4xx statuses, which the fake leaves, with every failure
+// that outlasts the retries, to the next read of the order (get-order,
+// download info), as for any Publisher: a refused credential or signature
+// would fail the same way each time.
 type HTTPPublisher struct {
-	// BaseURL is the publisher's fulfillment base URL; "/licenses/new" is
-	// appended, after any trailing slash is removed.
+	// BaseURL is the publisher's fulfillment base URL, absolute http or
+	// https; "/licenses/new" is appended, after any trailing slash is
+	// removed.
 	BaseURL string `json:"baseURL"`
 	// Username is the HTTP Basic user Nexway would be given.
 	Username string `json:"username"`
@@ -94,6 +140,30 @@ type HTTPPublisher struct {
 	Password string `json:"password"`
 	// Client makes the calls; nil means a client with a 10 s timeout.
 	Client *http.Client `json:"-"`
+	// SigningSecret, when not "", makes each request carry the
+	// HMAC-SHA256 signature keyed with it, as Nexway sends when signing is
+	// enabled for the integration. It never appears in an error.
+	SigningSecret string `json:"signingSecret"`
+	// SignedFields are the JSONPaths into the body that are signed, such
+	// as "$.fulfillmentId" or "$.checkout.price.grossPrice" ($ then .name,
+	// ['name'] or [index] steps, each reaching a string, a number, a
+	// boolean, null or nothing); required with SigningSecret. They are
+	// sorted and de-duplicated, as Nexway stores them.
+	SignedFields []string `json:"signedFields"`
+	// SignatureHeader is the header that carries the signature; ""
+	// means DefaultSignatureHeader.
+	SignatureHeader string `json:"signatureHeader"`
+	// Retries is how many times a call that failed with a 5xx, 408 or 429
+	// status or a transport error is tried again in the background: 0
+	// means DefaultPublisherRetries, a negative number none.
+	Retries int `json:"retries"`
+	// Backoff is the wait before the first retry, doubled for each next
+	// one: 0 means DefaultPublisherBackoff. In JSON, a Go duration string
+	// such as "250ms".
+	Backoff time.Duration `json:"backoff"`
+	// MaxBackoff caps the wait before a retry, Retry-After included: 0
+	// means DefaultPublisherMaxBackoff. In JSON, a Go duration string.
+	MaxBackoff time.Duration `json:"maxBackoff"`
 }
 
 // publisherBody is the body of Nexway's default fulfillment template.
@@ -142,9 +212,13 @@ type publisherAnswer struct {
 }
 
 // Issue posts the request to the publisher and extracts the key. Errors
-// carry the HTTP status or the publisher's error code, never its body or
-// the credentials. At most 1 MiB of the answer is read.
+// carry the HTTP status or the publisher's error code, never its body, the
+// credentials or the signing secret. At most 1 MiB of the answer is read.
+// It fails before any call when a field is invalid (see SetPublisher).
 func (p HTTPPublisher) Issue(ctx context.Context, req LicenseRequest) (string, error) {
+	if err := p.check(); err != nil {
+		return "", err
+	}
 	price := publisherPrice{GrossPrice: req.GrossPrice, Currency: req.Currency}
 	body, err := json.Marshal(publisherBody{
 		FulfillmentID: req.FulfillmentID,
@@ -157,29 +231,29 @@ func (p HTTPPublisher) Issue(ctx context.Context, req LicenseRequest) (string, e
 	if err != nil {
 		return "", fmt.Errorf("publisher: encode request: %w", err)
 	}
-	url := strings.TrimRight(p.BaseURL, "/") + "/licenses/new"
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	hreq, err := p.request(ctx, body)
 	if err != nil {
-		return "", fmt.Errorf("publisher: %w", err)
+		return "", err
 	}
-	hreq.Header.Set("Content-Type", "application/json")
-	hreq.Header.Set("Accept", "application/json")
-	hreq.SetBasicAuth(p.Username, p.Password)
 	client := p.Client
 	if client == nil {
 		client = &http.Client{Timeout: defaultPublisherTimeout}
 	}
 	resp, err := client.Do(hreq)
 	if err != nil {
-		return "", fmt.Errorf("publisher: %w", err)
+		return "", transportFailure(ctx, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxPublisherResponse))
 	if err != nil {
-		return "", fmt.Errorf("publisher: read response: %w", err)
+		return "", transportFailure(ctx, fmt.Errorf("read response: %w", err))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", fmt.Errorf("publisher: HTTP %d", resp.StatusCode)
+		err := fmt.Errorf("publisher: HTTP %d", resp.StatusCode)
+		if s := resp.StatusCode; s >= 500 || s == http.StatusRequestTimeout || s == http.StatusTooManyRequests {
+			return "", &retryableError{err: err, after: retryAfter(resp.Header)}
+		}
+		return "", err
 	}
 	var a publisherAnswer
 	if err := json.Unmarshal(raw, &a); err != nil {
@@ -202,6 +276,109 @@ func (p HTTPPublisher) Issue(ctx context.Context, req LicenseRequest) (string, e
 		return a.Licenses[0].Key, nil
 	}
 	return "", errors.New("publisher: no key in response")
+}
+
+// request builds the POST of body, with its credentials and signature.
+func (p HTTPPublisher) request(ctx context.Context, body []byte) (*http.Request, error) {
+	target := strings.TrimRight(p.BaseURL, "/") + "/licenses/new"
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("publisher: %w", err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Accept", "application/json")
+	hreq.SetBasicAuth(p.Username, p.Password)
+	if p.SigningSecret != "" {
+		sig, err := signBody(p.SigningSecret, p.SignedFields, body)
+		if err != nil {
+			return nil, fmt.Errorf("publisher: sign: %w", err)
+		}
+		hreq.Header.Set(cmp.Or(p.SignatureHeader, DefaultSignatureHeader), sig)
+	}
+	return hreq, nil
+}
+
+// check reports, naming it, a field that would make every call fail.
+func (p HTTPPublisher) check() error {
+	u, err := url.Parse(p.BaseURL)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return errors.New("publisher: BaseURL is not an absolute http or https URL")
+	case u.User != nil:
+		return errors.New("publisher: BaseURL holds credentials: set Username and Password instead")
+	case p.SigningSecret != "" && len(p.SignedFields) == 0:
+		return errors.New("publisher: SigningSecret is set but SignedFields is empty")
+	case p.SigningSecret == "" && len(p.SignedFields) > 0:
+		return errors.New("publisher: SignedFields is set but SigningSecret is empty")
+	case p.SignatureHeader != "" && !isToken(p.SignatureHeader):
+		return fmt.Errorf("publisher: SignatureHeader %q is not a header name", p.SignatureHeader)
+	case p.Backoff < 0 || p.MaxBackoff < 0:
+		return errors.New("publisher: Backoff or MaxBackoff is negative")
+	}
+	for _, f := range p.SignedFields {
+		if _, err := parseField(f); err != nil {
+			return fmt.Errorf("publisher: SignedFields: %w", err)
+		}
+	}
+	return nil
+}
+
+// isToken reports whether s is an HTTP token, as a header name must be.
+func isToken(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		return r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r)
+	})
+}
+
+// retryableError is a failure that Nexway retries: a 5xx, 408 or 429
+// answer, or a transport error.
+type retryableError struct {
+	err   error
+	after time.Duration // the answer's Retry-After; 0 when none
+}
+
+func (e *retryableError) Error() string { return e.err.Error() }
+func (e *retryableError) Unwrap() error { return e.err }
+
+// transportFailure reports a call that got no whole answer: retryable,
+// unless ctx ended (the fake is closing).
+func transportFailure(ctx context.Context, err error) error {
+	err = fmt.Errorf("publisher: %w", err)
+	if ctx.Err() != nil {
+		return err
+	}
+	return &retryableError{err: err}
+}
+
+// maxRetryAfter bounds a Retry-After header, which MaxBackoff caps anyway.
+const maxRetryAfter = time.Hour
+
+// retryAfter reads a Retry-After header, in seconds or as an HTTP date; 0
+// when absent or unreadable.
+func retryAfter(h http.Header) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
+		return time.Duration(min(secs, int(maxRetryAfter/time.Second))) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return min(max(time.Until(t), 0), maxRetryAfter)
+	}
+	return 0
+}
+
+// retryDelay is the wait before retry n (from 1) of a call that failed
+// with err, and false when err is not worth retrying or the retries are
+// spent.
+func (p HTTPPublisher) retryDelay(n int, err error) (time.Duration, bool) {
+	var re *retryableError
+	if !errors.As(err, &re) || n > cmp.Or(p.Retries, DefaultPublisherRetries) {
+		return 0, false
+	}
+	wait, most := cmp.Or(p.Backoff, DefaultPublisherBackoff), cmp.Or(p.MaxBackoff, DefaultPublisherMaxBackoff)
+	for i := 1; i < n && wait < most; i++ {
+		wait *= 2
+	}
+	return min(max(wait, re.after), most), true
 }
 
 // rawErrorCode returns errorCode as text: "" when absent, null or "", else
@@ -255,11 +432,17 @@ func formatKey(prefix string, b []byte) string {
 
 // SetPublisher makes a product real-time, fulfilled by p from the next
 // order on (or the next read of an order still missing keys); keys left in
-// its batch pool are no longer drawn. It fails for a nil p or a product
+// its batch pool are no longer drawn. It fails for a nil p, an
+// HTTPPublisher with an invalid field (the error names it), or a product
 // not in the catalog.
 func (s *Server) SetPublisher(ref int, p Publisher) error {
-	if p == nil {
+	if hp, ok := p.(*HTTPPublisher); p == nil || (ok && hp == nil) {
 		return errors.New("nexwaytest: set publisher: nil publisher")
+	}
+	if c, ok := p.(interface{ check() error }); ok {
+		if err := c.check(); err != nil {
+			return fmt.Errorf("nexwaytest: set publisher: %w", err)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -254,10 +254,11 @@ func TestHTTPPublisherFailures(t *testing.T) {
 	}
 }
 
+// Without background retries, a failed unit waits for the next read.
 func TestHTTPPublisherFailureGives1051(t *testing.T) {
 	e := newEnv(t)
 	stub := newPublisherStub(t, stubAnswer{503, `{"detail":"publisher-internal-detail"}`}, stubAnswer{200, `{"activationCode":"RECOVERED"}`})
-	if err := e.s.SetPublisher(733552, HTTPPublisher{BaseURL: stub.ts.URL}); err != nil {
+	if err := e.s.SetPublisher(733552, HTTPPublisher{BaseURL: stub.ts.URL, Retries: -1}); err != nil {
 		t.Fatal(err)
 	}
 	status, raw := e.call("POST", "/connect/order/new", sampleOrder("HF", line(733552, 1)))

@@ -35,7 +35,7 @@ func (s *Server) Reset() error {
 // a field is neither, so that state added later is reset too.
 var resetKeeps = []string{
 	"URL", "Client", "httpServer", "admin", "cfg", "mux", "ctx", "cancel", "closed", "once",
-	"mu", "inflight", "idle",
+	"mu", "inflight", "idle", "bg",
 }
 
 // adopt takes the state of fresh, a server built from s's options. s.mu is

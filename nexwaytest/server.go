@@ -56,6 +56,7 @@ type Server struct {
 	mux    *http.ServeMux
 	ctx    context.Context // cancelled by Close; used for publisher calls
 	cancel context.CancelFunc
+	bg     background // publisher retries, which Close waits for
 	closed chan struct{}
 	once   sync.Once
 
@@ -225,6 +226,7 @@ func (s *Server) Close() {
 	s.once.Do(func() {
 		close(s.closed) // first: aborts latency faults the HTTP server would wait for
 		s.cancel()
+		s.bg.stop()
 		if s.Client != nil {
 			s.Client.CloseIdleConnections()
 		}
