@@ -23,6 +23,7 @@ func (z *zeros) Read(p []byte) (int, error) {
 
 // Every bad request gets its status and never reaches the Fulfiller.
 func TestHandlerBadInput(t *testing.T) {
+	t.Parallel()
 	signer, err := fulfillment.NewSigner("s3cret", "$.fulfillmentId", "$.checkout.orderId")
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +112,7 @@ func cmp(s, def string) string {
 
 // Bodies of the wrong shape get 400 and no call.
 func TestHandlerWrongShape(t *testing.T) {
+	t.Parallel()
 	for _, body := range []string{
 		``, `null`, `[]`, `"text"`, `42`, `{}`,
 		`{"fulfillmentId":""}`,
@@ -130,6 +132,7 @@ func TestHandlerWrongShape(t *testing.T) {
 
 // A cap set by WithMaxBodySize applies; a body just under it is served.
 func TestHandlerMaxBodySize(t *testing.T) {
+	t.Parallel()
 	f := &recorder{}
 	body := bodyFor("cap")
 	h := newHandler(t, f, new(fulfillment.MemoryStore), fulfillment.WithMaxBodySize(int64(len(body))))
@@ -142,6 +145,7 @@ func TestHandlerMaxBodySize(t *testing.T) {
 // Nothing a request carries that is secret or personal reaches the log:
 // not the password, not the signature, not the buyer's e-mail.
 func TestHandlerLogsNoSecrets(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	signer, _ := fulfillment.NewSigner("s3cret-key", "$.fulfillmentId")
 	f := &recorder{}

@@ -11,6 +11,7 @@ import (
 var plainDecimal = regexp.MustCompile(`^(0|-?[1-9][0-9]*|-?(0|[1-9][0-9]*)\.[0-9]*[1-9])$`)
 
 func TestCanonicalNumber(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"3": "3", "3.0": "3", "1.50": "1.5", "-0": "0", "-0.000": "0", "0.0015": "0.0015", "15e-4": "0.0015",
 		"1e2": "100", "1E+2": "100", "-12.340e1": "-123.4", "0e10": "0", "100": "100", "10.01": "10.01",

@@ -83,6 +83,7 @@ func FuzzFakeNexwaySignature(f *testing.F) {
 // The fake's HTTPPublisher calls a Handler that checks its credentials and
 // signature, and every field of the default body reaches the Fulfiller.
 func TestFakeNexwayCallsHandler(t *testing.T) {
+	t.Parallel()
 	signer, err := fulfillment.NewSigner("s3cret-signing-key", "$.fulfillmentId", "$.checkout.orderId", "$.checkout.price.grossPrice")
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestHandlerIssuesKey(t *testing.T) {
+	t.Parallel()
 	f := &recorder{}
 	h := newHandler(t, f, new(fulfillment.MemoryStore))
 	m := answer(t, post(h, "/licenses/new", sampleBody))
@@ -40,6 +41,7 @@ func TestHandlerIssuesKey(t *testing.T) {
 }
 
 func TestHandlerRoutes(t *testing.T) {
+	t.Parallel()
 	f := &recorder{}
 	h := newHandler(t, f, new(fulfillment.MemoryStore))
 	for path, op := range map[string]fulfillment.Operation{
@@ -69,6 +71,7 @@ func TestHandlerRoutes(t *testing.T) {
 // A retry of the same unit gets the first answer, and the Fulfiller runs
 // once per (fulfillment id, operation).
 func TestHandlerReplaysFirstAnswer(t *testing.T) {
+	t.Parallel()
 	f := &recorder{}
 	h := newHandler(t, f, new(fulfillment.MemoryStore))
 	first := post(h, "/licenses/new", bodyFor("u-1")).Body.String()
@@ -88,6 +91,7 @@ func TestHandlerReplaysFirstAnswer(t *testing.T) {
 }
 
 func TestHandlerRefusal(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		err   error
@@ -119,6 +123,7 @@ func TestHandlerRefusal(t *testing.T) {
 }
 
 func TestHandlerSuccessShapes(t *testing.T) {
+	t.Parallel()
 	res := &fulfillment.Result{ActivationCode: "K", ActivationLink: "https://act/1",
 		Extra: map[string]any{"expiresAt": "2027-06-04T00:00:00Z", "activationCode": "not me"}}
 	for _, tc := range []struct {
@@ -144,6 +149,7 @@ func TestHandlerSuccessShapes(t *testing.T) {
 // A transient failure and a panic answer 5xx, record nothing, and let the
 // next retry run the unit again.
 func TestHandlerTransientFailures(t *testing.T) {
+	t.Parallel()
 	for name, fail := range map[string]func() (*fulfillment.Result, error){
 		"error": func() (*fulfillment.Result, error) { return nil, errors.New("database down") },
 		"panic": func() (*fulfillment.Result, error) { panic("boom") },
@@ -178,6 +184,7 @@ func TestHandlerTransientFailures(t *testing.T) {
 }
 
 func TestNewHandlerRefuses(t *testing.T) {
+	t.Parallel()
 	f, s := &recorder{}, new(fulfillment.MemoryStore)
 	for name, tc := range map[string]struct {
 		f    fulfillment.Fulfiller

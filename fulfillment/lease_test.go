@@ -175,6 +175,7 @@ func (s *failingStore) Complete(ctx context.Context, l fulfillment.Lease, answer
 // When the store cannot claim, the Fulfiller is not called; when it cannot
 // record the answer, the answer is withheld (a retry could not replay it).
 func TestHandlerStoreFailures(t *testing.T) {
+	t.Parallel()
 	f := &recorder{}
 	s := &failingStore{claim: errors.New("connection refused")}
 	h := newHandler(t, f, s)

@@ -8,10 +8,12 @@ import (
 )
 
 func TestMemoryStore(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(*testing.T) fulfillment.Store { return new(fulfillment.MemoryStore) })
 }
 
 func TestStatusString(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[fulfillment.Status]string{
 		fulfillment.Acquired: "acquired", fulfillment.Answered: "answered", fulfillment.InFlight: "in flight", 0: "Status(0)",
 	} {

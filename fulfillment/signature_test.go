@@ -11,6 +11,7 @@ import (
 // A body signed by Nexway's scheme is served, in the default header or the
 // one the integration names.
 func TestHandlerChecksSignature(t *testing.T) {
+	t.Parallel()
 	signer, err := fulfillment.NewSigner("s3cret", "$.fulfillmentId", "$.checkout.orderId", "$.product.publisherProductId")
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +54,7 @@ type flatBody struct {
 }
 
 func TestHandlerCustomBody(t *testing.T) {
+	t.Parallel()
 	var got *flatBody
 	f := &recorder{}
 	f.fn = func(_ context.Context, req *fulfillment.Request) (*fulfillment.Result, error) {

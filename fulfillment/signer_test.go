@@ -25,6 +25,7 @@ func vectorSigner(t *testing.T) *Signer {
 }
 
 func TestSignerPublishedVector(t *testing.T) {
+	t.Parallel()
 	s := vectorSigner(t)
 	body := []byte(`{"fulfillmentId":"f-1","checkout":{"orderId":"ORD-42","lineItemId":"l"},
 		"product":{"publisherProductId":"PRD-9","quantity":3.0,"name":"x"}}`)
@@ -48,6 +49,7 @@ func TestSignerPublishedVector(t *testing.T) {
 }
 
 func TestSignerVerifyRefuses(t *testing.T) {
+	t.Parallel()
 	s := vectorSigner(t)
 	body := []byte(`{"checkout":{"orderId":"ORD-42"},"product":{"publisherProductId":"PRD-9","quantity":3}}`)
 	tampered := []byte(`{"checkout":{"orderId":"ORD-43"},"product":{"publisherProductId":"PRD-9","quantity":3}}`)
@@ -73,6 +75,7 @@ func TestSignerVerifyRefuses(t *testing.T) {
 }
 
 func TestCanonicalValues(t *testing.T) {
+	t.Parallel()
 	s, err := NewSigner("k", "$.a", "$.b", "$.c", "$.d", "$.e", "$.f", "$.g", "$.h", "$.i", "$['j k']", "$.l[1].m", "$.n")
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +96,7 @@ func TestCanonicalValues(t *testing.T) {
 // Go's json.Marshal escapes <, > and &; Nexway's docs do not say whether
 // its signed input does, so Verify accepts both spellings.
 func TestVerifyAcceptsHTMLEscapedInput(t *testing.T) {
+	t.Parallel()
 	s, _ := NewSigner("k", "$.a")
 	body := []byte(`{"a":"R&D <x>"}`)
 	escaped := hexMAC(s, `{"$.a":"R\u0026D \u003cx\u003e"}`)
@@ -105,6 +109,7 @@ func TestVerifyAcceptsHTMLEscapedInput(t *testing.T) {
 }
 
 func TestSignerRefusesUnsignable(t *testing.T) {
+	t.Parallel()
 	s, _ := NewSigner("k", "$.a")
 	for _, body := range []string{`{"a":{"b":1}}`, `{"a":[1]}`, `{`, `{"a":1} {}`, ``} {
 		if _, err := s.Sign([]byte(body)); err == nil {

@@ -30,6 +30,7 @@ func TestFaultJSONRoundTrip(t *testing.T) {
 }
 
 func TestFaultJSONDefaultsAndNames(t *testing.T) {
+	t.Parallel()
 	var f Fault
 	if err := json.Unmarshal([]byte(`{"status":502}`), &f); err != nil {
 		t.Fatal(err)
@@ -50,6 +51,7 @@ func TestFaultJSONDefaultsAndNames(t *testing.T) {
 
 // Errors name the field, however deep in the chain of Then.
 func TestFaultJSONErrors(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ in, want string }{
 		{`{"kind":"boom"}`, `unknown fault kind "boom"`},
 		{`{"kind":99}`, `invalid fault kind`},
@@ -69,6 +71,7 @@ func TestFaultJSONErrors(t *testing.T) {
 }
 
 func TestDecodeStrict(t *testing.T) {
+	t.Parallel()
 	var v struct{ A int }
 	for _, c := range []struct{ in, want string }{
 		{`{"A":1} {}`, "data after the JSON value"},
@@ -89,6 +92,7 @@ func TestDecodeStrict(t *testing.T) {
 }
 
 func TestLoggedRequestJSON(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	r := LoggedRequest{Time: at, Method: "POST", Path: "/connect/stock", Route: RouteStock,
 		Header: http.Header{"Secret": {"s"}}, Body: []byte(`{"productRefs":[1]}`), Status: 503, Fault: "status"}
@@ -114,6 +118,7 @@ func TestLoggedRequestJSON(t *testing.T) {
 }
 
 func TestSnapshotJSON(t *testing.T) {
+	t.Parallel()
 	b, err := json.Marshal(OrderSnapshot{PartnerOrderNumber: "A-1", Lines: []LineSnapshot{{ProductRef: 1, Quantity: 1}}})
 	if err != nil {
 		t.Fatal(err)
@@ -127,6 +132,7 @@ func TestSnapshotJSON(t *testing.T) {
 // field added later reaches tests in other languages too: a JSON tag on
 // each exported field, or a field of the same name in the type's JSON form.
 func TestCarriedTypesHaveEveryFieldInJSON(t *testing.T) {
+	t.Parallel()
 	tagged := []any{Product{}, File{}, Category{}, OS{}, HTTPPublisher{}, OrderSnapshot{}, LineSnapshot{}, RouteCount{}}
 	for _, v := range tagged {
 		typ := reflect.TypeOf(v)

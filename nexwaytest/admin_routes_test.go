@@ -19,6 +19,7 @@ import (
 // listed in adminless with its reason: a knob added later fails this test
 // until it has a route.
 func TestEveryKnobHasAnAdminRoute(t *testing.T) {
+	t.Parallel()
 	routed := map[string][]string{}
 	for _, rt := range adminRoutes() {
 		for _, k := range rt.knobs {
@@ -62,6 +63,7 @@ var spaces = regexp.MustCompile(`[ \t]+`)
 
 // go doc lists every admin route, on WithAdminAPI.
 func TestAdminRoutesDocumented(t *testing.T) {
+	t.Parallel()
 	var doc string
 	for _, sf := range packageFiles(t) {
 		for _, d := range sf.file.Decls {
@@ -99,6 +101,7 @@ func adminDirect(s *Server, method, path, from string, body io.Reader) *httptest
 }
 
 func TestAdminLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	s := adminFake(t)
 	for from, want := range map[string]int{
 		"127.0.0.1:5000":        200,
@@ -139,6 +142,7 @@ func (zeros) Read(b []byte) (int, error) {
 }
 
 func TestAdminBodyTooLarge(t *testing.T) {
+	t.Parallel()
 	s := adminFake(t)
 	rec := adminDirect(s, "POST", "/_fake/keys", "127.0.0.1:1", io.LimitReader(zeros{}, maxAdminBody+1))
 	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "over 32 MiB") {
@@ -148,6 +152,7 @@ func TestAdminBodyTooLarge(t *testing.T) {
 
 // A client request (nil body) given to ServeHTTP is served too.
 func TestAdminNilBody(t *testing.T) {
+	t.Parallel()
 	s := adminFake(t)
 	req, _ := http.NewRequest("POST", "/_fake/reset", nil)
 	req.RemoteAddr = "127.0.0.1:1"
@@ -194,6 +199,7 @@ func FuzzAdmin(f *testing.F) {
 // The README shows every admin route with a curl line, under a comment
 // naming its pattern.
 func TestAdminRoutesInREADME(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
 	if err != nil {
 		t.Fatal(err)

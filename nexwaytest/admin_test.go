@@ -69,6 +69,7 @@ func rawStock(t *testing.T, srv *nexwaytest.Server) (int, int) {
 }
 
 func TestAdminReset(t *testing.T) {
+	t.Parallel()
 	srv := adminServer(t)
 	if _, err := srv.Client.Orders.Create(ctx, orderOf("A-1", 733551, 1)); err != nil {
 		t.Fatal(err)
@@ -81,6 +82,7 @@ func TestAdminReset(t *testing.T) {
 }
 
 func TestAdminCatalogAndKeys(t *testing.T) {
+	t.Parallel()
 	srv := adminServer(t)
 	call(t, srv, "POST", "/_fake/products", `[{"ref":500,"name":"Star Pilot","currency":"EUR","amountDutyFree":19.99,"delivery":"serial"}]`, 200, nil)
 	var left struct {
@@ -110,6 +112,7 @@ func TestAdminCatalogAndKeys(t *testing.T) {
 }
 
 func TestAdminCategoriesAndOSList(t *testing.T) {
+	t.Parallel()
 	srv := adminServer(t)
 	call(t, srv, "PUT", "/_fake/categories", `[{"id":1,"label":"Games","subcategories":[{"id":2,"label":"Racing"}]}]`, 200, nil)
 	call(t, srv, "PUT", "/_fake/oslist", `[{"id":9,"label":"Plan 9"}]`, 200, nil)
@@ -125,6 +128,7 @@ func TestAdminCategoriesAndOSList(t *testing.T) {
 }
 
 func TestAdminPublisher(t *testing.T) {
+	t.Parallel()
 	pub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u, p, _ := r.BasicAuth(); u != "nexway" || p != "pw" || r.URL.Path != "/v1/licenses/new" {
 			http.Error(w, "no", http.StatusUnauthorized)
@@ -151,6 +155,7 @@ func TestAdminPublisher(t *testing.T) {
 }
 
 func TestAdminFaults(t *testing.T) {
+	t.Parallel()
 	srv := adminServer(t)
 	call(t, srv, "POST", "/_fake/faults", `{"route":"POST /connect/stock","fault":{"kind":"code","code":1000}}`, 200, nil)
 	if status, code := rawStock(t, srv); status != 200 || code != 1000 {
@@ -194,6 +199,7 @@ func TestAdminFaults(t *testing.T) {
 }
 
 func TestAdminHoldsAndOrders(t *testing.T) {
+	t.Parallel()
 	srv := adminServer(t)
 	call(t, srv, "POST", "/_fake/holds", `{"count":2,"code":1061}`, 200, nil)
 	for _, n := range []string{"H-1", "H-2"} {
@@ -230,6 +236,7 @@ func TestAdminHoldsAndOrders(t *testing.T) {
 }
 
 func TestAdminClock(t *testing.T) {
+	t.Parallel()
 	srv := adminServer(t)
 	var clock struct {
 		Now time.Time `json:"now"`
@@ -248,6 +255,7 @@ func TestAdminClock(t *testing.T) {
 
 // The request log and counts show Nexway's routes, never the admin calls.
 func TestAdminRequestLog(t *testing.T) {
+	t.Parallel()
 	srv := adminServer(t)
 	stockOK(t, srv)
 	call(t, srv, "GET", "/_fake/clock", "", 200, nil)
@@ -313,6 +321,7 @@ func TestAdminWaitIdle(t *testing.T) {
 }
 
 func TestAdminErrors(t *testing.T) {
+	t.Parallel()
 	srv := adminServer(t)
 	refused(t, srv, "GET", "/_fake/nothing", "", 404, "no admin route GET /_fake/nothing")
 	refused(t, srv, "GET", "/_fake/reset", "", 405, "GET is not allowed on /_fake/reset")
@@ -325,6 +334,7 @@ func TestAdminErrors(t *testing.T) {
 
 // Without WithAdminAPI, the admin paths are unknown routes like any other.
 func TestAdminOff(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t)
 	if status := do(t, "POST", srv.URL+"/_fake/reset", "", nil); status != http.StatusNotFound {
 		t.Errorf("HTTP %d, want 404", status)

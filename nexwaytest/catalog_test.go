@@ -7,6 +7,7 @@ import (
 )
 
 func TestCategoriesSample(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	status, raw := e.call("GET", "/connect/catalog/categories/EN", nil)
 	if status != 200 {
@@ -43,6 +44,7 @@ func TestCategoriesSample(t *testing.T) {
 // A tree deeper than the sample's two levels is served whole, each level
 // under the sample's key; leaves keep the sample's {id, label} shape.
 func TestCategoriesDeeperTree(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.s.SetCategories([]Category{{ID: 1, Label: "Games", Subcategories: []Category{
 		{ID: 2, Label: "Strategy", Subcategories: []Category{{ID: 3, Label: "Real-time"}}},
@@ -62,6 +64,7 @@ func TestCategoriesDeeperTree(t *testing.T) {
 }
 
 func TestOSListSample(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.json("GET", "/connect/catalog/oslist", nil)
 	wantCode(t, m, 0)
@@ -79,6 +82,7 @@ func TestOSListSample(t *testing.T) {
 }
 
 func TestCatalogEmptyByDefault(t *testing.T) {
+	t.Parallel()
 	s := newUnstarted(config{})
 	rec := serveDirect(s, "GET", "/connect/catalog/oslist", nil)
 	m := checkEnvelope(t, rec)
@@ -96,6 +100,7 @@ func TestCatalogEmptyByDefault(t *testing.T) {
 }
 
 func TestSetCategoriesCopies(t *testing.T) {
+	t.Parallel()
 	s := newUnstarted(config{})
 	cs := []Category{{ID: 1, Label: "One", Subcategories: []Category{{ID: 2, Label: "Two"}}}}
 	s.SetCategories(cs)
@@ -108,6 +113,7 @@ func TestSetCategoriesCopies(t *testing.T) {
 }
 
 func TestAddProductsValidation(t *testing.T) {
+	t.Parallel()
 	ok := Product{Ref: 1, Name: "Ok", Currency: "EUR"}
 	for _, tc := range []struct {
 		name string
@@ -158,6 +164,7 @@ func TestAddProductsValidation(t *testing.T) {
 func ok2() Product { return Product{Ref: 2, Name: "Two", Currency: "EUR"} }
 
 func TestLoadCatalogJSON(t *testing.T) {
+	t.Parallel()
 	s := newUnstarted(config{clock: newManualClock(t0)})
 	fixture := `[
 	  {"ref": 42, "name": "Fixture Suite", "amountDutyFree": 10, "currency": "GBP", "language": "EN",
@@ -193,6 +200,7 @@ func TestLoadCatalogJSON(t *testing.T) {
 }
 
 func TestProductJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, p := range DefaultCatalog() {
 		b, err := json.Marshal(p)
 		if err != nil {

@@ -44,6 +44,7 @@ func TestRunningClock(t *testing.T) {
 
 // By default the clock does not move on its own.
 func TestFixedClock(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		s, err := build(newConfig(nil))
 		if err != nil {

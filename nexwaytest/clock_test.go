@@ -39,6 +39,7 @@ func TestManualClock(t *testing.T) {
 }
 
 func TestServerAdvance(t *testing.T) {
+	t.Parallel()
 	s := newUnstarted(config{})
 	if s.Advance(time.Hour) {
 		t.Error("Advance on the real clock reported true")

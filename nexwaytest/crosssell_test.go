@@ -11,6 +11,7 @@ var offerShape = map[string]kind{
 }
 
 func TestCrossSellSample(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.json("POST", "/connect/order/crossupsell", map[string]any{"language": "EN", "products": []any{map[string]any{"productRef": 733551, "quantity": 1}}})
 	wantCode(t, m, 0)
@@ -33,6 +34,7 @@ func TestCrossSellSample(t *testing.T) {
 }
 
 func TestCrossSellUnion(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if err := e.s.AddProducts(
 		Product{Ref: 10, Name: "A", Currency: "EUR", CrossSells: []int{12, 11, 404}},
@@ -62,6 +64,7 @@ func TestCrossSellUnion(t *testing.T) {
 }
 
 func TestCrossSellCodes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	item := func(ref, qty any) map[string]any {
 		m := map[string]any{}

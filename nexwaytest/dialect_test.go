@@ -14,6 +14,7 @@ import (
 // Each field of Dialect rewrites what the documentation shows into what it
 // names, and nothing else.
 func TestDialectRewrites(t *testing.T) {
+	t.Parallel()
 	const categories = `{"responseCode":0,"categoryList":[{"id":7466,"label":"AV","Subcategory list":[]}],"date":"2026-01-26"}`
 	for _, tc := range []struct {
 		d    Dialect
@@ -44,6 +45,7 @@ func TestDialectRewrites(t *testing.T) {
 }
 
 func TestDialectCompression(t *testing.T) {
+	t.Parallel()
 	body := []byte(`{"responseCode":0}`)
 	for enc, open := range map[string]func(io.Reader) (io.Reader, error){
 		"gzip":    func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) },

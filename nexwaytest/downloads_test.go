@@ -6,6 +6,7 @@ import (
 )
 
 func TestExtendDownload(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.create(sampleOrder("DL"), 0) // window ends 2026-02-05
 	m := e.json("PUT", "/connect/order/download", map[string]any{"partnerOrderNumber": "DL", "value": "P7D"})
@@ -38,6 +39,7 @@ func TestExtendDownload(t *testing.T) {
 }
 
 func TestExtendDownloadCodes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.create(sampleOrder("DC"), 0)
 	e.create(sampleOrder("GONE"), 0)
@@ -67,6 +69,7 @@ func TestExtendDownloadCodes(t *testing.T) {
 }
 
 func TestDownloadInfo(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.create(sampleOrder("DI", line(733551, 1), line(733558, 1)), 0)
 	m := e.json("GET", "/connect/order/DI/download", nil)

@@ -18,6 +18,7 @@ func freshClient() *http.Client {
 }
 
 func TestFaultStatus(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.s.InjectFault(RouteCreateOrder, Fault{Kind: FaultStatus})
 	e.s.InjectFault(RouteCreateOrder, Fault{Kind: FaultStatus, Status: 500, Times: 2})
@@ -57,6 +58,7 @@ func TestFaultRateLimit(t *testing.T) {
 }
 
 func TestFaultDrop(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.s.InjectFault(RouteCreateOrder, Fault{Kind: FaultDrop})
 	_, err := freshClient().Do(e.request("POST", "/connect/order/new", sampleOrder("DROP")))
@@ -75,6 +77,7 @@ func TestFaultDrop(t *testing.T) {
 }
 
 func TestFaultLoseResponse(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.s.InjectFault(RouteCreateOrder, Fault{Kind: FaultLoseResponse})
 	_, err := freshClient().Do(e.request("POST", "/connect/order/new", sampleOrder("LOST")))
@@ -152,6 +155,7 @@ func TestFaultLatencyAbortedByClose(t *testing.T) {
 }
 
 func TestFaultQueueOrder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.s.InjectFault(RouteAny, Fault{Kind: FaultStatus, Status: 502})
 	e.s.InjectFault(RouteStock, Fault{Kind: FaultStatus, Status: 500})
@@ -203,6 +207,7 @@ func faultSequence(t *testing.T, seed int64, n int) []int {
 }
 
 func TestFaultRateDeterministic(t *testing.T) {
+	t.Parallel()
 	a, b, c := faultSequence(t, 11, 200), faultSequence(t, 11, 200), faultSequence(t, 12, 200)
 	if fmt.Sprint(a) != fmt.Sprint(b) {
 		t.Fatal("same seed, different fault sequence")
@@ -220,6 +225,7 @@ func TestFaultRateDeterministic(t *testing.T) {
 }
 
 func TestFaultRateScope(t *testing.T) {
+	t.Parallel()
 	s := newUnstarted(config{seed: 1})
 	s.SetFaultRate(RouteAny, 1)
 	for i := 0; i < 5; i++ {
@@ -247,6 +253,7 @@ func TestFaultRateScope(t *testing.T) {
 }
 
 func TestFaultKindNames(t *testing.T) {
+	t.Parallel()
 	for k, want := range map[FaultKind]string{FaultStatus: "status", FaultRateLimit: "rate-limit", FaultDrop: "drop", FaultLoseResponse: "lose-response", FaultLatency: "latency",
 		FaultStatusAfterProcessing: "status-after-processing", FaultTruncate: "truncate", FaultStall: "stall", FaultCode: "code"} {
 		if k.String() != want {
@@ -304,6 +311,7 @@ func TestFaultsAfterProcessing(t *testing.T) {
 
 // A stall holds the answer until the client gives up.
 func TestFaultStallUntilClientGoesAway(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.s.InjectFault(RouteCreateOrder, Fault{Kind: FaultStall})
 	processing := make(chan struct{})
@@ -340,6 +348,7 @@ func TestFaultStallUntilClientGoesAway(t *testing.T) {
 // A code fault refuses without processing; Then makes the resend of a
 // processed request meet it.
 func TestFaultCodeAndThen(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.s.InjectFault(RouteCreateOrder, Fault{Kind: FaultCode, Code: 1044})
 	e.create(sampleOrder("CODE"), 1044)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestSecretGate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config) { c.secrets = []string{"gb-secret", "us-secret"} })
 	routes := []struct{ method, path string }{
 		{"POST", "/connect/stock"}, {"POST", "/connect/order/crossupsell"}, {"POST", "/connect/order/new"},
@@ -39,6 +40,7 @@ func TestSecretGate(t *testing.T) {
 }
 
 func TestDefaultSecretAndNoRealm(t *testing.T) {
+	t.Parallel()
 	s := newUnstarted(config{})
 	// A client request: its Body is nil, unlike a server's.
 	req, err := http.NewRequest("GET", "/connect/catalog/oslist", nil)
@@ -54,6 +56,7 @@ func TestDefaultSecretAndNoRealm(t *testing.T) {
 }
 
 func TestUnknownRoutes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, r := range []struct {
 		method, path string
@@ -75,6 +78,7 @@ func TestUnknownRoutes(t *testing.T) {
 }
 
 func TestCloseIdempotent(t *testing.T) {
+	t.Parallel()
 	s := newUnstarted(config{})
 	s.Close()
 	s.Close()

@@ -34,6 +34,7 @@ func (e *env) login() map[string]any {
 }
 
 func TestTokenClientCredentials(t *testing.T) {
+	t.Parallel()
 	e := iamEnv(t)
 	m := e.login()
 	wantShape(t, "token", m, map[string]kind{
@@ -57,6 +58,7 @@ func TestTokenClientCredentials(t *testing.T) {
 }
 
 func TestTokenFailures(t *testing.T) {
+	t.Parallel()
 	e := iamEnv(t)
 	good := e.login()
 	for _, tc := range []struct {
@@ -121,6 +123,7 @@ func TestTokenRefreshAndExpiry(t *testing.T) {
 }
 
 func TestTokenInvalidateAndReset(t *testing.T) {
+	t.Parallel()
 	e := iamEnv(t)
 	a, b := e.login(), e.login()
 	auth := func(m map[string]any) []string { return append(bearer(m), "secret", "") }
@@ -159,6 +162,7 @@ func TestTokenInvalidateAndReset(t *testing.T) {
 }
 
 func TestBearerGate(t *testing.T) {
+	t.Parallel()
 	e := iamEnv(t)
 	tok := e.login()["access_token"].(string)
 	for _, tc := range []struct {

@@ -15,6 +15,7 @@ var ctx = context.Background()
 
 // One line starts the server, and it is gone once the test ends.
 func TestNewServerStopsAtCleanup(t *testing.T) {
+	t.Parallel()
 	var url string
 	t.Run("storefront", func(t *testing.T) {
 		srv := nexwaytest.NewServer(t)
@@ -36,6 +37,7 @@ func TestNewServerStopsAtCleanup(t *testing.T) {
 }
 
 func TestServerOptions(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2027, time.March, 1, 12, 0, 0, 0, time.UTC)
 	srv := nexwaytest.NewServer(t, nexwaytest.WithoutCatalog(), nexwaytest.WithoutCredentials(), nexwaytest.WithStart(start))
 	if !srv.Now().Equal(start) {
@@ -71,6 +73,7 @@ func TestStartServerRejectsBadClientOptions(t *testing.T) {
 }
 
 func TestCloseTwice(t *testing.T) {
+	t.Parallel()
 	srv, err := nexwaytest.StartServer()
 	if err != nil {
 		t.Fatal(err)

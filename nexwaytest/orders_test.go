@@ -57,6 +57,7 @@ func checkOrderShape(t *testing.T, m map[string]any) {
 }
 
 func TestCreateOrderSample(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.create(sampleOrder("PARTNER689", line(733551, 2), line(733559, 1), line(733560, 1)), 0)
 	checkOrderShape(t, m)
@@ -127,6 +128,7 @@ func TestCreateOrderSample(t *testing.T) {
 }
 
 func TestCreateOrderNumbersIncrease(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.create(sampleOrder("A", line(733558, 1)), 0)
 	e.create(sampleOrder("B", line(733552, 1)), 0)
@@ -143,6 +145,7 @@ func TestCreateOrderNumbersIncrease(t *testing.T) {
 }
 
 func TestCreateOrderStringNumbers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := sampleOrder("S8", map[string]any{"productRef": "733551", "quantity": "2", "vatRate": nil, "amountDutyFree": nil, "amountTotal": nil})
 	m := e.create(body, 0)
@@ -152,6 +155,7 @@ func TestCreateOrderStringNumbers(t *testing.T) {
 }
 
 func TestGetOrderNotFound(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.json("GET", "/connect/order/NOPE", nil)
 	wantCode(t, m, 1010)
@@ -228,6 +232,7 @@ func TestConcurrentDuplicateCreate(t *testing.T) {
 }
 
 func TestOutOfStockDrawsNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// 733558 has 5 keys: 3 + 3 across two lines is refused as a whole.
 	m := e.create(sampleOrder("OOS", line(733551, 1), line(733558, 3), line(733558, 3)), 1044)
@@ -245,6 +250,7 @@ func TestOutOfStockDrawsNothing(t *testing.T) {
 }
 
 func TestHoldNextRefusesBadArguments(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, c := range []struct{ n, code int }{{1, 1062}, {1, 0}, {1, 1010}, {-1, 1060}} {
 		if err := e.s.HoldNext(c.n, c.code); err == nil {
@@ -256,6 +262,7 @@ func TestHoldNextRefusesBadArguments(t *testing.T) {
 }
 
 func TestPendingHoldRelease(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	mustHold(t, e.s, 1, 1061)
 	m := e.create(sampleOrder("HOLD", line(733551, 1), line(733559, 1)), 1061)
@@ -292,6 +299,7 @@ func TestPendingHoldRelease(t *testing.T) {
 }
 
 func TestPendingReject(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	mustHold(t, e.s, 2, 1060)
 	e.create(sampleOrder("P1", line(733558, 2)), 1060)
@@ -350,6 +358,7 @@ func TestCancelOrder(t *testing.T) {
 }
 
 func TestCancelOrderCodes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if err := e.s.AddProducts(Product{Ref: 1, Name: "Final sale", Currency: "EUR", Delivery: DeliveryDownload, NotCancellable: true}); err != nil {
 		t.Fatal(err)
@@ -379,6 +388,7 @@ func TestCancelOrderCodes(t *testing.T) {
 }
 
 func TestCancelPendingOrder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	mustHold(t, e.s, 1, 1060)
 	e.create(sampleOrder("PC"), 1060)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestParsePeriod(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want period
@@ -46,6 +47,7 @@ func TestParsePeriod(t *testing.T) {
 }
 
 func TestPeriodAddTo(t *testing.T) {
+	t.Parallel()
 	base := time.Date(2026, 2, 5, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		in, want string

@@ -6,6 +6,7 @@ import (
 )
 
 func TestAddKeys(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if err := e.s.AddKeys(733562, "RR-1", "RR-2"); err != nil {
 		t.Fatal(err)
@@ -46,6 +47,7 @@ func TestAddKeys(t *testing.T) {
 }
 
 func TestLoadKeysCSV(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	csv := "productRef,licenseKey\n733562,RR-A\n\n 733562 , RR-B \n733551,NAP-CSV-1\n"
 	if err := e.s.LoadKeysCSV(strings.NewReader(csv)); err != nil {
@@ -91,6 +93,7 @@ func TestLoadKeysCSV(t *testing.T) {
 }
 
 func TestSeedDefaultsKeys(t *testing.T) {
+	t.Parallel()
 	a, b := newUnstarted(config{seed: 3}), newUnstarted(config{seed: 3})
 	for _, s := range []*Server{a, b} {
 		if err := s.seedDefaults(); err != nil {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestPublisherFuncRequest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var got []LicenseRequest
 	var mu sync.Mutex
@@ -52,6 +53,7 @@ func TestPublisherFuncRequest(t *testing.T) {
 }
 
 func TestPublisherFailureThenRecovery(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var mu sync.Mutex
 	fail := true
@@ -104,6 +106,7 @@ func TestPublisherFailureThenRecovery(t *testing.T) {
 }
 
 func TestPublisherPanicIsAFailure(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if err := e.s.SetPublisher(733552, PublisherFunc(func(context.Context, LicenseRequest) (string, error) {
 		panic("boom")
@@ -169,6 +172,7 @@ func newPublisherStub(t *testing.T, answers ...stubAnswer) *publisherStub {
 }
 
 func TestHTTPPublisherAgainstEndpoint(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	stub := newPublisherStub(t,
 		stubAnswer{200, `{"licenses":[{"key":"ABCD-1234-EFGH-5678","expiresAt":"2027-06-04T00:00:00Z"}]}`},
@@ -256,6 +260,7 @@ func TestHTTPPublisherFailures(t *testing.T) {
 
 // Without background retries, a failed unit waits for the next read.
 func TestHTTPPublisherFailureGives1051(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	stub := newPublisherStub(t, stubAnswer{503, `{"detail":"publisher-internal-detail"}`}, stubAnswer{200, `{"activationCode":"RECOVERED"}`})
 	if err := e.s.SetPublisher(733552, HTTPPublisher{BaseURL: stub.ts.URL, Retries: -1}); err != nil {
@@ -277,6 +282,7 @@ func TestHTTPPublisherFailureGives1051(t *testing.T) {
 }
 
 func TestGeneratedKeys(t *testing.T) {
+	t.Parallel()
 	g := GeneratedKeys("NTS")
 	a, _ := g.Issue(context.Background(), LicenseRequest{FulfillmentID: "one"})
 	b, _ := g.Issue(context.Background(), LicenseRequest{FulfillmentID: "one"})

@@ -60,6 +60,7 @@ func (d direct) wantStatuses(secret string, want ...int) {
 }
 
 func TestRateLimitOffByDefault(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		d := newDirect(t)
 		for range 100 {
@@ -153,6 +154,7 @@ func TestRateLimitProcessesNothing(t *testing.T) {
 
 // Retry-After is the wait for the next token, in whole seconds rounded up.
 func TestRateLimitRetryAfter(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		r    rate.Limit
 		want string
@@ -177,6 +179,7 @@ func TestRateLimitRetryAfter(t *testing.T) {
 // SetRateLimit starts every secret with a full burst; a rate of 0, NaN or
 // rate.Inf turns the limit off, and a burst under 1 counts as 1.
 func TestSetRateLimit(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		d := newDirect(t)
 		d.s.SetRateLimit(1, 0)
@@ -195,6 +198,7 @@ func TestSetRateLimit(t *testing.T) {
 
 // The limit and the queued 429 fault answer alike.
 func TestRateLimitAnswersLikeTheFault(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		d := newDirect(t)
 		d.s.InjectFault(RouteStock, Fault{Kind: FaultRateLimit})

@@ -166,6 +166,7 @@ func TestHTTPPublisherRetriesBounded(t *testing.T) {
 // Failures a retry would meet again (a refused credential, a business
 // error) are not retried in the background; a read still asks again.
 func TestHTTPPublisherPermanentFailureNotRetried(t *testing.T) {
+	t.Parallel()
 	for name, st := range map[string]step{
 		"unauthorized": {status: 401},
 		"errorCode":    {status: 200, body: `{"errorCode":"license_unavailable"}`},
@@ -192,6 +193,7 @@ func TestHTTPPublisherPermanentFailureNotRetried(t *testing.T) {
 
 // Close stops the retries, and waits for them.
 func TestHTTPPublisherRetriesStopOnClose(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		s := seededServer(t, 1)
 		p := &scripted{steps: []step{{status: 503}, {status: 200, body: `{"activationCode":"K"}`}}}

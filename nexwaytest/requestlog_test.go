@@ -9,6 +9,7 @@ import (
 )
 
 func TestRequestLog(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"productRefs":[733551]}`
 	before := time.Now()
@@ -66,6 +67,7 @@ func TestRequestLog(t *testing.T) {
 // The log keeps the newest entries up to its count; Counts keeps every
 // request.
 func TestRequestLogBoundedByCount(t *testing.T) {
+	t.Parallel()
 	const limit = 1000
 	e := newEnv(t, func(cfg *config) { cfg.logRequests = limit })
 	n := 2*limit + limit/2 + 3
@@ -87,6 +89,7 @@ func TestRequestLogBoundedByCount(t *testing.T) {
 }
 
 func TestRequestLogLimits(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		requests, wantRequests int
 		bytes, wantBytes       int64
@@ -106,6 +109,7 @@ func TestRequestLogLimits(t *testing.T) {
 // The log keeps the newest entries whose headers and bodies fit its byte
 // bound, and always the latest one.
 func TestRequestLogBoundedByBytes(t *testing.T) {
+	t.Parallel()
 	const limit = 10000
 	e := newEnv(t, func(cfg *config) { cfg.logBytes = limit })
 	send := func(i, size int) {

@@ -12,6 +12,7 @@ import (
 // built server, or named in resetKeeps: a field added later cannot be left
 // out of Reset unnoticed.
 func TestResetCoversEveryField(t *testing.T) {
+	t.Parallel()
 	adopted := map[string]bool{}
 	for _, sf := range packageFiles(t) {
 		for _, d := range sf.file.Decls {

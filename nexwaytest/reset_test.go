@@ -62,6 +62,7 @@ func firstSession(t *testing.T, srv *nexwaytest.Server) session {
 // After Reset, the same calls give the same answers as after the start,
 // whatever knobs were turned in between.
 func TestResetReturnsToStart(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2027, time.March, 1, 12, 0, 0, 0, time.UTC)
 	srv := nexwaytest.NewServer(t, nexwaytest.WithSeed(3), nexwaytest.WithStart(start),
 		nexwaytest.WithSetup(func(s *nexwaytest.Server) error {
@@ -155,6 +156,7 @@ func statusWith(t *testing.T, srv *nexwaytest.Server, bearer string) int {
 }
 
 func TestResetFailsWithoutChange(t *testing.T) {
+	t.Parallel()
 	calls := 0
 	srv := nexwaytest.NewServer(t, nexwaytest.WithSetup(func(*nexwaytest.Server) error {
 		calls++
@@ -179,6 +181,7 @@ func TestResetFailsWithoutChange(t *testing.T) {
 // state, and the race detector sees the swap guarded. (Without IAM: a
 // token fetched between two resets in a row is refused, as it should be.)
 func TestResetUnderLoad(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t, nexwaytest.WithoutCredentials())
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -18,6 +18,7 @@ func ponsOf(orders []OrderSnapshot) []string {
 // A forgotten order answers as an unknown one, everywhere, and its number
 // can be used again.
 func TestOrderRetention(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config) { c.orderRetention = 3 })
 	if err := e.s.HoldNext(1, 1060); err != nil {
 		t.Fatal(err)
@@ -50,6 +51,7 @@ func TestOrderRetention(t *testing.T) {
 }
 
 func TestOrderRetentionOffByDefault(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for i := range 20 {
 		e.create(sampleOrder(fmt.Sprint("ALL-", i), line(733552, 1)), 0)
@@ -63,6 +65,7 @@ func TestOrderRetentionOffByDefault(t *testing.T) {
 // an order like any other, and storing it may forget a subscription that
 // the renewal pass has not reached yet.
 func TestOrderRetentionForgetsSubscriptions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config) { c.orderRetention = 2 })
 	// P is stored first but its subscription starts after Q's, at Release:
 	// the renewal pass meets Q's first, and storing Q-1 forgets P.
@@ -88,6 +91,7 @@ func TestOrderRetentionForgetsSubscriptions(t *testing.T) {
 
 // Forgotten subscriptions leave the renewal list once they are half of it.
 func TestOrderRetentionCompactsSubscriptions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config) { c.orderRetention = 100 })
 	for i := range 400 {
 		e.create(sampleOrder(fmt.Sprint("SUB-", i), line(733559, 1)), 0)

@@ -11,6 +11,7 @@ import (
 // The test vector Nexway publishes with its signing scheme
 // (https://apidoc.nexway.store/docs/guides/fulfillment-templating).
 func TestSignBodyPublishedVector(t *testing.T) {
+	t.Parallel()
 	body := []byte(`{"fulfillmentId":"f-1","checkout":{"orderId":"ORD-42","lineItemId":"l"},
 		"product":{"publisherProductId":"PRD-9","quantity":3.0,"name":"x"}}`)
 	fields := []string{"$.product.quantity", "$.checkout.orderId", "$.product['publisherProductId']", "$.checkout.orderId"}
@@ -33,6 +34,7 @@ func TestSignBodyPublishedVector(t *testing.T) {
 }
 
 func TestSignedInputValues(t *testing.T) {
+	t.Parallel()
 	body := []byte(`{"a":"x<&>","n":1.50,"z":-0,"big":1e21,"t":true,"nil":null,"list":[{"k":7}],"obj":{}}`)
 	in, err := signedInput([]string{"$.a", "$.n", "$.z", "$.big", "$.t", "$.nil", "$.missing", "$.list[0].k", "$.list[3]", "$.a.deeper"}, body)
 	if err != nil {
@@ -54,6 +56,7 @@ func TestSignedInputValues(t *testing.T) {
 }
 
 func TestParseFieldRefuses(t *testing.T) {
+	t.Parallel()
 	for _, f := range []string{"", "a.b", "$.", "$..a", "$['a'", "$[", "$[]", "$[-1]", "$[+1]", "$[x]", "$a", "$.a[0"} {
 		if _, err := parseField(f); err == nil {
 			t.Errorf("parseField(%q) succeeded", f)
@@ -64,6 +67,7 @@ func TestParseFieldRefuses(t *testing.T) {
 // A signed request carries the signature in the configured header, and
 // SetPublisher refuses a signing set-up that would fail every call.
 func TestHTTPPublisherSigns(t *testing.T) {
+	t.Parallel()
 	p := &scripted{steps: []step{{status: 200, body: `{"activationCode":"K"}`}}}
 	hp := HTTPPublisher{BaseURL: "http://publisher.test", Client: &http.Client{Transport: p},
 		SigningSecret: "s3cret", SignedFields: []string{"$.fulfillmentId", "$.checkout.price.grossPrice"}}

@@ -151,6 +151,7 @@ func typeName(e ast.Expr) string {
 // Everything go doc shows of the package has a comment, so pkg.go.dev is
 // a complete manual of the fake.
 func TestExportedNamesDocumented(t *testing.T) {
+	t.Parallel()
 	for _, sf := range packageFiles(t) {
 		if strings.HasSuffix(sf.name, "_test.go") {
 			continue
@@ -165,6 +166,7 @@ func TestExportedNamesDocumented(t *testing.T) {
 // field, interface method and grouped constant, and accepts their
 // documented forms.
 func TestUndocumentedFinds(t *testing.T) {
+	t.Parallel()
 	const src = `package p
 
 func Bare() {}
@@ -222,6 +224,7 @@ func (hidden) Method() {}
 // would be promoted, and go doc does not show them on the outer type,
 // which is how Server once hid its knobs.
 func TestNoExportedTypeEmbeds(t *testing.T) {
+	t.Parallel()
 	for _, sf := range packageFiles(t) {
 		if strings.HasSuffix(sf.name, "_test.go") {
 			continue
@@ -255,6 +258,7 @@ const clientFile = "server.go"
 // the client package; tests outside the package (package nexwaytest_test)
 // may.
 func TestFakeDoesNotImportTheClient(t *testing.T) {
+	t.Parallel()
 	for _, sf := range packageFiles(t) {
 		if sf.file.Name.Name != "nexwaytest" {
 			continue // an external test package
@@ -283,6 +287,7 @@ var citation = regexp.MustCompile(`§|\b[\w-]+\.md\b`)
 // sections of notes outside the repository; and none names an internal
 // package, which a user of pkg.go.dev cannot open either.
 func TestCommentsCiteOnlyWhatReadersCanOpen(t *testing.T) {
+	t.Parallel()
 	for _, sf := range packageFiles(t) {
 		for _, cg := range sf.file.Comments {
 			text := cg.Text()

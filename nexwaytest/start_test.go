@@ -22,6 +22,7 @@ func stockOK(t *testing.T, srv *nexwaytest.Server) {
 }
 
 func TestWithAddr(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t, nexwaytest.WithAddr("127.0.0.1:0"))
 	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") || strings.HasSuffix(srv.URL, ":0") {
 		t.Errorf("URL = %s", srv.URL)
@@ -31,6 +32,7 @@ func TestWithAddr(t *testing.T) {
 
 // A wildcard address listens everywhere, and URL is the loopback one.
 func TestWithAddrWildcard(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t, nexwaytest.WithAddr(":0"))
 	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
 		t.Errorf("URL = %s, want loopback", srv.URL)
@@ -39,6 +41,7 @@ func TestWithAddrWildcard(t *testing.T) {
 }
 
 func TestWithAddrTaken(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +58,7 @@ func TestWithAddrTaken(t *testing.T) {
 }
 
 func TestWithCredentials(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t, nexwaytest.WithCredentials("shop-secret", "shop", "shop-client-secret"))
 	stockOK(t, srv)
 	for _, r := range srv.Requests() {
@@ -77,6 +81,7 @@ func TestWithCredentials(t *testing.T) {
 }
 
 func TestWithCredentialsNoRealm(t *testing.T) {
+	t.Parallel()
 	srv := nexwaytest.NewServer(t, nexwaytest.WithCredentials("shop-secret", "", "ignored"))
 	stockOK(t, srv)
 	if n := srv.Counts()[nexwaytest.RouteToken].Requests; n != 0 {
@@ -85,6 +90,7 @@ func TestWithCredentialsNoRealm(t *testing.T) {
 }
 
 func TestWithCredentialsRefused(t *testing.T) {
+	t.Parallel()
 	for name, opt := range map[string]nexwaytest.Option{
 		"empty secret":          nexwaytest.WithCredentials("", "shop", "cs"),
 		"secret with a space":   nexwaytest.WithCredentials("a b", "shop", "cs"),
@@ -99,6 +105,7 @@ func TestWithCredentialsRefused(t *testing.T) {
 }
 
 func TestWithSetup(t *testing.T) {
+	t.Parallel()
 	var order []string
 	srv := nexwaytest.NewServer(t,
 		nexwaytest.WithSetup(func(s *nexwaytest.Server) error {
@@ -121,6 +128,7 @@ func TestWithSetup(t *testing.T) {
 }
 
 func TestWithSetupFails(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("boom")
 	var started *nexwaytest.Server
 	srv, err := nexwaytest.StartServer(nexwaytest.WithAddr("127.0.0.1:0"), nexwaytest.WithSetup(func(s *nexwaytest.Server) error {

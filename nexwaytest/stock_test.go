@@ -8,6 +8,7 @@ import (
 var stockItemShape = map[string]kind{"productRef": kNumber, "status": kNumber, "responseCode": kNumber, "responseMessage": kString}
 
 func TestStockSample(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.json("POST", "/connect/stock", map[string]any{"productRefs": []int{733551, 733558}})
 	wantCode(t, m, 0)
@@ -28,6 +29,7 @@ func TestStockSample(t *testing.T) {
 }
 
 func TestStockItemCodes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.json("POST", "/connect/stock", `{"productRefs":["733551",-1,0,"abc",true,null,999,733562,733552,733560]}`)
 	wantCode(t, m, 0)
@@ -56,6 +58,7 @@ func TestStockItemCodes(t *testing.T) {
 }
 
 func TestStockRootCodes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, body := range []any{"", "{", "null", `{}`, `{"productRefs":[]}`, `{"productRefs":null}`, `{"productRefs":"733551"}`, `[733551]`} {
 		m := e.json("POST", "/connect/stock", body)
@@ -64,6 +67,7 @@ func TestStockRootCodes(t *testing.T) {
 }
 
 func TestStockLevels(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	level := func() int {
 		m := e.json("POST", "/connect/stock", map[string]any{"productRefs": []int{733558}})

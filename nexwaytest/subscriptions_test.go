@@ -27,6 +27,7 @@ func (e *env) sub(method, path, pon string, id int) map[string]any {
 }
 
 func TestSubscriptionStatus(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.subscribe("PARTNER689", 733559)
 	if id != 900001 {
@@ -49,6 +50,7 @@ func TestSubscriptionStatus(t *testing.T) {
 }
 
 func TestSubscriptionCodes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.subscribe("S1", 733559)
 	e.subscribe("S2", 733559)
@@ -107,6 +109,7 @@ func TestSubscriptionCancel(t *testing.T) {
 }
 
 func TestAutomaticRenewal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.subscribe("CB", 733570) // monthly
 	first := e.s.Orders()[0].Lines[0].Keys[0]
@@ -152,6 +155,7 @@ func TestAutomaticRenewal(t *testing.T) {
 }
 
 func TestRenewNow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.subscribe("RN", 733559)
 	m := e.sub("PUT", "/connect/subscription/renew", "RN", id)
@@ -180,6 +184,7 @@ func TestRenewNow(t *testing.T) {
 }
 
 func TestCancelOrderKillsSubscription(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.subscribe("KILL", 733570)
 	e.s.Advance(48 * time.Hour)
@@ -196,6 +201,7 @@ func TestCancelOrderKillsSubscription(t *testing.T) {
 }
 
 func TestBatchSubscriptionRenewalWaitsForKeys(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if err := e.s.AddProducts(Product{Ref: 50, Name: "Batch Sub", Currency: "EUR", Delivery: DeliverySerial, SubscriptionPeriod: "P1M"}); err != nil {
 		t.Fatal(err)

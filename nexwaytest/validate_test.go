@@ -37,6 +37,7 @@ func withDiscount(fn func(d map[string]any)) map[string]any {
 }
 
 func TestCreateOrderValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	cases := []struct {
 		name string
@@ -147,6 +148,7 @@ func TestCreateOrderValidation(t *testing.T) {
 }
 
 func TestCreateOrderAccepts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	cases := []struct {
 		name string
@@ -183,6 +185,7 @@ func TestCreateOrderAccepts(t *testing.T) {
 }
 
 func TestCreateOrderRequirePrices(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config) { c.requirePrices = true })
 	noPrice := map[string]any{"productRef": 733551, "quantity": 1}
 	e.create(sampleOrder("RP-1", noPrice), 1053)
@@ -191,6 +194,7 @@ func TestCreateOrderRequirePrices(t *testing.T) {
 }
 
 func TestISOCountryList(t *testing.T) {
+	t.Parallel()
 	if len(isoCountries) != 249 {
 		t.Fatalf("%d ISO 3166-1 codes, want 249", len(isoCountries))
 	}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestFlexInt(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in      string
 		set, ok bool
@@ -51,6 +52,7 @@ func TestFlexInt(t *testing.T) {
 }
 
 func TestFlexString(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in      string
 		set, ok bool
@@ -77,6 +79,7 @@ func TestFlexString(t *testing.T) {
 }
 
 func TestOpt(t *testing.T) {
+	t.Parallel()
 	type obj struct {
 		A opt[string] `json:"a"`
 	}

@@ -50,6 +50,7 @@ func (b *syncBuffer) String() string {
 }
 
 func TestFlagErrors(t *testing.T) {
+	t.Parallel()
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +145,7 @@ func post(t *testing.T, url, body string) {
 // The command serves what its flags say, with the credentials it prints,
 // reloads its files on reset, and returns 0 once its context ends.
 func TestRunServes(t *testing.T) {
+	t.Parallel()
 	catalog := file(t, "catalog.json", `[{"ref":500,"name":"Star Pilot","amountDutyFree":19.99,"currency":"EUR","delivery":"serial"}]`)
 	keys := file(t, "keys.csv", "productRef,licenseKey\n500,STAR-1\n500,STAR-2\n")
 	ctx, cancel := context.WithCancel(context.Background())
