@@ -1,0 +1,463 @@
+package nexway
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// feedColumn is what a CSV column holds.
+type feedColumn uint8
+
+const (
+	colUnknown feedColumn = iota
+	colProductID
+	colPublisherID
+	colPublisherName
+	colName
+	colMisc
+	colCreationDate
+	colLicenseLifetime
+	colKeywords
+	colUsers
+	colVersion
+	colEAN
+	colType
+	colReleaseDate
+	colTotalSize
+	colShortDescription
+	colLongDescription
+	colLanguage
+	colSmallImage
+	colMediumImage
+	colBigImage
+	colScreenshots
+	colCategories
+	colPrice
+	colPublicPrice
+	colCurrency
+	colRetailerPrice
+	colRetailerCurrency
+	colMemory
+	colDiskSpace
+	colOS
+)
+
+// feedColumns maps the documented CSV headers, by columnKey, to what they
+// hold. Keys ignore case, spaces and punctuation, so "Price wo. VAT" and
+// "Code EAN" are recognised too. "Description language" is the older
+// name of "Language".
+var feedColumns = map[string]feedColumn{
+	"productid":                         colProductID,
+	"publisherid":                       colPublisherID,
+	"publishername":                     colPublisherName,
+	"name":                              colName,
+	"misc":                              colMisc,
+	"creationdate":                      colCreationDate,
+	"licenselifetime":                   colLicenseLifetime,
+	"keywords":                          colKeywords,
+	"numberofusers":                     colUsers,
+	"version":                           colVersion,
+	"codeean":                           colEAN,
+	"type":                              colType,
+	"releasedate":                       colReleaseDate,
+	"totalsize":                         colTotalSize,
+	"shortdescription":                  colShortDescription,
+	"longdescription":                   colLongDescription,
+	"language":                          colLanguage,
+	"descriptionlanguage":               colLanguage,
+	"smallimage":                        colSmallImage,
+	"mediumimage":                       colMediumImage,
+	"bigimage":                          colBigImage,
+	"screenshots":                       colScreenshots,
+	"categories":                        colCategories,
+	"pricewovat":                        colPrice,
+	"pricepublicwovat":                  colPublicPrice,
+	"currency":                          colCurrency,
+	"retailerprice":                     colRetailerPrice,
+	"retailerpricecurrency":             colRetailerCurrency,
+	"systemrequirementsmemory":          colMemory,
+	"systemrequirementsdiskspace":       colDiskSpace,
+	"systemrequirementsoperatingsystem": colOS,
+}
+
+// columnKey keeps the ASCII letters and digits of a header name, in lower
+// case, and any other letter as it is.
+func columnKey(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r + 'a' - 'A')
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r >= 0x80:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// csvColumn is one column of a feed's header.
+type csvColumn struct {
+	name    string // as in the header, or "column N" when the header is empty
+	kind    feedColumn
+	desc    int  // for description columns, the index in Descriptions
+	unnamed bool // the header gives no name
+}
+
+// csvLayout is a feed's header, resolved.
+type csvLayout struct {
+	cols      []csvColumn
+	descLangs []string // the language of each Descriptions entry
+	unknown   int      // columns that go to Extra
+}
+
+// newCSVLayout resolves a header. A column named twice, or no Product ID
+// column, makes the feed unusable. A column with an empty name is kept
+// under "column N" (1-based) in Extra, in the rows where it has a value.
+func newCSVLayout(header []string, line int) (*csvLayout, error) {
+	l := &csvLayout{cols: make([]csvColumn, len(header))}
+	seen := make(map[string]int, len(header))
+	hasID := false
+	for i, h := range header {
+		c := csvColumn{name: strings.TrimSpace(h)}
+		key := columnKey(c.name)
+		if key == "" {
+			c.unnamed = true
+			key = "#" + strconv.Itoa(i+1)
+			if c.name == "" {
+				c.name = "column " + strconv.Itoa(i+1)
+			}
+		}
+		if kind, ok := feedColumns[key]; ok {
+			c.kind = kind
+		} else if lang, short, ok := descriptionColumn(c.name); ok {
+			c.kind = colLongDescription
+			if short {
+				c.kind = colShortDescription
+			}
+			c.desc = l.descIndex(lang)
+		} else {
+			l.unknown++
+		}
+		if kind := c.kind; (kind == colShortDescription || kind == colLongDescription) && feedColumns[key] == kind {
+			c.desc = l.descIndex("")
+		}
+		if j, dup := seen[key]; dup {
+			return nil, &FeedError{Line: line, Column: c.name, kind: ErrInvalidFeed,
+				Err: errors.New("the header names this column twice (columns " + strconv.Itoa(j+1) + " and " + strconv.Itoa(i+1) + ")")}
+		}
+		seen[key] = i
+		hasID = hasID || c.kind == colProductID
+		l.cols[i] = c
+	}
+	if !hasID {
+		return nil, invalidFeed(line, errors.New(`the header has no "Product ID" column`))
+	}
+	return l, nil
+}
+
+// descIndex returns the Descriptions index of lang, adding it.
+func (l *csvLayout) descIndex(lang string) int {
+	for i, d := range l.descLangs {
+		if d == lang {
+			return i
+		}
+	}
+	l.descLangs = append(l.descLangs, lang)
+	return len(l.descLangs) - 1
+}
+
+// descriptionColumn recognises "Short description XX" and "Long
+// description XX", XX a country code.
+func descriptionColumn(name string) (lang string, short, ok bool) {
+	i := strings.LastIndexByte(name, ' ')
+	if i < 0 || len(name)-i-1 != 2 || !isLetter(name[i+1]) || !isLetter(name[i+2]) {
+		return "", false, false
+	}
+	switch columnKey(name[:i]) {
+	case "shortdescription":
+		return strings.ToUpper(name[i+1:]), true, true
+	case "longdescription":
+		return strings.ToUpper(name[i+1:]), false, true
+	}
+	return "", false, false
+}
+
+// decodeCSV reads the header, then yields one product per record.
+func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) bool) {
+	quote := byte('"')
+	switch o.Quote {
+	case 0:
+	case NoQuote:
+		quote = 0
+	default:
+		quote = byte(o.Quote)
+	}
+	head, _ := br.Peek(feedBufferSize) // a read error shows on the first line
+	sep, nl := sniffCSV(head, quote)
+	if o.Separator != 0 {
+		sep = byte(o.Separator)
+	}
+	if sep == quote {
+		yield(FeedProduct{}, invalid("FeedOptions.Quote", "must differ from the separator"))
+		return
+	}
+	s := &csvScanner{br: br, sep: sep, quote: quote, nl: nl, max: o.MaxRecordSize}
+	header, err := s.next()
+	if err != nil {
+		if err == io.EOF {
+			err = invalidFeed(0, errors.New("the feed is empty"))
+		} else if fe, ok := err.(*FeedError); ok && fe.kind == ErrFeedRow {
+			fe.kind = ErrInvalidFeed // a broken header spoils every row
+		}
+		yield(FeedProduct{}, err)
+		return
+	}
+	layout, err := newCSVLayout(header, s.start)
+	if err != nil {
+		yield(FeedProduct{}, err)
+		return
+	}
+	for {
+		fields, err := s.next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			fe, ok := err.(*FeedError)
+			if !ok || fe.kind != ErrFeedRow {
+				yield(FeedProduct{}, err)
+				return
+			}
+			if s.badField > 0 && s.badField <= len(layout.cols) {
+				fe.Column = layout.cols[s.badField-1].name
+			}
+			if !yield(FeedProduct{Line: fe.Line}, fe) {
+				return
+			}
+			continue
+		}
+		var p FeedProduct
+		if ferr := layout.product(fields, s.start, &p); ferr != nil {
+			if !yield(p, ferr) {
+				return
+			}
+			continue
+		}
+		if !yield(p, nil) {
+			return
+		}
+	}
+}
+
+// product fills p from a record. The first value that cannot be decoded
+// gives the error; its text goes to Extra and the rest is decoded anyway.
+func (l *csvLayout) product(fields []string, line int, p *FeedProduct) *FeedError {
+	p.Line = line
+	var first *FeedError
+	fail := func(c *csvColumn, v, why string) {
+		if p.Extra == nil {
+			p.Extra = make(map[string]string, l.unknown+1)
+		}
+		p.Extra[c.name] = v
+		if first == nil {
+			first = rowError(line, c.name, why)
+		}
+	}
+	if len(l.descLangs) > 0 {
+		p.Descriptions = make([]FeedDescription, len(l.descLangs))
+		for i, lang := range l.descLangs {
+			p.Descriptions[i].Language = lang
+		}
+	}
+	n := min(len(fields), len(l.cols))
+	for i := 0; i < n; i++ {
+		c, v := &l.cols[i], fields[i]
+		switch c.kind {
+		case colProductID:
+			id, ok := parseInt(v)
+			if !ok || id <= 0 {
+				fail(c, v, "not a product id (a positive integer)")
+			}
+			p.ProductRef = ProductRef(id)
+		case colPublisherID:
+			p.PublisherID = v
+		case colPublisherName:
+			p.PublisherName = v
+		case colName:
+			p.Name = v
+		case colMisc:
+			p.Misc = v
+		case colCreationDate:
+			p.CreationDate = v
+		case colLicenseLifetime:
+			p.LicenseLifetime = v
+		case colKeywords:
+			p.Keywords = v
+		case colUsers:
+			if n, ok := parseOptionalInt(v); ok {
+				p.Users = n
+			} else {
+				fail(c, v, "not an integer")
+			}
+		case colVersion:
+			p.Version = v
+		case colEAN:
+			p.EAN = v
+		case colType:
+			if n, ok := parseOptionalInt(v); ok {
+				p.Type = FeedProductType(n)
+			} else {
+				fail(c, v, "not an integer")
+			}
+		case colReleaseDate:
+			p.ReleaseDate = v
+		case colTotalSize, colPrice, colPublicPrice, colRetailerPrice:
+			d, err := parseOptionalDecimal(v)
+			if err != nil {
+				fail(c, v, err.Error())
+			}
+			switch c.kind {
+			case colTotalSize:
+				p.TotalSize = d
+			case colPrice:
+				p.Price = d
+			case colPublicPrice:
+				p.PublicPrice = d
+			default:
+				p.RetailerPrice = d
+			}
+		case colShortDescription:
+			p.Descriptions[c.desc].Short = v
+		case colLongDescription:
+			p.Descriptions[c.desc].Long = v
+		case colLanguage:
+			p.Languages = splitList(v)
+		case colSmallImage:
+			p.SmallImage = v
+		case colMediumImage:
+			p.MediumImage = v
+		case colBigImage:
+			p.BigImage = v
+		case colScreenshots:
+			p.Screenshots = splitURLs(v)
+		case colCategories, colOS:
+			ids, ok := splitInts(v)
+			if !ok {
+				fail(c, v, "not a ':'-separated list of integers")
+			}
+			if c.kind == colCategories {
+				p.Categories = ids
+			} else {
+				p.OperatingSystems = ids
+			}
+		case colCurrency:
+			p.Currency = v
+		case colRetailerCurrency:
+			p.RetailerCurrency = v
+		case colMemory:
+			p.Memory = v
+		case colDiskSpace:
+			p.DiskSpace = v
+		default:
+			if v == "" && c.unnamed {
+				continue // an unnamed column, empty as most are
+			}
+			if p.Extra == nil {
+				p.Extra = make(map[string]string, l.unknown)
+			}
+			p.Extra[c.name] = v
+		}
+	}
+	if len(fields) != len(l.cols) {
+		for i := len(l.cols); i < len(fields); i++ {
+			if p.Extra == nil {
+				p.Extra = make(map[string]string, len(fields)-len(l.cols))
+			}
+			p.Extra["column "+strconv.Itoa(i+1)] = fields[i]
+		}
+		return rowError(line, "", strconv.Itoa(len(fields))+" fields where the header has "+strconv.Itoa(len(l.cols)))
+	}
+	return first
+}
+
+// parseInt reads a decimal integer, ignoring surrounding spaces.
+func parseInt(v string) (int64, bool) {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	return n, err == nil
+}
+
+// parseOptionalInt reads an int, 0 for an empty value.
+func parseOptionalInt(v string) (int, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, true
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	return int(n), err == nil
+}
+
+// parseOptionalDecimal reads a decimal, nil for an empty value.
+func parseOptionalDecimal(v string) (*Decimal, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	d, err := ParseDecimal(v)
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// splitList splits a ':'-separated list, dropping spaces around items and
+// empty items; nil when there are none.
+func splitList(v string) []string {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	out := make([]string, 0, strings.Count(v, ":")+1)
+	for item := range strings.SplitSeq(v, ":") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// splitURLs splits a ':'-separated list of URLs. They are documented as
+// relative; an absolute one ("https://...") is kept whole.
+func splitURLs(v string) []string {
+	items := splitList(v)
+	out := items[:0]
+	for i := 0; i < len(items); i++ {
+		if (items[i] == "http" || items[i] == "https") && i+1 < len(items) && strings.HasPrefix(items[i+1], "//") {
+			out = append(out, items[i]+":"+items[i+1])
+			i++
+			continue
+		}
+		out = append(out, items[i])
+	}
+	return out
+}
+
+// splitInts reads a ':'-separated list of integers; ok is false when an
+// item is not one, and the list then holds the items before it.
+func splitInts(v string) (ids []int, ok bool) {
+	if strings.TrimSpace(v) == "" {
+		return nil, true
+	}
+	ids = make([]int, 0, strings.Count(v, ":")+1)
+	for item := range strings.SplitSeq(v, ":") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		n, err := strconv.Atoi(item)
+		if err != nil {
+			return ids, false
+		}
+		ids = append(ids, n)
+	}
+	return ids, true
+}
