@@ -3,6 +3,7 @@ package nexway
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -239,6 +240,12 @@ func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) 
 			}
 			continue
 		}
+		if len(fields) < len(layout.cols) && s.unterminated {
+			// A short last row without a line end is a feed cut off:
+			// taking it as a row would report the rest as withdrawn.
+			yield(FeedProduct{}, invalidFeed(s.start, errCutRow))
+			return
+		}
 		var p FeedProduct
 		if ferr := layout.product(fields, s.start, &p); ferr != nil {
 			if !yield(p, ferr) {
@@ -382,6 +389,8 @@ func (l *csvLayout) product(fields []string, line int, p *FeedProduct) *FeedErro
 	}
 	return first
 }
+
+var errCutRow = fmt.Errorf("the feed ends in the middle of a row: %w", io.ErrUnexpectedEOF)
 
 // parseInt reads a decimal integer, ignoring surrounding spaces.
 func parseInt(v string) (int64, bool) {

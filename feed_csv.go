@@ -27,6 +27,8 @@ type csvScanner struct {
 	fields []string // the last record, reused
 	// badField is the 1-based field of the last ErrFeedRow, 0 for none.
 	badField int
+	// unterminated: the last record ended with the feed, without a line end.
+	unterminated bool
 }
 
 // errQuoteEOF: a quoted field was still open at the end of the feed, which
@@ -57,6 +59,7 @@ func (s *csvScanner) next() ([]string, error) {
 			if i < 0 {
 				s.rec = append(s.rec, body...)
 				s.ends = append(s.ends, len(s.rec))
+				s.unterminated = len(eol) == 0
 				break
 			}
 			s.rec = append(s.rec, body[:i]...)
@@ -69,6 +72,7 @@ func (s *csvScanner) next() ([]string, error) {
 		}
 		s.ends = append(s.ends, len(s.rec))
 		if len(body) == 0 {
+			s.unterminated = len(eol) == 0
 			break
 		}
 		if body[0] != s.sep {

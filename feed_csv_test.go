@@ -113,7 +113,8 @@ func TestDecodeCSVBadInput(t *testing.T) {
 		{"CR", strings.ReplaceAll(h+"1,a,1\n2,b,2", "\n", "\r"), []int64{1, 2}, nil},
 		{"no final line end", h + "1,a,1\n2,b,2", []int64{1, 2}, nil},
 		{"cut inside quotes", h + "1,a,1\n2,\"b is cut", []int64{1, -3}, ErrInvalidFeed},
-		{"cut mid-row", h + "1,a,1\n2,b", []int64{1, -3}, ErrFeedRow},
+		{"cut mid-row", h + "1,a,1\n2,b", []int64{1, -3}, ErrInvalidFeed},
+		{"short last row with a line end", h + "1,a,1\n2,b\n", []int64{1, -3}, ErrFeedRow},
 		{"fewer fields", h + "1,a\n2,b,2\n", []int64{-2, 2}, ErrFeedRow},
 		{"more fields", h + "1,a,1,x\n2,b,2\n", []int64{-2, 2}, ErrFeedRow},
 		{"text after a quote", h + "1,\"a\"b,1\n2,b,2\n", []int64{-2, 2}, ErrFeedRow},
@@ -166,8 +167,8 @@ func TestDecodeCSVRowErrorKeepsTheRest(t *testing.T) {
 	if !reflect.DeepEqual(rs[0].p, want) {
 		t.Fatalf("\n got %+v\nwant %+v", rs[0].p, want)
 	}
-	// The cut-off row keeps its id, so that it is not taken as withdrawn.
-	rs = decodeAll(strings.NewReader("Product ID,Name,Price wo.VAT\n7,Sev"), nil)
+	// A short row keeps its id, so that it is not taken as withdrawn.
+	rs = decodeAll(strings.NewReader("Product ID,Name,Price wo.VAT\n7,Sev\n"), nil)
 	if rs[0].p.ProductRef != 7 || rs[0].p.Name != "Sev" || !errors.Is(rs[0].err, ErrFeedRow) {
 		t.Fatalf("%+v", rs)
 	}

@@ -20,8 +20,8 @@ var (
 	ErrFeedRow = errors.New("nexway: feed row not fully decoded")
 	// ErrInvalidFeed: the feed cannot be read further: empty, an HTML
 	// page, a header without "Product ID" or with a column twice, cut off
-	// inside a quoted field or an XML element, or a record larger than
-	// FeedOptions.MaxRecordSize. It ends decoding.
+	// inside a row, a quoted field or an XML element, or a record larger
+	// than FeedOptions.MaxRecordSize. It ends decoding.
 	ErrInvalidFeed = errors.New("nexway: invalid feed")
 )
 
@@ -179,6 +179,10 @@ func (o *FeedOptions) check() error {
 // error is the last value of the sequence. Products before an error are
 // never lost. Invalid options give an *ArgumentError before r is read.
 // The sequence reads r once: range over it once.
+//
+// A CSV feed cut off in the middle of its last row is refused as such, but
+// one cut exactly at the end of a row looks complete; a download that the
+// connection cuts short fails with the connection's error instead.
 func DecodeFeed(r io.Reader, opts *FeedOptions) iter.Seq2[FeedProduct, error] {
 	return func(yield func(FeedProduct, error) bool) {
 		var o FeedOptions
