@@ -81,6 +81,7 @@ func fuzzFeed(t *testing.T, data []byte, opts *FeedOptions) {
 		if ended {
 			t.Fatalf("a value after an error that ends decoding: %+v, %v", p, err)
 		}
+		_ = p.Hash()
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "nexway: feed") {
 				t.Fatalf("error %q", err)
@@ -125,4 +126,3 @@ func FuzzDecodeFeedXML(f *testing.F) {
 		fuzzFeed(t, data, opts)
 	})
 }
-
