@@ -196,7 +196,7 @@ func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) 
 	default:
 		quote = byte(o.Quote)
 	}
-	head, _ := br.Peek(feedBufferSize) // a read error shows on the first line
+	head, _ := peekUntil(br, hasLineEnd) // a read error shows again on the first line
 	sep, nl := sniffCSV(head, quote)
 	if o.Separator != 0 {
 		sep = byte(o.Separator)

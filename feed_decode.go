@@ -222,10 +222,14 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // sniffFeed drops a byte order mark and tells the format, refusing an
 // empty feed and an HTML page (an error page served with status 200).
 func sniffFeed(br *bufio.Reader, format FeedFormat) (FeedFormat, error) {
-	if b, _ := br.Peek(len(utf8BOM)); bytes.Equal(b, utf8BOM) {
+	head, _ := peekSome(br)
+	if len(head) < len(utf8BOM) && bytes.HasPrefix(utf8BOM, head) {
+		head, _ = br.Peek(len(utf8BOM))
+	}
+	if bytes.HasPrefix(head, utf8BOM) {
 		_, _ = br.Discard(len(utf8BOM))
 	}
-	head, err := br.Peek(512)
+	head, err := peekUntil(br, sniffable)
 	if err != nil && err != io.EOF && len(head) == 0 {
 		return 0, ioError(0, err)
 	}
@@ -242,6 +246,36 @@ func sniffFeed(br *bufio.Reader, format FeedFormat) (FeedFormat, error) {
 		return FeedXML, nil
 	}
 	return FeedCSV, nil
+}
+
+// peekSome returns what the reader has buffered, reading once if it has
+// nothing: a stream that is slow to come must not be waited for.
+func peekSome(br *bufio.Reader) ([]byte, error) {
+	if _, err := br.Peek(1); err != nil {
+		return nil, err
+	}
+	return br.Peek(br.Buffered())
+}
+
+// peekUntil returns the buffered bytes once enough says they are enough,
+// the buffer is full, or the reader fails or ends.
+func peekUntil(br *bufio.Reader, enough func([]byte) bool) ([]byte, error) {
+	head, err := peekSome(br)
+	for err == nil && !enough(head) && len(head) < br.Size() {
+		if head, err = br.Peek(len(head) + 1); err == nil {
+			head, err = br.Peek(br.Buffered())
+		}
+	}
+	return head, err
+}
+
+func hasLineEnd(b []byte) bool { return bytes.ContainsAny(b, "\r\n") }
+
+// sniffable says whether head shows enough to tell the format: a first
+// line past leading blanks, or 512 bytes of it (what HTML sniffing reads).
+func sniffable(head []byte) bool {
+	content := bytes.TrimLeft(head, " \t\r\n")
+	return len(content) >= 512 || hasLineEnd(content)
 }
 
 func isHTML(head []byte) bool {
