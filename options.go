@@ -30,6 +30,7 @@ type config struct {
 	logger       *slog.Logger
 	insecure     bool
 	cancelPath   string
+	feed         feedConfig
 }
 
 // Defaults. The rate limit is the 10 requests/s Nexway documents for its
@@ -67,7 +68,7 @@ func (c *config) finish() error {
 	if c.httpClient != nil && c.transport != nil {
 		return invalid("WithTransport", "cannot be used with WithHTTPClient")
 	}
-	return nil
+	return c.feed.check()
 }
 
 // defaultTokenURL picks the token endpoint that goes with the API base URL:
