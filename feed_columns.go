@@ -112,6 +112,9 @@ type csvLayout struct {
 	cols      []csvColumn
 	descLangs []string // the language of each Descriptions entry
 	unknown   int      // columns that go to Extra
+	decimals  int      // columns that hold a Decimal
+	intLists  []int    // columns that hold a list of ids
+	strLists  []int    // columns that hold a list of strings
 }
 
 // newCSVLayout resolves a header. A column named twice, or no Product ID
@@ -151,6 +154,14 @@ func newCSVLayout(header []string, line int) (*csvLayout, error) {
 		}
 		seen[key] = i
 		hasID = hasID || c.kind == colProductID
+		switch c.kind {
+		case colTotalSize, colPrice, colPublicPrice, colRetailerPrice:
+			l.decimals++
+		case colCategories, colOS:
+			l.intLists = append(l.intLists, i)
+		case colLanguage, colScreenshots:
+			l.strLists = append(l.strLists, i)
+		}
 		l.cols[i] = c
 	}
 	if !hasID {
@@ -206,7 +217,7 @@ func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) 
 		return
 	}
 	s := &csvScanner{br: br, sep: sep, quote: quote, nl: nl, max: o.MaxRecordSize}
-	header, err := s.next()
+	rec, err := s.next()
 	if err != nil {
 		if err == io.EOF {
 			err = invalidFeed(0, errors.New("the feed is empty"))
@@ -216,13 +227,17 @@ func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) 
 		yield(FeedProduct{}, err)
 		return
 	}
+	header := make([]string, rec.len())
+	for i := range header {
+		header[i] = rec.field(i)
+	}
 	layout, err := newCSVLayout(header, s.start)
 	if err != nil {
 		yield(FeedProduct{}, err)
 		return
 	}
 	for {
-		fields, err := s.next()
+		rec, err := s.next()
 		if err == io.EOF {
 			return
 		}
@@ -240,14 +255,14 @@ func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) 
 			}
 			continue
 		}
-		if len(fields) < len(layout.cols) && s.unterminated {
+		if rec.len() < len(layout.cols) && s.unterminated {
 			// A short last row without a line end is a feed cut off:
 			// taking it as a row would report the rest as withdrawn.
 			yield(FeedProduct{}, invalidFeed(s.start, errCutRow))
 			return
 		}
 		var p FeedProduct
-		if ferr := layout.product(fields, s.start, &p); ferr != nil {
+		if ferr := layout.product(rec, s.start, &p); ferr != nil {
 			if !yield(p, ferr) {
 				return
 			}
@@ -261,7 +276,7 @@ func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) 
 
 // product fills p from a record. The first value that cannot be decoded
 // gives the error; its text goes to Extra and the rest is decoded anyway.
-func (l *csvLayout) product(fields []string, line int, p *FeedProduct) *FeedError {
+func (l *csvLayout) product(rec csvRecord, line int, p *FeedProduct) *FeedError {
 	p.Line = line
 	var first *FeedError
 	fail := func(c *csvColumn, v, why string) {
@@ -279,9 +294,14 @@ func (l *csvLayout) product(fields []string, line int, p *FeedProduct) *FeedErro
 			p.Descriptions[i].Language = lang
 		}
 	}
-	n := min(len(fields), len(l.cols))
+	// The row's Decimals, ids and strings in lists each come from one
+	// allocation, sized for the most items the values can hold.
+	var decimals []Decimal
+	ints := make([]int, 0, listCap(rec, l.intLists))
+	strs := make([]string, 0, listCap(rec, l.strLists))
+	n := min(rec.len(), len(l.cols))
 	for i := 0; i < n; i++ {
-		c, v := &l.cols[i], fields[i]
+		c, v := &l.cols[i], rec.field(i)
 		switch c.kind {
 		case colProductID:
 			id, ok := parseInt(v)
@@ -322,9 +342,17 @@ func (l *csvLayout) product(fields []string, line int, p *FeedProduct) *FeedErro
 		case colReleaseDate:
 			p.ReleaseDate = v
 		case colTotalSize, colPrice, colPublicPrice, colRetailerPrice:
-			d, err := parseOptionalDecimal(v)
-			if err != nil {
-				fail(c, v, err.Error())
+			var d *Decimal
+			if strings.TrimSpace(v) != "" {
+				if dv, err := ParseDecimal(v); err == nil {
+					if decimals == nil {
+						decimals = make([]Decimal, 0, l.decimals)
+					}
+					decimals = append(decimals, dv) // never beyond its capacity: pointers stay valid
+					d = &decimals[len(decimals)-1]
+				} else {
+					fail(c, v, err.Error())
+				}
 			}
 			switch c.kind {
 			case colTotalSize:
@@ -341,7 +369,9 @@ func (l *csvLayout) product(fields []string, line int, p *FeedProduct) *FeedErro
 		case colLongDescription:
 			p.Descriptions[c.desc].Long = v
 		case colLanguage:
-			p.Languages = splitList(v)
+			start := len(strs)
+			strs = appendList(strs, v)
+			p.Languages = carve(strs, start)
 		case colSmallImage:
 			p.SmallImage = v
 		case colMediumImage:
@@ -349,12 +379,16 @@ func (l *csvLayout) product(fields []string, line int, p *FeedProduct) *FeedErro
 		case colBigImage:
 			p.BigImage = v
 		case colScreenshots:
-			p.Screenshots = splitURLs(v)
+			start := len(strs)
+			strs = appendURLs(strs, v)
+			p.Screenshots = carve(strs, start)
 		case colCategories, colOS:
-			ids, ok := splitInts(v)
-			if !ok {
+			start := len(ints)
+			var ok bool
+			if ints, ok = appendInts(ints, v); !ok {
 				fail(c, v, "not a ':'-separated list of integers")
 			}
+			ids := carve(ints, start)
 			if c.kind == colCategories {
 				p.Categories = ids
 			} else {
@@ -378,14 +412,14 @@ func (l *csvLayout) product(fields []string, line int, p *FeedProduct) *FeedErro
 			p.Extra[c.name] = v
 		}
 	}
-	if len(fields) != len(l.cols) {
-		for i := len(l.cols); i < len(fields); i++ {
+	if rec.len() != len(l.cols) {
+		for i := len(l.cols); i < rec.len(); i++ {
 			if p.Extra == nil {
-				p.Extra = make(map[string]string, len(fields)-len(l.cols))
+				p.Extra = make(map[string]string, rec.len()-len(l.cols))
 			}
-			p.Extra["column "+strconv.Itoa(i+1)] = fields[i]
+			p.Extra["column "+strconv.Itoa(i+1)] = rec.field(i)
 		}
-		return rowError(line, "", strconv.Itoa(len(fields))+" fields where the header has "+strconv.Itoa(len(l.cols)))
+		return rowError(line, "", strconv.Itoa(rec.len())+" fields where the header has "+strconv.Itoa(len(l.cols)))
 	}
 	return first
 }
@@ -408,65 +442,100 @@ func parseOptionalInt(v string) (int, bool) {
 	return int(n), err == nil
 }
 
-// parseOptionalDecimal reads a decimal, nil for an empty value.
-func parseOptionalDecimal(v string) (*Decimal, error) {
-	if strings.TrimSpace(v) == "" {
-		return nil, nil
+// appendDigits is appendInts for the common case, digits and colons only,
+// without the cost of cutting and parsing each item; ok is false, and dst
+// unchanged, for anything else.
+func appendDigits(dst []int, v string) (_ []int, ok bool) {
+	start := len(dst)
+	n, digits := 0, 0
+	for i := 0; i <= len(v); i++ {
+		switch {
+		case i == len(v) || v[i] == ':':
+			if digits > 0 {
+				dst = append(dst, n)
+			}
+			n, digits = 0, 0
+		case v[i] >= '0' && v[i] <= '9' && digits < 9: // fits an int everywhere
+			n = n*10 + int(v[i]-'0')
+			digits++
+		default:
+			return dst[:start], false
+		}
 	}
-	d, err := ParseDecimal(v)
-	if err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return dst, true
 }
 
-// splitList splits a ':'-separated list, dropping spaces around items and
-// empty items; nil when there are none.
-func splitList(v string) []string {
-	if strings.TrimSpace(v) == "" {
+// listCap is how many items the values of cols can hold at most.
+func listCap(rec csvRecord, cols []int) int {
+	n := 0
+	for _, i := range cols {
+		if i < rec.len() {
+			n += strings.Count(rec.field(i), ":") + 1
+		}
+	}
+	return n
+}
+
+// carve returns the items appended to list since start, nil for none, with
+// no room to append into the next list's items.
+func carve[T any](list []T, start int) []T {
+	if len(list) == start {
 		return nil
 	}
-	out := make([]string, 0, strings.Count(v, ":")+1)
-	for item := range strings.SplitSeq(v, ":") {
+	return list[start:len(list):len(list)]
+}
+
+// appendList appends the items of a ':'-separated list, without the spaces
+// around them, and drops empty items.
+func appendList(dst []string, v string) []string {
+	for {
+		item, rest, more := strings.Cut(v, ":")
 		if item = strings.TrimSpace(item); item != "" {
-			out = append(out, item)
+			dst = append(dst, item)
 		}
+		if !more {
+			return dst
+		}
+		v = rest
 	}
-	return out
 }
 
-// splitURLs splits a ':'-separated list of URLs. They are documented as
+// appendURLs appends a ':'-separated list of URLs. They are documented as
 // relative; an absolute one ("https://...") is kept whole.
-func splitURLs(v string) []string {
-	items := splitList(v)
-	out := items[:0]
-	for i := 0; i < len(items); i++ {
-		if (items[i] == "http" || items[i] == "https") && i+1 < len(items) && strings.HasPrefix(items[i+1], "//") {
-			out = append(out, items[i]+":"+items[i+1])
+func appendURLs(dst []string, v string) []string {
+	start := len(dst)
+	dst = appendList(dst, v)
+	out := start
+	for i := start; i < len(dst); i++ {
+		if (dst[i] == "http" || dst[i] == "https") && i+1 < len(dst) && strings.HasPrefix(dst[i+1], "//") {
+			dst[out] = dst[i] + ":" + dst[i+1]
 			i++
-			continue
+		} else {
+			dst[out] = dst[i]
 		}
-		out = append(out, items[i])
+		out++
 	}
-	return out
+	return dst[:out]
 }
 
-// splitInts reads a ':'-separated list of integers; ok is false when an
-// item is not one, and the list then holds the items before it.
-func splitInts(v string) (ids []int, ok bool) {
-	if strings.TrimSpace(v) == "" {
-		return nil, true
+// appendInts appends a ':'-separated list of integers; ok is false when an
+// item is not one, and the items before it are appended.
+func appendInts(dst []int, v string) (_ []int, ok bool) {
+	if out, ok := appendDigits(dst, v); ok {
+		return out, true
 	}
-	ids = make([]int, 0, strings.Count(v, ":")+1)
-	for item := range strings.SplitSeq(v, ":") {
-		if item = strings.TrimSpace(item); item == "" {
-			continue
+	for {
+		item, rest, more := strings.Cut(v, ":")
+		if item = strings.TrimSpace(item); item != "" {
+			n, err := strconv.Atoi(item)
+			if err != nil {
+				return dst, false
+			}
+			dst = append(dst, n)
 		}
-		n, err := strconv.Atoi(item)
-		if err != nil {
-			return ids, false
+		if !more {
+			return dst, true
 		}
-		ids = append(ids, n)
+		v = rest
 	}
-	return ids, true
 }

@@ -14,17 +14,16 @@ import (
 // breaks inside quoted fields included. encoding/csv allows neither another
 // quote character nor a bound on a record's size, hence this scanner.
 type csvScanner struct {
-	br     *bufio.Reader
-	sep    byte
-	quote  byte // 0: fields are never quoted
-	nl     byte // '\n', or '\r' for a feed with CR line ends
-	max    int
-	line   int      // lines read so far
-	start  int      // line where the last record starts
-	long   []byte   // a line longer than br's buffer
-	rec    []byte   // the record's values, end to end
-	ends   []int    // where each value ends in rec
-	fields []string // the last record, reused
+	br    *bufio.Reader
+	sep   byte
+	quote byte // 0: fields are never quoted
+	nl    byte // '\n', or '\r' for a feed with CR line ends
+	max   int
+	line  int    // lines read so far
+	start int    // line where the last record starts
+	long  []byte // a line longer than br's buffer
+	rec   []byte // the record's values, end to end
+	ends  []int  // where each value ends in rec
 	// badField is the 1-based field of the last ErrFeedRow, 0 for none.
 	badField int
 	// unterminated: the last record ended with the feed, without a line end.
@@ -35,95 +34,108 @@ type csvScanner struct {
 // is how a feed cut off in the middle of a row usually looks.
 var errQuoteEOF = fmt.Errorf("the feed ends inside a quoted field: %w", io.ErrUnexpectedEOF)
 
-// next returns the next record. The slice is reused by the following call;
-// the strings in it may be kept. At the end of the feed it returns io.EOF;
+// csvRecord is a record: its values end to end in one string, so that
+// they cost one allocation, and where each ends.
+type csvRecord struct {
+	all  string
+	ends []int // reused by the scanner's next call
+}
+
+func (r csvRecord) len() int { return len(r.ends) }
+
+// field returns value i; it may be kept.
+func (r csvRecord) field(i int) string {
+	start := 0
+	if i > 0 {
+		start = r.ends[i-1]
+	}
+	return r.all[start:r.ends[i]]
+}
+
+// next returns the next record. At the end of the feed it returns io.EOF;
 // a *FeedError with ErrFeedRow drops one record, any other error ends the
 // feed.
-func (s *csvScanner) next() ([]string, error) {
+func (s *csvScanner) next() (csvRecord, error) {
 	var line []byte
 	var err error
 	for {
 		if line, err = s.readLine(); err != nil {
-			return nil, err
+			return csvRecord{}, err
 		}
 		if body, _ := s.splitEOL(line); len(body) > 0 {
 			break
 		}
 	}
 	s.start, s.badField = s.line, 0
-	s.rec, s.ends = s.rec[:0], s.ends[:0]
+	// Locals, stored back once: every store of a slice into the scanner
+	// would cost a write barrier while the GC runs.
+	rec, ends := s.rec[:0], s.ends[:0]
+	defer func() { s.rec, s.ends = rec, ends }()
 	body, eol := s.splitEOL(line)
 	for {
 		if s.quote == 0 || len(body) == 0 || body[0] != s.quote {
 			i := bytes.IndexByte(body, s.sep)
 			if i < 0 {
-				s.rec = append(s.rec, body...)
-				s.ends = append(s.ends, len(s.rec))
+				rec = append(rec, body...)
+				ends = append(ends, len(rec))
 				s.unterminated = len(eol) == 0
 				break
 			}
-			s.rec = append(s.rec, body[:i]...)
-			s.ends = append(s.ends, len(s.rec))
+			rec = append(rec, body[:i]...)
+			ends = append(ends, len(rec))
 			body = body[i+1:]
 			continue
 		}
-		if body, eol, err = s.quoted(body[1:], eol); err != nil {
-			return nil, err
+		if rec, body, eol, err = s.quoted(rec, body[1:], eol); err != nil {
+			return csvRecord{}, err
 		}
-		s.ends = append(s.ends, len(s.rec))
+		ends = append(ends, len(rec))
 		if len(body) == 0 {
 			s.unterminated = len(eol) == 0
 			break
 		}
 		if body[0] != s.sep {
 			// The rest of the line cannot be told apart into fields.
-			s.badField = len(s.ends)
-			return nil, rowError(s.start, "", "text after the closing quote")
+			s.badField = len(ends)
+			return csvRecord{}, rowError(s.start, "", "text after the closing quote")
 		}
 		body = body[1:]
 	}
-	if len(s.rec) > s.max {
-		return nil, invalidFeed(s.start, errRecordTooLarge)
+	if len(rec) > s.max {
+		return csvRecord{}, invalidFeed(s.start, errRecordTooLarge)
 	}
-	all := string(s.rec)
-	s.fields = s.fields[:0]
-	prev := 0
-	for _, end := range s.ends {
-		s.fields = append(s.fields, all[prev:end])
-		prev = end
-	}
-	return s.fields, nil
+	return csvRecord{string(rec), ends}, nil
 }
 
-// quoted appends the value of a quoted field whose opening quote is just
-// before body, reading more lines while the field goes on, and returns
-// what follows the closing quote.
-func (s *csvScanner) quoted(body, eol []byte) ([]byte, []byte, error) {
+// quoted appends to rec the value of a quoted field whose opening quote
+// is just before body, reading more lines while the field goes on, and
+// returns what follows the closing quote.
+func (s *csvScanner) quoted(rec, body, eol []byte) (_, _, _ []byte, _ error) {
 	for {
 		i := bytes.IndexByte(body, s.quote)
 		if i < 0 {
 			// The field goes on past this line.
-			s.rec = append(s.rec, body...)
-			s.rec = append(s.rec, eol...)
-			if len(s.rec) > s.max {
-				return nil, nil, invalidFeed(s.start, errRecordTooLarge)
+			rec = append(rec, body...)
+			rec = append(rec, eol...)
+			if len(rec) > s.max {
+				return rec, nil, nil, invalidFeed(s.start, errRecordTooLarge)
 			}
 			line, err := s.readLine()
 			if err == io.EOF {
-				return nil, nil, invalidFeed(s.start, errQuoteEOF)
+				return rec, nil, nil, invalidFeed(s.start, errQuoteEOF)
 			}
 			if err != nil {
-				return nil, nil, err
+				return rec, nil, nil, err
 			}
 			body, eol = s.splitEOL(line)
 			continue
 		}
-		s.rec = append(s.rec, body[:i]...)
+		rec = append(rec, body[:i]...)
 		body = body[i+1:]
 		if len(body) == 0 || body[0] != s.quote {
-			return body, eol, nil
+			return rec, body, eol, nil
 		}
-		s.rec = append(s.rec, s.quote) // a doubled quote stands for one
+		rec = append(rec, s.quote) // a doubled quote stands for one
 		body = body[1:]
 	}
 }

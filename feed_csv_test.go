@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -325,4 +326,49 @@ func TestCSVScannerSeparatorSniff(t *testing.T) {
 			t.Errorf("%q: %q %q, want %q %q", tc.head, sep, nl, tc.sep, tc.nl)
 		}
 	}
+}
+
+func TestAppendInts(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []int
+		ok   bool
+	}{
+		{"", nil, true}, {"1", []int{1}, true}, {"12::13:", []int{12, 13}, true}, {" 1 : 2 ", []int{1, 2}, true},
+		{"1234567890:5", []int{1234567890, 5}, true}, {"-3:4", []int{-3, 4}, true}, {"1:x:2", []int{1}, false}, {"1 2", nil, false},
+	} {
+		got, ok := appendInts(nil, tc.in)
+		if !slices.Equal(got, tc.want) || ok != tc.ok {
+			t.Errorf("%q: %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// The decoder holds the same memory after 1,000 products as after 200,000:
+// what it keeps does not grow with the feed.
+func TestDecodeFeedConstantMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decodes 200 MB")
+	}
+	liveAt := map[int]uint64{}
+	n := 0
+	for _, err := range DecodeFeed(feedgen.New(feedgen.Config{Count: 200_000, Seed: 1}), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == 1_000 || n == 200_000 {
+			liveAt[n] = liveHeap()
+		}
+	}
+	t.Logf("live heap %d KiB, then %d KiB", liveAt[1_000]>>10, liveAt[200_000]>>10)
+	if grown := int64(liveAt[200_000]) - int64(liveAt[1_000]); grown > 256<<10 {
+		t.Fatalf("the live heap grew by %d KiB between product 1,000 and 200,000", grown>>10)
+	}
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

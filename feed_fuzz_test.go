@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 
@@ -32,7 +31,7 @@ func FuzzCSVScanner(f *testing.F) {
 		s := &csvScanner{br: bufio.NewReaderSize(bytes.NewReader(data), 16), sep: ',', quote: '"', nl: '\n', max: 1 << 20}
 		var got [][]string
 		for {
-			rec, err := s.next()
+			r, err := s.next()
 			if err == io.EOF {
 				break
 			}
@@ -45,10 +44,11 @@ func FuzzCSVScanner(f *testing.F) {
 				}
 				continue
 			}
+			rec := make([]string, r.len())
 			for i := range rec {
-				rec[i] = strings.ReplaceAll(rec[i], "\r\n", "\n")
+				rec[i] = strings.ReplaceAll(r.field(i), "\r\n", "\n")
 			}
-			got = append(got, slices.Clone(rec))
+			got = append(got, rec)
 		}
 		if csvErr == nil && !reflect.DeepEqual(got, want) {
 			t.Fatalf("input %q:\nscanner      %q\nencoding/csv %q", data, got, want)
