@@ -1,6 +1,7 @@
 package nexway
 
 import (
+	"cmp"
 	"errors"
 	"math/bits"
 	"strconv"
@@ -114,16 +115,16 @@ func (d *Decimal) UnmarshalText(b []byte) error {
 func (d Decimal) Cmp(o Decimal) int {
 	ds, os := sign(d.Units), sign(o.Units)
 	if ds != os {
-		return cmpInt(ds, os)
+		return cmp.Compare(ds, os)
 	}
 	// Same sign: compare magnitudes at a common scale, in 128 bits.
 	dScale, oScale := clampScale(d.Scale), clampScale(o.Scale)
 	scale := max(dScale, oScale)
 	dh, dl := bits.Mul64(abs(d.Units), pow10[scale-dScale])
 	oh, ol := bits.Mul64(abs(o.Units), pow10[scale-oScale])
-	c := cmpInt(dh, oh)
+	c := cmp.Compare(dh, oh)
 	if c == 0 {
-		c = cmpInt(dl, ol)
+		c = cmp.Compare(dl, ol)
 	}
 	if ds < 0 {
 		return -c
@@ -172,14 +173,4 @@ func abs(v int64) uint64 {
 		return uint64(-v)
 	}
 	return uint64(v)
-}
-
-func cmpInt[T int | uint64](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

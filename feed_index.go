@@ -2,6 +2,7 @@ package nexway
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -65,7 +66,7 @@ func (x *FeedIndex) seal() {
 	if x.sorted {
 		return
 	}
-	slices.SortStableFunc(x.entries, func(a, b feedEntry) int { return cmpRef(a.ref, b.ref) })
+	slices.SortStableFunc(x.entries, func(a, b feedEntry) int { return cmp.Compare(a.ref, b.ref) })
 	out := x.entries[:0]
 	for i, e := range x.entries {
 		if i+1 < len(x.entries) && x.entries[i+1].ref == e.ref {
@@ -77,19 +78,9 @@ func (x *FeedIndex) seal() {
 	x.sorted = true
 }
 
-func cmpRef(a, b ProductRef) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 func (x *FeedIndex) find(ref ProductRef) (int, bool) {
 	x.seal()
-	return slices.BinarySearchFunc(x.entries, ref, func(e feedEntry, ref ProductRef) int { return cmpRef(e.ref, ref) })
+	return slices.BinarySearchFunc(x.entries, ref, func(e feedEntry, ref ProductRef) int { return cmp.Compare(e.ref, ref) })
 }
 
 // IndexFeed reads a whole feed into an index, for instance yesterday's
@@ -349,17 +340,14 @@ func (h *feedHash) int(v int64) {
 	}
 }
 
-func (h *feedHash) str(s string) {
+func (h *feedHash) str(s string) { hashText(h, s) }
+
+func (h *feedHash) raw(b []byte) { hashText(h, b) }
+
+func hashText[T string | []byte](h *feedHash, s T) {
 	h.int(int64(len(s)))
 	for i := 0; i < len(s); i++ {
 		h.byte(s[i])
-	}
-}
-
-func (h *feedHash) raw(b []byte) {
-	h.int(int64(len(b)))
-	for _, c := range b {
-		h.byte(c)
 	}
 }
 
