@@ -189,7 +189,8 @@ func (s *FeedService) Products(ctx context.Context, q *FeedQuery, opts *FeedOpti
 // taken for a refused secret, ErrInvalidSecret; 403 for an IP address not
 // registered with Nexway, ErrForbidden; 404 for an unknown provider or
 // config, ErrNotFound); an HTML page gives ErrInvalidResponse. The wait for
-// the answer, and each silence while it streams, is bounded by WithTimeout;
+// the answer, and each wait for more of the body, is bounded by
+// WithTimeout (the time the caller takes between reads does not count);
 // the whole download by ctx. A read that fails mid-way returns the cause
 // (context.Canceled, io.ErrUnexpectedEOF, context.DeadlineExceeded when the
 // server stalled).
@@ -221,6 +222,7 @@ func (s *FeedService) Open(ctx context.Context, q *FeedQuery) (io.ReadCloser, er
 	resp, err := s.hc.Do(req)
 	var body *feedBody
 	if err == nil {
+		stall.Stop() // from now on it runs only while a read waits
 		body = &feedBody{body: resp.Body, ctx: ctx, cancel: cancel, stall: stall}
 		body.br = bufio.NewReaderSize(stallReader{resp.Body, stall, s.timeout}, feedBufferSize)
 		err = s.check(resp, body)
@@ -328,7 +330,8 @@ func stallError(d time.Duration) error {
 	return fmt.Errorf("%w: nothing received for %s: %w", errStalled, d, context.DeadlineExceeded)
 }
 
-// stallReader restarts the stall timer whenever bytes arrive.
+// stallReader runs the stall timer while a read waits for the server,
+// and only then: a consumer slow to ask for more is not a stalled server.
 type stallReader struct {
 	r     io.Reader
 	stall *time.Timer
@@ -336,10 +339,9 @@ type stallReader struct {
 }
 
 func (s stallReader) Read(p []byte) (int, error) {
+	s.stall.Reset(s.d)
 	n, err := s.r.Read(p)
-	if n > 0 {
-		s.stall.Reset(s.d)
-	}
+	s.stall.Stop()
 	return n, err
 }
 

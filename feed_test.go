@@ -279,7 +279,8 @@ func TestWithFeedURL(t *testing.T) {
 }
 
 // A server that sends nothing for the timeout, before the answer or in
-// the middle of the feed, fails the download with DeadlineExceeded.
+// the middle of the feed, fails the download with DeadlineExceeded; a
+// consumer that takes longer than the timeout between products does not.
 func TestFeedStall(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		headers := make(chan bool, 2) // true: send a few rows first
@@ -316,6 +317,24 @@ func TestFeedStall(t *testing.T) {
 		}
 		if !slices.Equal(got, []int64{1, 2, 0}) || !errors.Is(last, context.DeadlineExceeded) || time.Since(start) != time.Minute {
 			t.Fatalf("mid-feed: %v, %v after %v", got, last, time.Since(start))
+		}
+
+		// A slow consumer of a server that streams as asked.
+		slow := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			body := feedgen.New(feedgen.Config{Count: 500, Seed: 1})
+			return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(body)}, nil
+		})
+		c, _ = NewClient(WithTransport(slow), WithFeedURL("https://feed.test/", ""), WithTimeout(time.Minute))
+		n := 0
+		for _, err := range c.Feed.Products(context.Background(), testQuery, nil) {
+			if err != nil {
+				t.Fatalf("after %d products: %v", n, err)
+			}
+			n++
+			time.Sleep(2 * time.Second) // 500 products: 1,000 seconds in all
+		}
+		if n != 500 {
+			t.Fatalf("%d products", n)
 		}
 	})
 }
