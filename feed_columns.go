@@ -104,7 +104,7 @@ type csvColumn struct {
 	name    string // as in the header, or "column N" when the header is empty
 	kind    feedColumn
 	desc    int  // for description columns, the index in Descriptions
-	unnamed bool // the header gives no name
+	unnamed bool // the header gives no name, or one without letters or digits
 }
 
 // csvLayout is a feed's header, resolved.
@@ -136,6 +136,9 @@ func newCSVLayout(header []string, line int) (*csvLayout, error) {
 		}
 		if kind, ok := feedColumns[key]; ok {
 			c.kind = kind
+			if kind == colShortDescription || kind == colLongDescription {
+				c.desc = l.descIndex("") // the feed's selected language
+			}
 		} else if lang, short, ok := descriptionColumn(c.name); ok {
 			c.kind = colLongDescription
 			if short {
@@ -144,9 +147,6 @@ func newCSVLayout(header []string, line int) (*csvLayout, error) {
 			c.desc = l.descIndex(lang)
 		} else {
 			l.unknown++
-		}
-		if kind := c.kind; (kind == colShortDescription || kind == colLongDescription) && feedColumns[key] == kind {
-			c.desc = l.descIndex("")
 		}
 		if j, dup := seen[key]; dup {
 			return nil, &FeedError{Line: line, Column: c.name, kind: ErrInvalidFeed,
