@@ -28,7 +28,8 @@ const (
 
 // Paths of the product feed under a feed host, for WithFeedURL.
 const (
-	// FeedPathV24 is the path of feed version 2.4, the latest release.
+	// FeedPathV24 is the path of feed version 2.4, the latest release
+	// Nexway documents.
 	FeedPathV24 = "flow/getcatalog/v2.4/"
 	// FeedPathCatalog is the older path. Despite its name it serves the
 	// format the feed's config says, CSV or XML.
@@ -106,7 +107,7 @@ func (q *FeedQuery) check() error {
 		return invalid("query", "needs a FeedQuery")
 	}
 	if err := checkSecret(q.Secret); err != nil {
-		return invalid("secret", "must be non-empty printable ASCII without spaces")
+		return err
 	}
 	for _, f := range [...]struct{ name, v string }{{"provider", q.Provider}, {"config", q.Config}} {
 		if strings.TrimSpace(f.v) == "" || strings.ContainsFunc(f.v, func(r rune) bool { return r < ' ' || r == 0x7f }) {
