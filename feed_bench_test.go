@@ -21,8 +21,11 @@ import (
 // encoding/csv reading the same bytes through the same 64 KiB buffer,
 // reusing its record, with no mapping. Run them with
 //
-//	go test -run '^$' -bench Feed -benchmem .
+//	go test -run '^$' -bench 'Feed/paired' -benchtime 5s -count 3 -cpu 1 .
+//	go test -run '^$' -bench 'Feed' -benchmem -benchtime 3x -count 3 -cpu 1 .
 //
+// (-cpu 1: on a busy machine a collector short of CPU lets garbage pile
+// up, which makes the peak heap vary from run to run.)
 // MB/s is the file's size over the time. peak-heap-MiB is the largest heap
 // in use (objects, garbage not yet collected, free space in spans) sampled
 // every MiB of input; retained-heap-MiB is what a collection forced half-way
