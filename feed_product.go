@@ -11,8 +11,8 @@ import (
 // and DigitalLocker, the only elements Nexway's sources name, and keeps the
 // whole element in Raw.
 //
-// Nexway does not document the format of dates, sizes, memory or disk
-// space, so those are kept as sent.
+// Nexway does not document the format of dates, licence lifetimes,
+// memory or disk space, so those are kept as sent.
 type FeedProduct struct {
 	// Line is where the product starts in the feed (1-based).
 	Line int
