@@ -76,6 +76,8 @@ type Client struct {
 	Subscriptions *SubscriptionsService
 	// Catalog lists categories and operating systems.
 	Catalog *CatalogService
+	// Feed downloads the product feed, the daily catalog export.
+	Feed *FeedService
 }
 
 type service struct{ client *Client }
@@ -114,6 +116,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Downloads = (*DownloadsService)(&c.common)
 	c.Subscriptions = (*SubscriptionsService)(&c.common)
 	c.Catalog = (*CatalogService)(&c.common)
+	c.Feed = newFeedService(c, &cfg)
 	return c, nil
 }
 

@@ -32,6 +32,7 @@ type config struct {
 	insecure     bool
 	cancelPath   string
 	observer     Observer
+	feed         feedConfig
 }
 
 // Defaults. The rate limit is the 10 requests/s Nexway documents for its
@@ -70,7 +71,7 @@ func (c *config) finish() error {
 	if c.httpClient != nil && c.transport != nil {
 		return invalid("WithTransport", "cannot be used with WithHTTPClient")
 	}
-	return nil
+	return c.feed.check()
 }
 
 // defaultTokenURL picks the token endpoint that goes with the API base URL:

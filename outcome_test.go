@@ -348,10 +348,6 @@ func TestWriteNeverSentIsDefinite(t *testing.T) {
 	}
 }
 
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 // A connection that cannot be made within the attempt timeout never
 // carried the request.
 func TestWriteConnectTimeoutIsDefinite(t *testing.T) {

@@ -50,14 +50,19 @@ func newRedactor(secrets ...string) *redactor {
 }
 
 // scrub returns text without anything sensitive to this call.
-func (st *callState) scrub(text string) string {
+func (st *callState) scrub(text string) string { return scrubText(text, st.private, st.secrets()) }
+
+// scrubText returns text without the customer data in private, the
+// secrets, anything shaped like an e-mail address or a JWT, or control
+// characters.
+func scrubText(text string, private, secrets []string) string {
 	if text == "" {
 		return ""
 	}
-	for _, v := range st.private {
+	for _, v := range private {
 		text = replaceEncodings(text, v, "[email]")
 	}
-	for _, v := range st.secrets() {
+	for _, v := range secrets {
 		text = replaceEncodings(text, v, redacted)
 	}
 	if strings.ContainsAny(text, "@%\\") {
@@ -82,10 +87,16 @@ const maxScrubbedMessage = 4 * maxMessageLen
 
 // scrubMessage scrubs a server message and cuts it to maxMessageLen.
 func (st *callState) scrubMessage(msg string) string {
+	return scrubMessageText(msg, st.private, st.secrets())
+}
+
+// scrubMessageText is scrubText for a message from outside the client,
+// cut to maxMessageLen.
+func scrubMessageText(msg string, private, secrets []string) string {
 	if len(msg) > maxScrubbedMessage {
 		return "[message of " + strconv.Itoa(len(msg)) + " bytes dropped]"
 	}
-	msg = st.scrub(msg)
+	msg = scrubText(msg, private, secrets)
 	if len(msg) > maxMessageLen {
 		cut := maxMessageLen
 		for cut > 0 && !utf8.RuneStart(msg[cut]) {
@@ -102,12 +113,15 @@ func (st *callState) scrubMessage(msg string) string {
 // still matches context.Canceled, context.DeadlineExceeded and timeouts.
 // The original is dropped: a caller could otherwise unwrap it and print
 // what was scrubbed.
-func (st *callState) scrubErr(err error) error {
+func (st *callState) scrubErr(err error) error { return scrubError(err, st.private, st.secrets()) }
+
+// scrubError is scrubErr with the values to scrub given.
+func scrubError(err error, private, secrets []string) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	clean := st.scrub(msg)
+	clean := scrubText(msg, private, secrets)
 	if clean == msg && !isSentinel(err) {
 		return err
 	}
@@ -132,7 +146,7 @@ func (st *callState) secrets() []string {
 	if st.secret != "" {
 		out = append(out, st.secret)
 	}
-	return out
+	return append(out, st.hidden...)
 }
 
 // replaceEncodings replaces v in text with repl, ignoring ASCII case, as it
