@@ -5,13 +5,18 @@
 // follow subscriptions.
 //
 // A Client has one service per resource (Stock, CrossSell, Orders,
-// Downloads, Subscriptions, Catalog). Every method takes a context, validates
-// its arguments before any I/O, and returns a typed result or an error that
-// matches one of the package's sentinels with errors.Is. The client obtains
-// and refreshes its token, limits its request rate, retries what is safe to
-// retry, and creates an order at most once even when responses are lost.
+// Downloads, Subscriptions, Catalog, and Feed for the product feed). Every
+// method takes a context, validates its arguments before any I/O, and
+// returns a typed result or an error that matches one of the package's
+// sentinels with errors.Is. The client obtains and refreshes its token,
+// limits its request rate, retries what is safe to retry, creates an order
+// at most once even when responses are lost, and reads Nexway's answers
+// leniently, since many of their shapes are undocumented. Client.Do reaches
+// what the package does not model; an Observer sees every call.
 //
-// The package nexwaytest starts an in-process fake Nexway for tests.
+// The package nexwaytest starts an in-process fake Nexway for tests, and
+// the command nexway-fake serves it to tests in any language. The package
+// fulfillment is the publisher's side of Nexway's real-time fulfillment.
 package nexway
 
 import (
