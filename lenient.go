@@ -33,8 +33,12 @@ var errLenientDepth = errors.New("answer nested deeper than " + strconv.Itoa(max
 // data is not a JSON object.
 func decodeJSON(data []byte, out any) (lenient bool, err error) {
 	err = json.Unmarshal(data, out)
+	t := reflect.TypeOf(out)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return false, err // the lenient path fills structs only
+	}
 	switch {
-	case err == nil && !hasAltKeys(reflect.TypeOf(out).Elem(), data):
+	case err == nil && !hasAltKeys(t.Elem(), data):
 		return false, nil
 	case err != nil && !isTypeError(err):
 		return false, err // not JSON, or a hostile nesting encoding/json refuses

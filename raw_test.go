@@ -114,3 +114,27 @@ func TestDoArguments(t *testing.T) {
 		t.Errorf("an escaped segment: %v", err)
 	}
 }
+
+// Decode fills any target encoding/json can, and a struct leniently.
+func TestRawResponseDecodeTargets(t *testing.T) {
+	t.Parallel()
+	r := &RawResponse{Envelope: Envelope{Raw: []byte(`{"a":"1","b":[1,2]}`)}}
+	var m map[string]any
+	if err := r.Decode(&m); err != nil || m["a"] != "1" {
+		t.Errorf("map: %v, %v", m, err)
+	}
+	var s struct {
+		A int   `json:"a"`
+		B []int `json:"b"`
+	}
+	if err := r.Decode(&s); err != nil || s.A != 1 || len(s.B) != 2 {
+		t.Errorf("struct: %+v, %v", s, err)
+	}
+	var n int
+	if err := r.Decode(&n); err == nil {
+		t.Error("an object decoded into an int")
+	}
+	if err := r.Decode(nil); err == nil {
+		t.Error("nil accepted")
+	}
+}
