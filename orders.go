@@ -48,7 +48,7 @@ func (s *OrdersService) Create(ctx context.Context, r *CreateOrderRequest, opts 
 	}
 	var out Order
 	k := &call{op: opCreateOrder, method: http.MethodPost, path: "connect/order/new", in: r.wire(), out: &out, opts: opts}
-	k.state.private = []string{r.Customer.Email}
+	k.state.email = r.Customer.Email
 	err := s.client.do(ctx, k)
 	if err == nil {
 		return &out, nil

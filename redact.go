@@ -50,7 +50,7 @@ func newRedactor(secrets ...string) *redactor {
 }
 
 // scrub returns text without anything sensitive to this call.
-func (st *callState) scrub(text string) string { return scrubText(text, st.private, st.secrets()) }
+func (st *callState) scrub(text string) string { return scrubText(text, st.private(), st.secrets()) }
 
 // scrubText returns text without the customer data in private, the
 // secrets, anything shaped like an e-mail address or a JWT, or control
@@ -87,7 +87,7 @@ const maxScrubbedMessage = 4 * maxMessageLen
 
 // scrubMessage scrubs a server message and cuts it to maxMessageLen.
 func (st *callState) scrubMessage(msg string) string {
-	return scrubMessageText(msg, st.private, st.secrets())
+	return scrubMessageText(msg, st.private(), st.secrets())
 }
 
 // scrubMessageText is scrubText for a message from outside the client,
@@ -113,7 +113,7 @@ func scrubMessageText(msg string, private, secrets []string) string {
 // still matches context.Canceled, context.DeadlineExceeded and timeouts.
 // The original is dropped: a caller could otherwise unwrap it and print
 // what was scrubbed.
-func (st *callState) scrubErr(err error) error { return scrubError(err, st.private, st.secrets()) }
+func (st *callState) scrubErr(err error) error { return scrubError(err, st.private(), st.secrets()) }
 
 // scrubError is scrubErr with the values to scrub given.
 func scrubError(err error, private, secrets []string) error {
@@ -132,6 +132,15 @@ func scrubError(err error, private, secrets []string) error {
 		deadline: errors.Is(err, context.DeadlineExceeded),
 		timeout:  errors.As(err, &timeout) && timeout.Timeout(),
 	}
+}
+
+// private lists the customer data of this call, kept as one string so
+// that a call that succeeds allocates nothing for it.
+func (st *callState) private() []string {
+	if st.email == "" {
+		return nil
+	}
+	return []string{st.email}
 }
 
 // secrets lists the credentials this call must not let out.

@@ -63,7 +63,7 @@ type callState struct {
 	client         *Client
 	secret         string       // the secret header sent, scrubbed from what leaves
 	hidden         []string     // other credentials of the call (the feed's query), likewise
-	private        []string     // customer data of the request, scrubbed likewise
+	email          string       // the customer's, scrubbed likewise
 	obs            *observation // nil without an Observer
 	sends          int          // attempts of the retry loop (a 401 resend is not one)
 	lastStatus     int
