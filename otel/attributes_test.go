@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nexway-go/nexway"
 	"go.opentelemetry.io/otel/attribute"
 )
 
@@ -82,7 +81,8 @@ func FuzzRequestAttrs(f *testing.F) {
 	f.Add("POST", "[::1]:8642", "/connect/order/new", "CreateOrder")
 	f.Add("PURGE", "host:port:extra", "/connect/order//download", "")
 	f.Fuzz(func(t *testing.T, m, host, path, op string) {
-		attrs, name, tmpl := requestAttrs(nexway.CallInfo{Operation: op, Method: m, Host: host, Path: path}, 0)
+		tmpl := urlTemplate(path)
+		attrs, name := requestAttrs(shapeKey{op, m, host, tmpl})
 		if name == "" || len(attrs) < 3 {
 			t.Fatalf("name %q, attributes %v", name, attrs)
 		}

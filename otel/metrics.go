@@ -3,7 +3,9 @@ package nexwayotel
 import (
 	"errors"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
 
 // The metrics, each with nexway.operation.
@@ -45,4 +47,31 @@ func newInstruments(m metric.Meter) (instruments, error) {
 	in.errors, errs[2] = m.Int64Counter(MetricErrors, metric.WithUnit("{error}"),
 		metric.WithDescription("Nexway calls that failed, by kind of error."))
 	return in, errors.Join(errs[:]...)
+}
+
+// opValue keys the attributes of a call's metrics: its operation and its
+// outcome or error kind.
+type opValue struct{ op, value string }
+
+// attemptKey keys the attributes of an attempt's count.
+type attemptKey struct {
+	op     string
+	retry  bool
+	status int
+}
+
+func durationOptions(k opValue) []metric.RecordOption {
+	return []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(AttrOperation.String(k.op), AttrOutcome.String(k.value)))}
+}
+
+func errorOptions(k opValue) []metric.AddOption {
+	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(AttrOperation.String(k.op), semconv.ErrorTypeKey.String(k.value)))}
+}
+
+func attemptOptions(k attemptKey) []metric.AddOption {
+	kvs := []attribute.KeyValue{AttrOperation.String(k.op), AttrRetry.Bool(k.retry)}
+	if k.status > 0 {
+		kvs = append(kvs, semconv.HTTPResponseStatusCode(k.status))
+	}
+	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
 }

@@ -23,6 +23,11 @@ const ScopeName = "github.com/nexway-go/nexway/otel"
 type Observer struct {
 	tracer trace.Tracer
 	inst   instruments
+
+	shapes    cache[shapeKey, shape]
+	durations cache[opValue, []metric.RecordOption]
+	errs      cache[opValue, []metric.AddOption]
+	attempts  cache[attemptKey, []metric.AddOption]
 }
 
 var _ nexway.Observer = (*Observer)(nil)
@@ -56,25 +61,49 @@ func NewObserver(opts ...Option) (*Observer, error) {
 	return o, nil
 }
 
+// shapeKey is what a call's spans are named and attributed after when they
+// start.
+type shapeKey struct{ op, method, host, tmpl string }
+
+// shape holds the names of a call's spans and the options they start with.
+type shape struct {
+	callName, attemptName string
+	start                 []trace.SpanStartOption
+}
+
+var clientKind = trace.WithSpanKind(trace.SpanKindClient)
+
+func newShape(k shapeKey) shape {
+	attrs, name := requestAttrs(k)
+	if k.tmpl != "" {
+		name += " " + k.tmpl
+	}
+	return shape{callName: "nexway " + k.op, attemptName: name,
+		start: []trace.SpanStartOption{clientKind, trace.WithAttributes(attrs...)}}
+}
+
+func (o *Observer) shape(c nexway.CallInfo) shape {
+	return o.shapes.get(shapeKey{c.Operation, c.Method, c.Host, urlTemplate(c.Path)}, newShape)
+}
+
 // requestAttrs are the attributes of a call or attempt known before it is
 // sent, and the span name its method gives.
-func requestAttrs(c nexway.CallInfo, extra int) ([]attribute.KeyValue, string, string) {
-	m, name := method(c.Method)
-	attrs := make([]attribute.KeyValue, 0, len(m)+4+extra)
-	attrs = append(attrs, AttrOperation.String(c.Operation))
+func requestAttrs(k shapeKey) ([]attribute.KeyValue, string) {
+	m, name := method(k.method)
+	attrs := make([]attribute.KeyValue, 0, len(m)+4)
+	attrs = append(attrs, AttrOperation.String(k.op))
 	attrs = append(attrs, m...)
-	attrs = append(attrs, serverAttrs(c.Host)...)
-	tmpl := urlTemplate(c.Path)
-	if tmpl != "" {
-		attrs = append(attrs, semconv.URLTemplate(tmpl))
+	attrs = append(attrs, serverAttrs(k.host)...)
+	if k.tmpl != "" {
+		attrs = append(attrs, semconv.URLTemplate(k.tmpl))
 	}
-	return attrs, name, tmpl
+	return attrs[:len(attrs):len(attrs)], name
 }
 
 // StartCall starts the call's span, "nexway <Operation>", of kind Client.
 func (o *Observer) StartCall(ctx context.Context, c nexway.CallInfo) context.Context {
-	attrs, _, _ := requestAttrs(c, 0)
-	ctx, _ = o.tracer.Start(ctx, "nexway "+c.Operation, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	s := o.shape(c)
+	ctx, _ = o.tracer.Start(ctx, s.callName, s.start...)
 	return ctx
 }
 
@@ -82,15 +111,15 @@ func (o *Observer) StartCall(ctx context.Context, c nexway.CallInfo) context.Con
 // the HTTP semantic conventions name a client request: "POST
 // /connect/order/new", or the method alone for a path it does not know.
 func (o *Observer) StartAttempt(ctx context.Context, a nexway.AttemptInfo) context.Context {
-	attrs, name, tmpl := requestAttrs(a.CallInfo, 2)
-	attrs = append(attrs, AttrAttempt.Int(a.Attempt))
-	if a.Attempt > 1 {
-		attrs = append(attrs, semconv.HTTPRequestResendCount(a.Attempt-1))
+	s := o.shape(a.CallInfo)
+	ctx, span := o.tracer.Start(ctx, s.attemptName, s.start...)
+	switch {
+	case !span.IsRecording():
+	case a.Attempt > 1:
+		span.SetAttributes(AttrAttempt.Int(a.Attempt), semconv.HTTPRequestResendCount(a.Attempt-1))
+	default:
+		span.SetAttributes(AttrAttempt.Int(a.Attempt))
 	}
-	if tmpl != "" {
-		name += " " + tmpl
-	}
-	ctx, _ = o.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	return ctx
 }
 
@@ -115,13 +144,7 @@ func (o *Observer) EndAttempt(ctx context.Context, a nexway.AttemptInfo, r nexwa
 		span.SetAttributes(attrs...)
 	}
 	span.End()
-	kv := [3]attribute.KeyValue{AttrOperation.String(a.Operation), AttrRetry.Bool(r.Retry)}
-	n := 2
-	if r.HTTPStatus > 0 {
-		kv[n] = semconv.HTTPResponseStatusCode(r.HTTPStatus)
-		n++
-	}
-	o.inst.attempts.Add(ctx, 1, metric.WithAttributes(kv[:n]...))
+	o.inst.attempts.Add(ctx, 1, o.attempts.get(attemptKey{a.Operation, r.Retry, r.HTTPStatus}, attemptOptions)...)
 }
 
 // EndCall ends the call's span, with the last answer, the attempts and
@@ -148,10 +171,9 @@ func (o *Observer) EndCall(ctx context.Context, c nexway.CallInfo, r nexway.Call
 		span.SetAttributes(attrs...)
 	}
 	span.End()
-	op := AttrOperation.String(c.Operation)
-	o.inst.callDuration.Record(ctx, r.Duration.Seconds(), metric.WithAttributes(op, AttrOutcome.String(outcome)))
+	o.inst.callDuration.Record(ctx, r.Duration.Seconds(), o.durations.get(opValue{c.Operation, outcome}, durationOptions)...)
 	if r.Err != nil {
-		o.inst.errors.Add(ctx, 1, metric.WithAttributes(op, semconv.ErrorTypeKey.String(kind)))
+		o.inst.errors.Add(ctx, 1, o.errs.get(opValue{c.Operation, kind}, errorOptions)...)
 	}
 }
 
