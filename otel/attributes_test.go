@@ -82,7 +82,7 @@ func FuzzRequestAttrs(f *testing.F) {
 	f.Add("PURGE", "host:port:extra", "/connect/order//download", "")
 	f.Fuzz(func(t *testing.T, m, host, path, op string) {
 		tmpl := urlTemplate(path)
-		attrs, name := requestAttrs(shapeKey{op, m, host, tmpl})
+		attrs, name := requestAttrs(shapeKey{op, m, host, tmpl, 0})
 		if name == "" || len(attrs) < 3 {
 			t.Fatalf("name %q, attributes %v", name, attrs)
 		}

@@ -77,10 +77,10 @@ func benchClient(b *testing.B, opts ...nexway.Option) *nexway.Client {
 	return c
 }
 
-// otelObserver is the Observer on the SDK's providers: spans sampled with
-// the given sampler and batched to an exporter that drops them, metrics
-// aggregated for a reader.
-func otelObserver(b *testing.B, sampler sdktrace.Sampler) nexway.Option {
+// newOtelObserver is the Observer on the SDK's providers: spans sampled
+// with the given sampler and batched to an exporter that drops them,
+// metrics aggregated for a reader.
+func newOtelObserver(b *testing.B, sampler sdktrace.Sampler) *nexwayotel.Observer {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithBatcher(discard{}))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	b.Cleanup(func() { tp.Shutdown(context.Background()); mp.Shutdown(context.Background()) })
@@ -88,7 +88,11 @@ func otelObserver(b *testing.B, sampler sdktrace.Sampler) nexway.Option {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return nexway.WithObserver(obs)
+	return obs
+}
+
+func otelObserver(b *testing.B, sampler sdktrace.Sampler) nexway.Option {
+	return nexway.WithObserver(newOtelObserver(b, sampler))
 }
 
 type benchCall struct {
@@ -185,6 +189,31 @@ func BenchmarkObserverPaired(b *testing.B) {
 			b.ReportMetric(perCall(spent[0]), "otel-ns/op")
 			b.ReportMetric(perCall(spent[1]), "off-ns/op")
 			b.ReportMetric(perCall(spent[0])-perCall(spent[1]), "extra-ns/op")
+		})
+	}
+}
+
+// BenchmarkHooks calls the Observer's hooks for a call of one attempt,
+// without a client: what the OpenTelemetry side costs alone, sampled and
+// not.
+func BenchmarkHooks(b *testing.B) {
+	for _, s := range []struct {
+		name    string
+		sampler sdktrace.Sampler
+	}{{"sampled", sdktrace.AlwaysSample()}, {"unsampled", sdktrace.NeverSample()}} {
+		b.Run(s.name, func(b *testing.B) {
+			obs := newOtelObserver(b, s.sampler)
+			call := nexway.CallInfo{Operation: "StockStatus", Method: "POST", Path: "/connect/stock", Host: "api.nexway.store"}
+			attempt := nexway.AttemptInfo{CallInfo: call, Attempt: 1}
+			answered := nexway.AttemptResult{HTTPStatus: 200, Duration: time.Millisecond, RetryReason: "answered"}
+			done := nexway.CallResult{Attempts: 1, HTTPStatus: 200, Duration: time.Millisecond}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				cctx := obs.StartCall(ctx, call)
+				obs.EndAttempt(obs.StartAttempt(cctx, attempt), attempt, answered)
+				obs.EndCall(cctx, call, done)
+			}
 		})
 	}
 }

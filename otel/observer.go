@@ -61,66 +61,69 @@ func NewObserver(opts ...Option) (*Observer, error) {
 	return o, nil
 }
 
-// shapeKey is what a call's spans are named and attributed after when they
-// start.
-type shapeKey struct{ op, method, host, tmpl string }
+// shapeKey is what a call's or an attempt's span is named and attributed
+// after when it starts; attempt is 0 for the call.
+type shapeKey struct {
+	op, method, host, tmpl string
+	attempt                int
+}
 
-// shape holds the names of a call's spans and the options they start with.
+// shape holds the name of a call's or an attempt's span and the options it
+// starts with.
 type shape struct {
-	callName, attemptName string
-	start                 []trace.SpanStartOption
+	name  string
+	start []trace.SpanStartOption
 }
 
 var clientKind = trace.WithSpanKind(trace.SpanKindClient)
 
 func newShape(k shapeKey) shape {
 	attrs, name := requestAttrs(k)
-	if k.tmpl != "" {
+	switch {
+	case k.attempt == 0:
+		name = "nexway " + k.op
+	case k.tmpl != "":
 		name += " " + k.tmpl
 	}
-	return shape{callName: "nexway " + k.op, attemptName: name,
-		start: []trace.SpanStartOption{clientKind, trace.WithAttributes(attrs...)}}
+	return shape{name: name, start: []trace.SpanStartOption{clientKind, trace.WithAttributes(attrs...)}}
 }
 
-func (o *Observer) shape(c nexway.CallInfo) shape {
-	return o.shapes.get(shapeKey{c.Operation, c.Method, c.Host, urlTemplate(c.Path)}, newShape)
+func (o *Observer) start(ctx context.Context, c nexway.CallInfo, attempt int) context.Context {
+	s := o.shapes.get(shapeKey{c.Operation, c.Method, c.Host, urlTemplate(c.Path), attempt}, newShape)
+	ctx, _ = o.tracer.Start(ctx, s.name, s.start...)
+	return ctx
 }
 
 // requestAttrs are the attributes of a call or attempt known before it is
 // sent, and the span name its method gives.
 func requestAttrs(k shapeKey) ([]attribute.KeyValue, string) {
 	m, name := method(k.method)
-	attrs := make([]attribute.KeyValue, 0, len(m)+4)
+	attrs := make([]attribute.KeyValue, 0, len(m)+6)
 	attrs = append(attrs, AttrOperation.String(k.op))
 	attrs = append(attrs, m...)
 	attrs = append(attrs, serverAttrs(k.host)...)
 	if k.tmpl != "" {
 		attrs = append(attrs, semconv.URLTemplate(k.tmpl))
 	}
+	if k.attempt > 0 {
+		attrs = append(attrs, AttrAttempt.Int(k.attempt))
+	}
+	if k.attempt > 1 {
+		attrs = append(attrs, semconv.HTTPRequestResendCount(k.attempt-1))
+	}
 	return attrs[:len(attrs):len(attrs)], name
 }
 
 // StartCall starts the call's span, "nexway <Operation>", of kind Client.
 func (o *Observer) StartCall(ctx context.Context, c nexway.CallInfo) context.Context {
-	s := o.shape(c)
-	ctx, _ = o.tracer.Start(ctx, s.callName, s.start...)
-	return ctx
+	return o.start(ctx, c, 0)
 }
 
 // StartAttempt starts the attempt's span, a child of the call's, named as
 // the HTTP semantic conventions name a client request: "POST
 // /connect/order/new", or the method alone for a path it does not know.
 func (o *Observer) StartAttempt(ctx context.Context, a nexway.AttemptInfo) context.Context {
-	s := o.shape(a.CallInfo)
-	ctx, span := o.tracer.Start(ctx, s.attemptName, s.start...)
-	switch {
-	case !span.IsRecording():
-	case a.Attempt > 1:
-		span.SetAttributes(AttrAttempt.Int(a.Attempt), semconv.HTTPRequestResendCount(a.Attempt-1))
-	default:
-		span.SetAttributes(AttrAttempt.Int(a.Attempt))
-	}
-	return ctx
+	return o.start(ctx, a.CallInfo, max(a.Attempt, 1))
 }
 
 // EndAttempt ends the attempt's span, with what it met and the retry
