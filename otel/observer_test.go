@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nexway-go/nexway"
@@ -227,4 +228,61 @@ func TestPlainFailure(t *testing.T) {
 	checkCounts(t, "errors", tel.counts(t, "nexway.client.errors"), map[string]int64{
 		"error.type=not_found,nexway.operation=GetOrder": 1,
 	})
+}
+
+// One Observer serves concurrent calls: every attempt ends up under its
+// own call, every call under its caller's span, and the metrics count
+// them all.
+func TestConcurrentCalls(t *testing.T) {
+	t.Parallel()
+	const callers, calls = 8, 5
+	tel := newTelemetry(t)
+	srv := tel.server(t)
+	parents := make(chan trace.SpanContext, callers)
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			ctx, parent := tel.parent(context.Background())
+			defer parent.End()
+			parents <- parent.SpanContext()
+			for range calls {
+				if _, err := srv.Client.Stock.Status(ctx, []nexway.ProductRef{733551}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(parents)
+	callerOf := map[trace.SpanID]int{}
+	for p := range parents {
+		callerOf[p.SpanID()] = 0
+	}
+	callSpans := map[trace.SpanID]bool{}
+	for _, s := range tel.spans.GetSpans() {
+		if n, ok := callerOf[s.Parent.SpanID()]; ok && s.Name == "nexway StockStatus" {
+			callerOf[s.Parent.SpanID()] = n + 1
+			callSpans[s.SpanContext.SpanID()] = true
+		}
+	}
+	attempts := 0
+	for _, s := range tel.spans.GetSpans() {
+		if s.Name == "POST /connect/stock" && callSpans[s.Parent.SpanID()] {
+			attempts++
+		}
+	}
+	for id, n := range callerOf {
+		if n != calls {
+			t.Errorf("caller %v has %d call spans, want %d", id, n, calls)
+		}
+	}
+	if len(callSpans) != callers*calls || attempts != callers*calls {
+		t.Errorf("%d call spans, %d attempt spans under them; want %d each", len(callSpans), attempts, callers*calls)
+	}
+	checkCounts(t, "attempts", tel.counts(t, "nexway.client.attempts"), map[string]int64{
+		"http.response.status_code=200,nexway.operation=StockStatus,nexway.retry=false": callers * calls,
+	})
+	if d := tel.durations(t)["nexway.operation=StockStatus,nexway.outcome=ok"]; d.Count != callers*calls {
+		t.Errorf("%d call durations, want %d", d.Count, callers*calls)
+	}
 }
