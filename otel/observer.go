@@ -32,11 +32,10 @@ type Observer struct {
 
 var _ nexway.Observer = (*Observer)(nil)
 
-// NewObserver returns an Observer on the global tracer and meter providers,
-// or those of WithTracerProvider and WithMeterProvider. Set the global
-// providers before, or pass yours: the global ones are read here, once. It
-// fails on a nil provider, or when the meter provider refuses to create an
-// instrument.
+// NewObserver returns an Observer on the global tracer and meter providers
+// (otel.GetTracerProvider, otel.GetMeterProvider), or on those of
+// WithTracerProvider and WithMeterProvider. It fails on a nil provider, or
+// when the meter provider refuses to create an instrument.
 func NewObserver(opts ...Option) (*Observer, error) {
 	var cfg config
 	for _, opt := range opts {
