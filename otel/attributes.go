@@ -1,0 +1,153 @@
+package nexwayotel
+
+import (
+	"net"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+)
+
+// Attributes of this package's own, beside the HTTP client semantic
+// conventions (http.request.method, server.address, server.port,
+// url.template, http.response.status_code, http.request.resend_count,
+// error.type).
+const (
+	// AttrOperation is the Nexway operation ("CreateOrder", or a
+	// RawRequest's Name), on calls, attempts and every metric.
+	AttrOperation = attribute.Key("nexway.operation")
+	// AttrResponseCode is Nexway's responseCode: on a 2xx answer (0 is
+	// success) and on any answer that carried a non-zero one.
+	AttrResponseCode = attribute.Key("nexway.response_code")
+	// AttrAttempt counts an attempt of its call from 1.
+	AttrAttempt = attribute.Key("nexway.attempt")
+	// AttrAttempts is the number of requests a call sent.
+	AttrAttempts = attribute.Key("nexway.attempts")
+	// AttrRetry says whether the client sends the request again after the
+	// attempt.
+	AttrRetry = attribute.Key("nexway.retry")
+	// AttrRetryReason says why the client sends again or does not ("HTTP
+	// 503", "connection failed", "attempts exhausted; last: HTTP 503", ...):
+	// a short phrase of the client's, never text from the server.
+	AttrRetryReason = attribute.Key("nexway.retry.reason")
+	// AttrMaybeProcessed says that Nexway may have processed the attempt
+	// without an answer that settles it.
+	AttrMaybeProcessed = attribute.Key("nexway.maybe_processed")
+	// AttrAmbiguous says that a call's outcome is unknown: it matches
+	// nexway.ErrAmbiguous.
+	AttrAmbiguous = attribute.Key("nexway.ambiguous")
+	// AttrOutcome is how a call ended: "ok", "error" or "ambiguous".
+	AttrOutcome = attribute.Key("nexway.outcome")
+)
+
+// Values of AttrOutcome.
+const (
+	OutcomeOK        = "ok"
+	OutcomeError     = "error"
+	OutcomeAmbiguous = "ambiguous"
+)
+
+// serverAttrs gives server.address and server.port for a host as the
+// client reports it ("api.nexway.store", "127.0.0.1:8642", "[::1]:8642").
+// Without a port in it, server.port is left out: the observer is not told
+// the URL's scheme, whose default port it would be.
+func serverAttrs(host string) []attribute.KeyValue {
+	h, p, err := net.SplitHostPort(host)
+	if err != nil {
+		return []attribute.KeyValue{semconv.ServerAddress(strings.Trim(host, "[]"))}
+	}
+	if n, err := strconv.Atoi(p); err == nil && n > 0 && n <= 65535 {
+		return []attribute.KeyValue{semconv.ServerAddress(h), semconv.ServerPort(n)}
+	}
+	return []attribute.KeyValue{semconv.ServerAddress(h)}
+}
+
+// method gives http.request.method, with http.request.method_original when
+// the method is not one of HTTP's own (then "_OTHER"), and the name the
+// semantic conventions give such a request's span.
+func method(m string) (attrs []attribute.KeyValue, spanName string) {
+	var kv attribute.KeyValue
+	switch m {
+	case "GET":
+		kv = semconv.HTTPRequestMethodGet
+	case "POST":
+		kv = semconv.HTTPRequestMethodPost
+	case "PUT":
+		kv = semconv.HTTPRequestMethodPut
+	case "DELETE":
+		kv = semconv.HTTPRequestMethodDelete
+	case "PATCH":
+		kv = semconv.HTTPRequestMethodPatch
+	case "HEAD":
+		kv = semconv.HTTPRequestMethodHead
+	case "OPTIONS":
+		kv = semconv.HTTPRequestMethodOptions
+	case "CONNECT":
+		kv = semconv.HTTPRequestMethodConnect
+	case "TRACE":
+		kv = semconv.HTTPRequestMethodTrace
+	default:
+		return []attribute.KeyValue{semconv.HTTPRequestMethodOther, semconv.HTTPRequestMethodOriginal(m)}, "HTTP"
+	}
+	return []attribute.KeyValue{kv}, m
+}
+
+// template is a path of Nexway's API, with at most one {parameter}
+// segment.
+type template struct {
+	text, prefix, suffix string
+	param                bool
+}
+
+// templates are Nexway's paths, those without a parameter first so that
+// "/connect/order/new" is not taken for an order number.
+var templates = newTemplates(
+	"/connect/stock",
+	"/connect/order/crossupsell",
+	"/connect/order/new",
+	"/connect/order/cancel",
+	"/connect/order/download",
+	"/connect/subscription",
+	"/connect/subscription/cancel",
+	"/connect/subscription/renew",
+	"/connect/catalog/oslist",
+	"/iam/tokens",
+	"/iam/tokens/invalidate",
+	"/iam/tokens/reset",
+	"/connect/order/{partnerOrderNumber}",
+	"/connect/order/{partnerOrderNumber}/download",
+	"/connect/catalog/categories/{language}",
+)
+
+func newTemplates(texts ...string) []template {
+	out := make([]template, len(texts))
+	for i, t := range texts {
+		out[i].text = t
+		if open := strings.IndexByte(t, '{'); open >= 0 {
+			close := strings.IndexByte(t, '}')
+			out[i].prefix, out[i].suffix, out[i].param = t[:open], t[close+1:], true
+		}
+	}
+	return out
+}
+
+// urlTemplate gives the template of a path of Nexway's API, with its
+// identifiers (order numbers, languages) left out so that a span name or
+// an attribute does not carry them; "" for a path it does not know (a
+// RawRequest's), which is then not reported at all.
+func urlTemplate(path string) string {
+	for _, t := range templates {
+		if !t.param {
+			if path == t.text {
+				return t.text
+			}
+			continue
+		}
+		if len(path) > len(t.prefix)+len(t.suffix) && strings.HasPrefix(path, t.prefix) && strings.HasSuffix(path, t.suffix) &&
+			!strings.Contains(path[len(t.prefix):len(path)-len(t.suffix)], "/") {
+			return t.text
+		}
+	}
+	return ""
+}

@@ -1,0 +1,43 @@
+// Package nexwayotel makes OpenTelemetry traces and metrics of a
+// nexway.Client's calls. It is a module of its own,
+// github.com/nexway-go/nexway/otel, so that the client itself does not
+// depend on OpenTelemetry:
+//
+//	obs, err := nexwayotel.NewObserver() // the global providers, or WithTracerProvider, WithMeterProvider
+//	c, err := nexway.NewClient(nexway.WithObserver(obs), ...)
+//
+// # Spans
+//
+// Each call is a span "nexway <Operation>" ("nexway CreateOrder"), of kind
+// Client, a child of the span in the call's context. Each request the call
+// sends, retries and the resend after a token renewal included, is a child
+// span of it, named and attributed as the HTTP client semantic conventions
+// say: "POST /connect/order/new", with http.request.method, server.address,
+// server.port (when the base URL names one), url.template (order numbers
+// and languages replaced by a parameter; left out for a path that is not
+// one of Nexway's), http.response.status_code, error.type and
+// http.request.resend_count. This package adds nexway.operation,
+// nexway.response_code, nexway.attempt, nexway.retry, nexway.retry.reason
+// and nexway.maybe_processed on attempts, and nexway.attempts,
+// nexway.ambiguous and nexway.outcome on calls (see the Attr constants).
+// A call that failed has status Error, described by the client's error,
+// which is scrubbed of secrets, tokens and customer e-mails as every error
+// of the client is; an attempt has status Error when it met a 4xx or 5xx
+// answer or none.
+//
+// A create whose outcome is unknown is read back by the client: its span
+// ends with nexway.ambiguous true, and the read is a "nexway GetOrder"
+// span beside it. What the caller was told is that read's outcome.
+//
+// A RawRequest's Name is its operation: keep it a constant, as it names a
+// span and is an attribute of every metric.
+//
+// # Metrics
+//
+// Under the nexway.client. prefix, each with nexway.operation:
+// nexway.client.call.duration (histogram, seconds, with nexway.outcome),
+// nexway.client.attempts (counter, with nexway.retry and
+// http.response.status_code) and nexway.client.errors (counter, with
+// error.type, the name of the sentinel the error matches: "not_found",
+// "ambiguous", "unavailable", ...). See the Metric constants.
+package nexwayotel
