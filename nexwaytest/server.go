@@ -138,6 +138,9 @@ func StartServer(opts ...Option) (*Server, error) {
 	copts := []nexway.Option{
 		nexway.WithBaseURL(url),
 		nexway.WithFeedURL(url, nexway.FeedPathV24),
+		// On a host off loopback (WithAddr) the API needs WithInsecureHTTP
+		// from the caller; the feed, with the same test secret, follows it.
+		nexway.WithInsecureFeedHTTP(),
 		nexway.WithSecret(s.cfg.secrets[0]),
 		nexway.WithRateLimit(rate.Inf, 0),
 		nexway.WithRetryPolicy(nexway.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond, MaxRetryAfter: 5 * time.Second}),
