@@ -34,8 +34,9 @@ const (
 	// FeedXML is an XML file with a <product id="..."> element per product
 	// holding <name>, <publisher>, <description format language>,
 	// <version>, <type>, <price currency>, <categories>, <os>, <drm> and
-	// <deliveryMode><digitalLocker>. Nexway documents no XML sample: the
-	// elements past the first four are the fake's guess.
+	// <deliveryMode><digitalLocker>. Nexway documents no XML sample:
+	// <version>, <type>, <price>, <categories> and <os> are the fake's
+	// guess, the others are what Nexway's integrations read.
 	FeedXML
 )
 
@@ -60,8 +61,8 @@ func (f *FeedFormat) UnmarshalJSON(b []byte) error {
 // feed.
 func FeedColumns() []string { return feedgen.Columns() }
 
-// FeedSettings configure the product feed the fake serves (WithFeed,
-// SetFeed), as a partner configures theirs in Nexway's back-office: the
+// FeedSettings are the settings of the product feed the fake serves
+// (WithFeed, SetFeed), as a partner sets theirs in Nexway's back-office: the
 // ids of its product list and format, the file format and, for CSV, the
 // columns, their order, the separator and the line ending. The zero value
 // is the default feed: FeedProvider, FeedConfig, CSV with every column of
