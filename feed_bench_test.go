@@ -3,12 +3,15 @@ package nexway
 import (
 	"bufio"
 	"encoding/csv"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,11 +22,15 @@ import (
 // descriptions with commas, quotes and line breaks) from a file, so that
 // generating them is not timed, and compare DecodeFeed with the floor:
 // encoding/csv reading the same bytes through the same 64 KiB buffer,
-// reusing its record, with no mapping. Run them with
+// reusing its record, with no mapping. By default they decode 10,000 rows
+// (a 10 MB temporary file), so that `go test -bench .` stays cheap; the
+// README's figures come from
 //
-//	go test -run '^$' -bench 'Feed/paired' -benchtime 5s -count 3 -cpu 1 .
-//	go test -run '^$' -bench 'Feed' -benchmem -benchtime 3x -count 3 -cpu 1 .
+//	go test -run '^$' -bench 'Feed/paired' -benchtime 5s -count 3 -cpu 1 . -feed.rows=10000,100000,1000000
+//	go test -run '^$' -bench 'Feed' -benchmem -benchtime 3x -count 3 -cpu 1 . -feed.rows=10000,100000,1000000
 //
+// which write one feed at a time to a temporary directory, up to 1.1 GB
+// (the 1,000,000 rows), and remove each once its benchmarks are done.
 // (-cpu 1: on a busy machine a collector short of CPU lets garbage pile
 // up, which makes the peak heap vary from run to run.)
 // MB/s is the file's size over the time. peak-heap-MiB is the largest heap
@@ -31,42 +38,67 @@ import (
 // every MiB of input; retained-heap-MiB is what a collection forced half-way
 // through the first run leaves, the memory decoding holds. Both include the
 // test binary's own heap, about 1.3 MiB.
+var feedRowsFlag = flag.String("feed.rows", "10000", "comma-separated sizes of the feeds BenchmarkFeed decodes (the README's: 10000,100000,1000000)")
 
-var feedSizes = []int{10_000, 100_000, 1_000_000}
+// maxSideRows is the largest feed the XML and Compare benchmarks read:
+// they are slower, and their figures do not change with the size.
+const maxSideRows = 100_000
 
-// feedFiles writes each generated feed once, in a directory removed when
-// the benchmark ends.
-type feedFiles struct {
-	dir   string
-	paths map[string]string
+// feedSizes parses -feed.rows.
+func feedSizes(b *testing.B) []int {
+	var sizes []int
+	for f := range strings.SplitSeq(*feedRowsFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			b.Fatalf("-feed.rows: %q is not a positive number of rows", f)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes
 }
 
-func newFeedFiles(b *testing.B) *feedFiles {
-	return &feedFiles{dir: b.TempDir(), paths: map[string]string{}}
+// lazyFeed is a generated feed written to a file the first time a
+// benchmark asks for it, so that feeds no selected benchmark reads are
+// never written.
+type lazyFeed struct {
+	cfg  feedgen.Config
+	dir  string
+	path string
 }
 
-func (ff *feedFiles) path(b *testing.B, cfg feedgen.Config) string {
-	key := fmt.Sprint(cfg.Count, cfg.Format)
-	if p, ok := ff.paths[key]; ok {
-		return p
+func (l *lazyFeed) file(b *testing.B) feedFile {
+	if l.path == "" {
+		p := filepath.Join(l.dir, fmt.Sprint(l.cfg.Count, "-", l.cfg.Format))
+		f, err := os.Create(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := bufio.NewWriterSize(f, 1<<20)
+		_, err = feedgen.New(l.cfg).WriteTo(w)
+		if err == nil {
+			err = w.Flush()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(p)
+			b.Fatal(err)
+		}
+		l.path = p
 	}
-	p := filepath.Join(ff.dir, key)
-	f, err := os.Create(p)
-	if err != nil {
+	return feedFile{l.path, l.cfg.Count}
+}
+
+// remove deletes the file, if it was written.
+func (l *lazyFeed) remove(b *testing.B) {
+	if l.path == "" {
+		return
+	}
+	if err := os.Remove(l.path); err != nil {
 		b.Fatal(err)
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	if _, err := feedgen.New(cfg).WriteTo(w); err != nil {
-		b.Fatal(err)
-	}
-	if err := w.Flush(); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		b.Fatal(err)
-	}
-	ff.paths[key] = p
-	return p
+	l.path = ""
 }
 
 // heapSampler records the peak heap while the reader it wraps is read,
@@ -162,10 +194,7 @@ func decodeFloor(r io.Reader) int {
 }
 
 func BenchmarkFeed(b *testing.B) {
-	files := newFeedFiles(b)
-	file := func(b *testing.B, rows int, format feedgen.Format) feedFile {
-		return feedFile{files.path(b, feedgen.Config{Count: rows, Seed: 1, Format: format}), rows}
-	}
+	dir := b.TempDir()
 	run := func(b *testing.B, file feedFile, decode func(io.Reader) int) {
 		h := newHeapSampler()
 		runtime.GC()
@@ -176,75 +205,82 @@ func BenchmarkFeed(b *testing.B) {
 		b.SetBytes(n)
 		h.report(b)
 	}
-	for _, rows := range feedSizes {
-		b.Run(fmt.Sprintf("decode/rows=%d", rows), func(b *testing.B) { run(b, file(b, rows, feedgen.CSV), decodeNexway) })
-		b.Run(fmt.Sprintf("floor/rows=%d", rows), func(b *testing.B) { run(b, file(b, rows, feedgen.CSV), decodeFloor) })
-	}
-	b.Run("xml/rows=100000", func(b *testing.B) { run(b, file(b, 100_000, feedgen.XML), decodeNexway) })
-
-	// The ratio: both decoders in turns in one loop, the first alternating,
-	// so that the machine's drift weighs on both alike. cpu-ratio compares
-	// the CPU time the process spent, which waiting for a shared CPU does
-	// not inflate.
-	for _, rows := range feedSizes {
-		b.Run(fmt.Sprintf("paired/rows=%d", rows), func(b *testing.B) {
-			f := file(b, rows, feedgen.CSV)
-			h := newHeapSampler()
-			var wall, cpu [2]time.Duration // ours, the floor's
-			var n int64
-			i := 0
-			for b.Loop() {
-				for k := range 2 {
-					which := (i + k) % 2
-					decode := decodeNexway
-					if which == 1 {
-						decode = decodeFloor
-					}
-					start, startCPU := time.Now(), cpuTime()
-					n = readFile(b, f, h, decode)
-					wall[which] += time.Since(start)
-					cpu[which] += cpuTime() - startCPU
-				}
-				i++
-			}
-			b.SetBytes(2 * n)
-			b.ReportMetric(float64(n)*float64(i)/wall[0].Seconds()/1e6, "decode-MB/s")
-			b.ReportMetric(float64(n)*float64(i)/wall[1].Seconds()/1e6, "floor-MB/s")
-			b.ReportMetric(wall[0].Seconds()/wall[1].Seconds(), "ratio")
-			if cpu[1] > 0 {
-				b.ReportMetric(cpu[0].Seconds()/cpu[1].Seconds(), "cpu-ratio")
-			}
-		})
-	}
-
-	// Comparing a snapshot with its index: decoding plus hashing.
-	b.Run("compare/rows=100000", func(b *testing.B) {
-		feed := file(b, 100_000, feedgen.CSV)
-		f, err := os.Open(feed.path)
-		if err != nil {
-			b.Fatal(err)
+	for _, rows := range feedSizes(b) {
+		csvFeed := &lazyFeed{cfg: feedgen.Config{Count: rows, Seed: 1}, dir: dir}
+		b.Run(fmt.Sprintf("decode/rows=%d", rows), func(b *testing.B) { run(b, csvFeed.file(b), decodeNexway) })
+		b.Run(fmt.Sprintf("floor/rows=%d", rows), func(b *testing.B) { run(b, csvFeed.file(b), decodeFloor) })
+		b.Run(fmt.Sprintf("paired/rows=%d", rows), func(b *testing.B) { benchPaired(b, csvFeed.file(b)) })
+		if rows <= maxSideRows {
+			b.Run(fmt.Sprintf("compare/rows=%d", rows), func(b *testing.B) { benchCompare(b, csvFeed.file(b), run) })
 		}
-		old, err := IndexFeed(DecodeFeed(f, nil))
-		f.Close()
-		if err != nil {
-			b.Fatal(err)
+		csvFeed.remove(b)
+		if rows <= maxSideRows {
+			xmlFeed := &lazyFeed{cfg: feedgen.Config{Count: rows, Seed: 1, Format: feedgen.XML}, dir: dir}
+			b.Run(fmt.Sprintf("xml/rows=%d", rows), func(b *testing.B) { run(b, xmlFeed.file(b), decodeNexway) })
+			xmlFeed.remove(b)
 		}
-		run(b, feed, func(r io.Reader) int {
-			n := 0
-			counted := func(yield func(FeedProduct, error) bool) {
-				for p, err := range DecodeFeed(r, nil) {
-					n++
-					if !yield(p, err) {
-						return
-					}
+	}
+}
+
+// benchPaired gives the ratio: both decoders in turns in one loop, the
+// first alternating, so that the machine's drift weighs on both alike.
+// cpu-ratio compares the CPU time the process spent, which waiting for a
+// shared CPU does not inflate.
+func benchPaired(b *testing.B, f feedFile) {
+	h := newHeapSampler()
+	var wall, cpu [2]time.Duration // ours, the floor's
+	var n int64
+	i := 0
+	for b.Loop() {
+		for k := range 2 {
+			which := (i + k) % 2
+			decode := decodeNexway
+			if which == 1 {
+				decode = decodeFloor
+			}
+			start, startCPU := time.Now(), cpuTime()
+			n = readFile(b, f, h, decode)
+			wall[which] += time.Since(start)
+			cpu[which] += cpuTime() - startCPU
+		}
+		i++
+	}
+	b.SetBytes(2 * n)
+	b.ReportMetric(float64(n)*float64(i)/wall[0].Seconds()/1e6, "decode-MB/s")
+	b.ReportMetric(float64(n)*float64(i)/wall[1].Seconds()/1e6, "floor-MB/s")
+	b.ReportMetric(wall[0].Seconds()/wall[1].Seconds(), "ratio")
+	if cpu[1] > 0 {
+		b.ReportMetric(cpu[0].Seconds()/cpu[1].Seconds(), "cpu-ratio")
+	}
+}
+
+// benchCompare compares a snapshot with its own index: decoding plus
+// hashing.
+func benchCompare(b *testing.B, feed feedFile, run func(*testing.B, feedFile, func(io.Reader) int)) {
+	f, err := os.Open(feed.path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	old, err := IndexFeed(DecodeFeed(f, nil))
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	run(b, feed, func(r io.Reader) int {
+		n := 0
+		counted := func(yield func(FeedProduct, error) bool) {
+			for p, err := range DecodeFeed(r, nil) {
+				n++
+				if !yield(p, err) {
+					return
 				}
 			}
-			for ch, err := range old.Compare(counted, nil) {
-				if err != nil || ch.Kind != 0 {
-					panic(fmt.Sprint("a change in the same feed: ", ch.Kind, err))
-				}
+		}
+		for ch, err := range old.Compare(counted, nil) {
+			if err != nil || ch.Kind != 0 {
+				panic(fmt.Sprint("a change in the same feed: ", ch.Kind, err))
 			}
-			return n
-		})
+		}
+		return n
 	})
 }

@@ -21,7 +21,8 @@ const (
 
 // The feed's secret travels in the URL: no error or debug log line on any
 // of the feed's failure paths may contain it, nor the provider or config,
-// even when the server echoes them back.
+// even when the server echoes them back. The fake Nexway's refusals are
+// checked alike in TestNoFeedSecretsInErrorsOrLogsFromFake.
 func TestNoFeedSecretsInErrorsOrLogs(t *testing.T) {
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

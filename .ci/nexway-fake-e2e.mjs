@@ -148,6 +148,27 @@ try {
 
   // --- the admin API ---
 
+  step("admin: the product feed, before and after the catalog changes");
+  const feedURL = field("product feed");
+  const feedRows = async (url = feedURL) => {
+    const r = await fetch(url);
+    const text = await r.text();
+    assert.equal(r.status, 200, `GET feed: HTTP ${r.status} ${text}`);
+    return text.trim().split("\n").slice(1).map((line) => line.split(";"));
+  };
+  await admin("PUT", "/feed", { columns: ["Product ID", "Name", "Price wo.VAT"], separator: ";" });
+  let rows = await feedRows();
+  assert.deepEqual(rows.find((r) => r[0] === "880001"), ["880001", "Node Studio", "10.00"]);
+  assert.ok(rows.some((r) => r[0] === "733562"), JSON.stringify(rows));
+  await admin("PUT", "/products", [{ ref: 880001, name: "Node Studio", amountDutyFree: 12.5, currency: "EUR", delivery: "serial+download" }]);
+  await admin("DELETE", "/products/733562");
+  rows = await feedRows();
+  assert.deepEqual(rows.find((r) => r[0] === "880001"), ["880001", "Node Studio", "12.50"]);
+  assert.ok(!rows.some((r) => r[0] === "733562"), JSON.stringify(rows));
+  const refusedFeed = await fetch(feedURL.replace(/secret=[^&]*/, "secret=wrong"));
+  assert.equal(refusedFeed.status, 401);
+  await admin("PUT", "/feed", { separator: "ab" }, 400);
+
   step("admin: inject a fault and see it");
   await admin("POST", "/faults", { route: "POST /connect/stock", fault: { kind: "code", code: 1000 } });
   await connect("POST", "/connect/stock", { productRefs: [880001] }, 1000);

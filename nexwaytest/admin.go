@@ -33,8 +33,11 @@ const maxAdminBody = 32 << 20
 //
 //	POST   /_fake/reset                                 Reset
 //	POST   /_fake/products                              LoadCatalogJSON (AddProducts): a JSON array of Product
+//	PUT    /_fake/products                              UpdateProducts: a JSON array of Product
+//	DELETE /_fake/products/{ref}                        RemoveProducts
 //	PUT    /_fake/categories                            SetCategories: a JSON array of Category
 //	PUT    /_fake/oslist                                SetOperatingSystems: a JSON array of OS
+//	PUT    /_fake/feed                                  SetFeed: FeedSettings
 //	POST   /_fake/products/{ref}/keys                   AddKeys: a JSON array of keys; answers {"productRef","keysLeft"}
 //	GET    /_fake/products/{ref}/keys                   KeysLeft: {"productRef","keysLeft"}
 //	POST   /_fake/keys                                  LoadKeysCSV: CSV rows productRef,licenseKey
@@ -102,6 +105,20 @@ func adminRoutes() []adminRoute {
 		{"POST /_fake/products", []string{"LoadCatalogJSON", "AddProducts"}, func(s *Server, _ *http.Request, body []byte) (any, error) {
 			return done, s.LoadCatalogJSON(bytes.NewReader(body))
 		}},
+		{"PUT /_fake/products", []string{"UpdateProducts"}, func(s *Server, _ *http.Request, body []byte) (any, error) {
+			var ps []Product
+			if err := decodeBody(body, &ps); err != nil {
+				return nil, err
+			}
+			return done, s.UpdateProducts(ps...)
+		}},
+		{"DELETE /_fake/products/{ref}", []string{"RemoveProducts"}, func(s *Server, r *http.Request, _ []byte) (any, error) {
+			ref, err := pathRef(r)
+			if err != nil {
+				return nil, err
+			}
+			return done, s.RemoveProducts(ref)
+		}},
 		{"PUT /_fake/categories", []string{"SetCategories"}, func(s *Server, _ *http.Request, body []byte) (any, error) {
 			var cs []Category
 			if err := decodeBody(body, &cs); err != nil {
@@ -117,6 +134,13 @@ func adminRoutes() []adminRoute {
 			}
 			s.SetOperatingSystems(os)
 			return done, nil
+		}},
+		{"PUT /_fake/feed", []string{"SetFeed"}, func(s *Server, _ *http.Request, body []byte) (any, error) {
+			var f FeedSettings
+			if err := decodeBody(body, &f); err != nil {
+				return nil, err
+			}
+			return done, s.SetFeed(f)
 		}},
 		{"POST /_fake/products/{ref}/keys", []string{"AddKeys", "KeysLeft"}, func(s *Server, r *http.Request, body []byte) (any, error) {
 			ref, err := pathRef(r)
@@ -367,7 +391,7 @@ func (s *Server) checkRoute(r Route) error {
 	}
 	method, path, ok := strings.Cut(string(r), " ")
 	if ok && strings.HasPrefix(path, "/") {
-		req, err := http.NewRequest(method, "http://fake"+strings.NewReplacer("{", "", "}", "").Replace(path), nil)
+		req, err := http.NewRequest(method, "http://fake"+strings.NewReplacer("{$}", "", "{", "", "}", "").Replace(path), nil)
 		if err == nil && s.routeOf(req) == r {
 			return nil
 		}

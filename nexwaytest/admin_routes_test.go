@@ -167,13 +167,24 @@ func TestAdminNilBody(t *testing.T) {
 // documents, and never panics.
 func FuzzAdmin(f *testing.F) {
 	routes := adminRoutes()
-	for i, body := range []string{
-		"", `[{"ref":9,"name":"N","currency":"EUR"}]`, `[{"id":1,"label":"L","subcategories":[{"id":2}]}]`, `[{"id":1,"label":"x"}]`,
-		`["K1","K2"]`, "", "productRef,licenseKey\n733551,Z-1\n", `{"generatedKeys":"P"}`,
-		`{"route":"POST /connect/stock","fault":{"kind":"code","then":{"kind":"drop"}}}`, `{"route":"","rate":0.5,"faults":[{}]}`,
-		"", `{"count":1,"code":1060}`, "", `{"code":1062}`, "", "", "", `{"by":"36h"}`, "", "", "", "",
-	} {
-		f.Add(uint8(i), "733551", []byte(body))
+	bodies := map[string]string{
+		"POST /_fake/products":                           `[{"ref":9,"name":"N","currency":"EUR"}]`,
+		"PUT /_fake/products":                            `[{"ref":733551,"name":"N","currency":"EUR","categories":[1,2],"screenshots":["a.png"]}]`,
+		"PUT /_fake/categories":                          `[{"id":1,"label":"L","subcategories":[{"id":2}]}]`,
+		"PUT /_fake/oslist":                              `[{"id":1,"label":"x"}]`,
+		"PUT /_fake/feed":                                `{"provider":"p","format":"xml","columns":["Name"],"separator":";","crlf":true,"generated":3}`,
+		"POST /_fake/products/{ref}/keys":                `["K1","K2"]`,
+		"POST /_fake/keys":                               "productRef,licenseKey\n733551,Z-1\n",
+		"PUT /_fake/products/{ref}/publisher":            `{"generatedKeys":"P"}`,
+		"POST /_fake/faults":                             `{"route":"POST /connect/stock","fault":{"kind":"code","then":{"kind":"drop"}}}`,
+		"PUT /_fake/faults/rate":                         `{"route":"","rate":0.5,"faults":[{}]}`,
+		"PUT /_fake/ratelimit":                           `{"rate":10,"burst":10}`,
+		"POST /_fake/holds":                              `{"count":1,"code":1060}`,
+		"POST /_fake/orders/{partnerOrderNumber}/reject": `{"code":1062}`,
+		"POST /_fake/clock/advance":                      `{"by":"36h"}`,
+	}
+	for i, rt := range routes {
+		f.Add(uint8(i), "733551", []byte(bodies[rt.pattern]))
 	}
 	f.Fuzz(func(t *testing.T, route uint8, param string, body []byte) {
 		rt := routes[int(route)%len(routes)]

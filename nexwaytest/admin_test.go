@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,6 +110,50 @@ func TestAdminCatalogAndKeys(t *testing.T) {
 	refused(t, srv, "POST", "/_fake/products/500/keys", `{"keys":["X"]}`, 400, "request body: want an array")
 	refused(t, srv, "POST", "/_fake/products/x/keys", `["X"]`, 400, `product ref "x"`)
 	refused(t, srv, "POST", "/_fake/keys", "500,STAR-9\n500\n", 400, "keys CSV line 2")
+}
+
+// feedRefs downloads the fake's feed with its Client and returns the refs,
+// and the price of ref 733558 when it is there.
+func feedRefs(t *testing.T, srv *nexwaytest.Server) (refs []nexway.ProductRef, price string) {
+	t.Helper()
+	q := &nexway.FeedQuery{Secret: nexwaytest.Secret, Provider: nexwaytest.FeedProvider, Config: nexwaytest.FeedConfig}
+	for p, err := range srv.Client.Feed.Products(ctx, q, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, p.ProductRef)
+		if p.ProductRef == 733558 && p.Price != nil {
+			price = p.Price.String()
+		}
+	}
+	return refs, price
+}
+
+func TestAdminFeedAndCatalogChanges(t *testing.T) {
+	t.Parallel()
+	srv := adminServer(t)
+	call(t, srv, "PUT", "/_fake/products", `[{"ref":733558,"name":"Space Trader Deluxe","amountDutyFree":19.99,"currency":"EUR"}]`, 200, nil)
+	call(t, srv, "DELETE", "/_fake/products/733562", "", 200, nil)
+	refs, price := feedRefs(t, srv)
+	if len(refs) != 7 || slices.Contains(refs, 733562) || price != "19.99" {
+		t.Fatalf("feed after the changes: %v, price %q", refs, price)
+	}
+	refused(t, srv, "PUT", "/_fake/products", `[{"ref":404,"name":"Nope","currency":"EUR"}]`, 400, "product 404: not in the catalog")
+	refused(t, srv, "DELETE", "/_fake/products/733562", "", 400, "product 733562 is not in the catalog")
+	refused(t, srv, "DELETE", "/_fake/products/x", "", 400, `product ref "x"`)
+
+	call(t, srv, "PUT", "/_fake/feed", `{"format":"xml","generated":5}`, 200, nil)
+	if refs, _ := feedRefs(t, srv); !slices.Equal(refs, []nexway.ProductRef{100000, 100001, 100002, 100003, 100004}) {
+		t.Fatalf("generated feed: %v", refs)
+	}
+	refused(t, srv, "PUT", "/_fake/feed", `{"separator":"ab"}`, 400, "separator")
+	refused(t, srv, "PUT", "/_fake/feed", `{"format":"yaml"}`, 400, "feed format")
+	refused(t, srv, "PUT", "/_fake/feed", `{"colums":["Name"]}`, 400, `unknown field "colums"`)
+
+	call(t, srv, "POST", "/_fake/reset", "", 200, nil)
+	if refs, price := feedRefs(t, srv); len(refs) != 8 || price != "24.99" {
+		t.Fatalf("feed after reset: %v, price %q", refs, price)
+	}
 }
 
 func TestAdminCategoriesAndOSList(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -106,9 +107,11 @@ func (k *OptionKind) UnmarshalJSON(b []byte) error {
 }
 
 // Product is one catalog entry of the fake, added with AddProducts or
-// LoadCatalogJSON. The JSON tags are the fixture format LoadCatalogJSON
-// reads; enums are written by name ("serial+download", "realtime",
-// "download-extension").
+// LoadCatalogJSON, changed with UpdateProducts and withdrawn with
+// RemoveProducts. The API's answers show some of its fields, the product
+// feed (SetFeed) most of them. The JSON tags are the fixture format
+// LoadCatalogJSON reads; enums are written by name ("serial+download",
+// "realtime", "download-extension").
 type Product struct {
 	// Ref is Nexway's product reference, the productRef of every call: 1 to
 	// 2^31-1, unique in the catalog.
@@ -129,8 +132,55 @@ type Product struct {
 	// Language is the language of the description, shown in cross-sell
 	// offers ("EN"); it filters nothing.
 	Language string `json:"language"`
-	// ImageSmall is the URL of a thumbnail, shown in cross-sell offers.
+	// ImageSmall is the URL of a thumbnail, shown in cross-sell offers and
+	// in the feed's "Small image".
 	ImageSmall string `json:"imageSmall"`
+
+	// What the product feed carries besides the fields above (name,
+	// prices, currency, short description, language, small image), each in
+	// its column or XML element; a zero value is an empty column. The feed
+	// also gives "Type" 1 (for sale), the files' total "Total size" in MiB,
+	// and the XML <digitalLocker> 1 when DigitalLockerLink is set.
+
+	// LongDescription is the feed's "Long description".
+	LongDescription string `json:"longDescription,omitempty"`
+	// PublisherID is the publisher's id in Nexway's catalog ("Publisher
+	// ID"); it must be ≥ 0.
+	PublisherID int `json:"publisherId,omitempty"`
+	// PublisherName is the publisher's name ("Publisher name", XML
+	// <publisher>).
+	PublisherName string `json:"publisherName,omitempty"`
+	// Version is the product's version ("Version").
+	Version string `json:"version,omitempty"`
+	// ReleaseDate is written as given ("Release date"): Nexway does not
+	// document its format.
+	ReleaseDate string `json:"releaseDate,omitempty"`
+	// Categories are the ids of the product's categories, as SetCategories
+	// serves them ("Categories", ':'-separated); each must be > 0. Ids not
+	// in the tree are written all the same.
+	Categories []int `json:"categories,omitempty"`
+	// OperatingSystems are the ids of the systems the product runs on, as
+	// SetOperatingSystems serves them ("System requirements _ Operating
+	// system", ':'-separated); each must be > 0.
+	OperatingSystems []int `json:"operatingSystems,omitempty"`
+	// PublicPrice is the publisher's recommended price before tax, in
+	// Currency ("Price public wo.VAT"): finite and ≥ 0. Feed prices are
+	// written with two decimals.
+	PublicPrice float64 `json:"publicPrice,omitempty"`
+	// RetailerPrice is what Nexway invoices the partner per unit before
+	// tax, in Currency ("Retailer price", its currency in "Retailer price
+	// Currency"): finite and ≥ 0.
+	RetailerPrice float64 `json:"retailerPrice,omitempty"`
+	// ImageMedium is the URL of a medium image ("Medium image").
+	ImageMedium string `json:"imageMedium,omitempty"`
+	// ImageBig is the URL of a large image ("Big image").
+	ImageBig string `json:"imageBig,omitempty"`
+	// Screenshots are the URLs of screenshots ("Screenshots"). None may hold
+	// ':', the feed's list separator: write them relative, as Nexway does.
+	Screenshots []string `json:"screenshots,omitempty"`
+	// DRM names the copy protection, the XML feed's <drm> ("Uplay
+	// (Ubisoft)"); "" for none.
+	DRM string `json:"drm,omitempty"`
 
 	// Delivery says whether an order line of the product carries a license
 	// key per unit, download links, both, or nothing (the zero value is
@@ -248,17 +298,78 @@ func (s *Server) AddProducts(ps ...Product) error {
 		seen[p.Ref] = true
 	}
 	for _, p := range ps {
-		cp := p
-		cp.Files = append([]File(nil), p.Files...)
-		cp.CrossSells = append([]int(nil), p.CrossSells...)
-		cp.UpSells = append([]int(nil), p.UpSells...)
-		cp.Options = append([]int(nil), p.Options...)
-		s.products[cp.Ref] = &cp
-		if s.pools[cp.Ref] == nil {
-			s.pools[cp.Ref] = &pool{}
+		s.products[p.Ref] = cloneProduct(p)
+		if s.pools[p.Ref] == nil {
+			s.pools[p.Ref] = &pool{}
 		}
 	}
 	return nil
+}
+
+// UpdateProducts replaces products of the catalog by ref, as Nexway's
+// catalog changes from one day's feed to the next: a new price, name or
+// category. Every product is checked as AddProducts checks it, and must
+// be in the catalog; an error names the ref, and nothing changes. The key
+// pool and publisher stay; every other field is taken from the new
+// product, Fulfillment included (keep FulfillRealTime for a product that
+// SetPublisher made real-time). Orders already made keep the product as
+// it was sold.
+func (s *Server) UpdateProducts(ps ...Product) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := make(map[int]bool, len(ps))
+	for i := range ps {
+		p := &ps[i]
+		if err := checkProduct(p); err != nil {
+			return err
+		}
+		if seen[p.Ref] {
+			return fmt.Errorf("nexwaytest: product %d: given twice", p.Ref)
+		}
+		if s.products[p.Ref] == nil {
+			return fmt.Errorf("nexwaytest: product %d: not in the catalog (AddProducts adds it)", p.Ref)
+		}
+		seen[p.Ref] = true
+	}
+	for _, p := range ps {
+		s.products[p.Ref] = cloneProduct(p)
+	}
+	return nil
+}
+
+// RemoveProducts withdraws products from the catalog, as Nexway withdraws
+// a product at the end of its life: it is missing from the feed from then
+// on, stock answers it as unknown (1010) and orders for it are refused.
+// Every ref must be in the catalog, or nothing is removed and the error
+// names the first that is not. Orders already made keep it; its key pool
+// and publisher are kept too, so that AddProducts with the same ref puts
+// it back on sale as it was.
+func (s *Server) RemoveProducts(refs ...int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ref := range refs {
+		if s.products[ref] == nil {
+			return fmt.Errorf("nexwaytest: remove products: product %d is not in the catalog", ref)
+		}
+	}
+	for _, ref := range refs {
+		delete(s.products, ref)
+	}
+	return nil
+}
+
+// cloneProduct is a copy of p that shares no slice with it. Products in
+// the catalog are never changed in place, but for the Fulfillment that
+// SetPublisher sets, so that the feed can read them outside the lock.
+func cloneProduct(p Product) *Product {
+	p.Files = slices.Clone(p.Files)
+	p.CrossSells = slices.Clone(p.CrossSells)
+	p.UpSells = slices.Clone(p.UpSells)
+	p.Options = slices.Clone(p.Options)
+	p.Categories = slices.Clone(p.Categories)
+	p.OperatingSystems = slices.Clone(p.OperatingSystems)
+	p.Screenshots = slices.Clone(p.Screenshots)
+	return &p
 }
 
 // checkProduct validates one product for AddProducts.
@@ -275,6 +386,12 @@ func checkProduct(p *Product) error {
 		return fail("currency %q is not 3 upper-case letters", p.Currency)
 	case !finiteNonNegative(p.AmountDutyFree):
 		return fail("amountDutyFree must be finite and >= 0")
+	case !finiteNonNegative(p.PublicPrice):
+		return fail("publicPrice must be finite and >= 0")
+	case !finiteNonNegative(p.RetailerPrice):
+		return fail("retailerPrice must be finite and >= 0")
+	case p.PublisherID < 0:
+		return fail("publisherId is negative")
 	case p.Delivery < DeliverySerial || p.Delivery > DeliveryNone:
 		return fail("unknown delivery mode %d", int(p.Delivery))
 	case p.Fulfillment < FulfillBatch || p.Fulfillment > FulfillRealTime:
@@ -300,6 +417,21 @@ func checkProduct(p *Product) error {
 	for _, f := range p.Files {
 		if !finiteNonNegative(f.Size) {
 			return fail("file %q: size must be finite and >= 0", f.Label)
+		}
+	}
+	for _, ids := range [...]struct {
+		name string
+		v    []int
+	}{{"categories", p.Categories}, {"operatingSystems", p.OperatingSystems}} {
+		for _, id := range ids.v {
+			if id <= 0 {
+				return fail("%s: id %d is not positive", ids.name, id)
+			}
+		}
+	}
+	for _, sc := range p.Screenshots {
+		if strings.ContainsAny(sc, ":\r\n") {
+			return fail("screenshot %q holds ':' or a line break; the feed separates screenshots with ':'", sc)
 		}
 	}
 	for _, rel := range [][]int{p.CrossSells, p.UpSells, p.Options} {

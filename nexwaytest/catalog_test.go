@@ -2,6 +2,8 @@ package nexwaytest
 
 import (
 	"encoding/json"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -135,6 +137,12 @@ func TestAddProductsValidation(t *testing.T) {
 		{"negative threshold", func(p *Product) { p.LowStockThreshold = -1 }, "lowStockThreshold"},
 		{"bad relation", func(p *Product) { p.Options = []int{0} }, "relation"},
 		{"bad file size", func(p *Product) { p.Files = []File{{Label: "x", Size: -1}} }, "size"},
+		{"negative public price", func(p *Product) { p.PublicPrice = -0.01 }, "publicPrice"},
+		{"infinite retailer price", func(p *Product) { p.RetailerPrice = math.Inf(1) }, "retailerPrice"},
+		{"negative publisher", func(p *Product) { p.PublisherID = -1 }, "publisherId"},
+		{"zero category", func(p *Product) { p.Categories = []int{7467, 0} }, "categories"},
+		{"negative OS", func(p *Product) { p.OperatingSystems = []int{-63} }, "operatingSystems"},
+		{"screenshot with a colon", func(p *Product) { p.Screenshots = []string{"https://x.test/a.png"} }, "screenshot"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newUnstarted(config{})
@@ -224,4 +232,88 @@ func TestProductJSONRoundTrip(t *testing.T) {
 	if DeliveryNone.String() != "none" || FulfillBatch.String() != "batch" || OptionBackupDVD.String() != "backup-dvd" || DeliveryMode(9).String() != "9" {
 		t.Error("String() names wrong")
 	}
+}
+
+// UpdateProducts changes products in place of the old, all or none; what
+// is already sold keeps its price.
+func TestUpdateProducts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.create(sampleOrder("UP-1"), 0)
+	p := DefaultCatalog()[0] // 733551
+	p.AmountDutyFree, p.Name, p.Categories = 35, "Nexway Antivirus Pro 2026 (promotion)", []int{7467, 7466}
+	unknown := Product{Ref: 999, Name: "Nope", Currency: "EUR"}
+	bad := p
+	bad.Currency = "euro"
+	for _, c := range []struct {
+		ps   []Product
+		want string
+	}{
+		{[]Product{p, unknown}, "product 999: not in the catalog"},
+		{[]Product{p, bad}, "currency"},
+		{[]Product{p, p}, "given twice"},
+	} {
+		if err := e.s.UpdateProducts(c.ps...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("err = %v, want %q", err, c.want)
+		}
+	}
+	if got := *e.s.products[733551]; got.Name != DefaultCatalog()[0].Name {
+		t.Fatalf("a refused update changed the product: %q", got.Name)
+	}
+	before := e.s.KeysLeft(733551)
+	if err := e.s.UpdateProducts(p); err != nil {
+		t.Fatal(err)
+	}
+	p.Categories[0] = 1 // the fake keeps its own copy
+	got := e.s.products[733551]
+	if got.AmountDutyFree != 35 || got.Name != "Nexway Antivirus Pro 2026 (promotion)" || !slices.Equal(got.Categories, []int{7467, 7466}) {
+		t.Fatalf("updated product: %+v", got)
+	}
+	if e.s.KeysLeft(733551) != before {
+		t.Fatalf("the pool changed: %d keys, want %d", e.s.KeysLeft(733551), before)
+	}
+	e.s.mu.Lock()
+	sold := e.s.orders["UP-1"].lines[0].product
+	e.s.mu.Unlock()
+	if sold.Name != DefaultCatalog()[0].Name || sold.AmountDutyFree != 41.66 {
+		t.Errorf("the order made before the update holds %q at %v", sold.Name, sold.AmountDutyFree)
+	}
+	e.create(sampleOrder("UP-2"), 0) // still on sale, keys and all
+}
+
+// A product removed is unknown to stock and orders and missing from the
+// feed; added again, it has its keys back.
+func TestRemoveProducts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if err := e.s.RemoveProducts(733558, 404); err == nil || !strings.Contains(err.Error(), "product 404") {
+		t.Fatalf("err = %v", err)
+	}
+	if e.s.products[733558] == nil {
+		t.Fatal("a refused removal removed a product")
+	}
+	keys := e.s.KeysLeft(733558)
+	if err := e.s.RemoveProducts(733558); err != nil {
+		t.Fatal(err)
+	}
+	m := e.json("POST", "/connect/stock", map[string]any{"productRefs": []int{733558}})
+	if it := arr(t, m, "productStatus")[0]; num(t, it, "responseCode") != 1010 {
+		t.Errorf("stock of a removed product: %v", it)
+	}
+	e.create(sampleOrder("RM-1", line(733558, 1)), 1020)
+	for _, r := range e.feedCSV(',')[1:] {
+		if r[0] == "733558" {
+			t.Fatal("a removed product is in the feed")
+		}
+	}
+	if err := e.s.RemoveProducts(733558); err == nil {
+		t.Error("removed twice")
+	}
+	if err := e.s.AddProducts(DefaultCatalog()[2]); err != nil {
+		t.Fatal(err)
+	}
+	if e.s.KeysLeft(733558) != keys {
+		t.Errorf("added again with %d keys, want %d", e.s.KeysLeft(733558), keys)
+	}
+	e.create(sampleOrder("RM-2", line(733558, 1)), 0)
 }

@@ -17,12 +17,18 @@ package nexwaytest
 //   - 733562 a game out of stock (a batch product with no keys);
 //   - 733570 a monthly backup subscription, real-time (CBK-...).
 //
-// All are priced in EUR. A new Server also serves a small category tree
-// and three operating systems. The keys and publishers are the Server's,
+// All are priced in EUR. The products on sale have what the product feed
+// carries too (publisher, version, long description, public and retailer
+// prices, categories of the tree below, operating systems), the options
+// only their names and prices. A new Server also serves a small category
+// tree (7466 security, with 7467 antivirus and 7468 VPN; 7470 games, with
+// 7471 strategy and 7472 racing) and three operating systems (63, 64,
+// 80). The keys and publishers are the Server's,
 // not part of the products: AddProducts(DefaultCatalog()...) on a server
 // started WithoutCatalog gives the products with empty pools.
 func DefaultCatalog() []Product {
 	img := func(name string) string { return "https://img.nexway.test/" + name + ".png" }
+	const nexwayLabs, stellar = "Nexway Labs", "Stellar Forge"
 	return []Product{
 		{
 			Ref: 733551, Name: "Nexway Antivirus Pro 2026", AmountDutyFree: 41.66, Currency: "EUR",
@@ -35,6 +41,11 @@ func DefaultCatalog() []Product {
 			},
 			Fulfillment: FulfillBatch, LowStockThreshold: 5,
 			UpSells: []int{733552}, CrossSells: []int{733559}, Options: []int{733560, 733561},
+			LongDescription: "<p>Scans every file as it opens, blocks ransomware before it encrypts, and warns of phishing sites. Updates itself every hour.</p>",
+			PublisherID:     101, PublisherName: nexwayLabs, Version: "26.1", ReleaseDate: "2025-09-15",
+			Categories: []int{7467}, OperatingSystems: []int{63, 64},
+			PublicPrice: 49.99, RetailerPrice: 29.16, ImageMedium: img("733551-m"), ImageBig: img("733551-b"),
+			Screenshots: []string{"screens/733551-1.png", "screens/733551-2.png"},
 		},
 		{
 			Ref: 733552, Name: "Nexway Total Security 2026", AmountDutyFree: 66.66, Currency: "EUR",
@@ -44,19 +55,32 @@ func DefaultCatalog() []Product {
 			Files: []File{
 				{Label: "Setup", Type: "exe", URLPath: "NexwayTotalSecurity2026_Setup.exe", Group: "main", Size: 187654321},
 			},
-			Fulfillment: FulfillRealTime,
+			Fulfillment:     FulfillRealTime,
+			LongDescription: "<p>Everything in Antivirus Pro, plus a firewall, a password manager and parental control, for five devices.</p>",
+			PublisherID:     101, PublisherName: nexwayLabs, Version: "26.1", ReleaseDate: "2025-09-15",
+			Categories: []int{7466, 7467}, OperatingSystems: []int{63, 64, 80},
+			PublicPrice: 79.99, RetailerPrice: 46.66, ImageMedium: img("733552-m"), ImageBig: img("733552-b"),
 		},
 		{
 			Ref: 733558, Name: "Space Trader Deluxe", AmountDutyFree: 24.99, Currency: "EUR",
 			ShortDescription: "Trade, fight and explore across a hundred star systems.",
 			Language:         "EN", ImageSmall: img("733558"),
 			Delivery: DeliverySerial, Fulfillment: FulfillBatch, LowStockThreshold: 2,
+			LongDescription: "<p>Buy low, sell high, and keep your freighter in one piece: a trading game of a hundred star systems, with pirates.</p>",
+			PublisherID:     202, PublisherName: stellar, Version: "1.4", ReleaseDate: "2024-03-01",
+			Categories: []int{7471}, OperatingSystems: []int{63, 64},
+			PublicPrice: 29.99, RetailerPrice: 17.49, ImageMedium: img("733558-m"), ImageBig: img("733558-b"),
+			DRM: "Steam",
 		},
 		{
 			Ref: 733559, Name: "Nexway VPN", AmountDutyFree: 33.33, Currency: "EUR",
 			ShortDescription: "Private browsing on up to ten devices, renewed every year.",
 			Language:         "EN", ImageSmall: img("733559"),
 			Delivery: DeliverySerial, Fulfillment: FulfillRealTime, SubscriptionPeriod: "P1Y",
+			LongDescription: "<p>Encrypted connections through servers in forty countries, without logs, on up to ten devices.</p>",
+			PublisherID:     101, PublisherName: nexwayLabs, Version: "3.2",
+			Categories: []int{7468}, OperatingSystems: []int{63, 64, 80},
+			PublicPrice: 39.99, RetailerPrice: 23.33,
 		},
 		{
 			Ref: 733560, Name: "Download extension (1 year)", AmountDutyFree: 4.99, Currency: "EUR",
@@ -75,12 +99,18 @@ func DefaultCatalog() []Product {
 			ShortDescription: "Arcade racing as it was in 1989. Currently out of stock.",
 			Language:         "EN", ImageSmall: img("733562"),
 			Delivery: DeliverySerial, Fulfillment: FulfillBatch,
+			PublisherID: 202, PublisherName: stellar, Version: "2.0", ReleaseDate: "2019-06-20",
+			Categories: []int{7472}, OperatingSystems: []int{63},
+			PublicPrice: 9.99, RetailerPrice: 6.99,
 		},
 		{
 			Ref: 733570, Name: "Cloud Backup Monthly", AmountDutyFree: 4.16, Currency: "EUR",
 			ShortDescription: "100 GB of encrypted cloud backup, renewed every month.",
 			Language:         "EN", ImageSmall: img("733570"),
 			Delivery: DeliverySerial, Fulfillment: FulfillRealTime, SubscriptionPeriod: "P1M",
+			PublisherID: 101, PublisherName: nexwayLabs, Version: "5.0",
+			Categories: []int{7466}, OperatingSystems: []int{63, 64, 80},
+			PublicPrice: 4.99, RetailerPrice: 2.91,
 		},
 	}
 }

@@ -19,8 +19,9 @@ import (
 // plausibly take but its documentation does not show: half of them are
 // documented only from the legacy SOAP API or not at all, so a client must
 // not depend on the one shape the fake answers by default. Only JSON
-// answers are rewritten, after the operation ran; the zero Dialect changes
-// nothing.
+// answers are rewritten, after the operation ran; the product feed
+// (RouteFeed) is neither rewritten nor compressed. The zero Dialect
+// changes nothing.
 type Dialect struct {
 	// NumbersAsStrings sends every number as a string of its digits
 	// ("productRef":"733551"), as some integrations do.

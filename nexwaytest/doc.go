@@ -10,14 +10,15 @@
 // The fake speaks the same paths, JSON, validation and return codes as
 // Nexway: stock levels, cross-sells, orders with license keys and download
 // links, cancellation, download windows, subscriptions and their renewals,
-// and the IAM token endpoint. It starts with a small default catalog (see
+// the IAM token endpoint, and the product feed (the catalog as a CSV or XML
+// file, on the same host). It starts with a small default catalog (see
 // DefaultCatalog) and a clock fixed at Start, which only moves when told
 // (Advance), so results are reproducible. Options (WithSeed, WithStart,
 // WithTokenLifetimes, WithCancelPeriod, WithRequirePrices, WithoutCatalog,
 // WithoutCredentials, WithClientOptions, WithCredentials, WithSetup,
 // WithAddr, WithRunningClock, WithAdminAPI, WithRemoteAdmin, WithDialect,
-// WithVariants, WithRateLimit, WithRequestLogLimit, WithOrderRetention)
-// change how it starts.
+// WithVariants, WithRateLimit, WithRequestLogLimit, WithOrderRetention,
+// WithFeed) change how it starts.
 //
 // A fake may run for hours (a soak test) or days with flat memory: the
 // request log keeps the latest requests only (100,000 and 64 MiB of headers
@@ -27,17 +28,22 @@
 // it made).
 //
 // Nexway documents half of its answers only from its legacy API, or not at
-// all: WithDialect makes the fake answer in another plausible shape
-// (numbers as strings, alternative field names, other date forms, null
-// lists, single objects for lists, extra fields, compressed bodies), and
-// WithVariants, or the environment variable NEXWAYTEST_VARIANTS, draws one
-// at random for each answer, so that a storefront's tests can check that
-// nothing depends on one shape.
+// all: WithDialect makes the fake's JSON answers (never the feed) take
+// another plausible shape (numbers as strings, alternative field names,
+// other date forms, null lists, single objects for lists, extra fields,
+// compressed bodies), and WithVariants, or the environment variable
+// NEXWAYTEST_VARIANTS, draws one at random for each answer, so that a
+// storefront's tests can check that nothing depends on one shape.
 //
 // The methods of Server are the knobs, each documented on its own:
 //
-//   - catalog: AddProducts, LoadCatalogJSON, SetCategories,
-//     SetOperatingSystems;
+//   - catalog: AddProducts, LoadCatalogJSON, UpdateProducts,
+//     RemoveProducts, SetCategories, SetOperatingSystems;
+//   - product feed: SetFeed chooses its ids (FeedProvider and FeedConfig
+//     by default), CSV or XML, the CSV columns, their order, separator
+//     and line ending, or a generated feed of any size instead of the
+//     catalog; it is served at RouteFeed, and the Client's Feed downloads
+//     it;
 //   - fulfillment: AddKeys and LoadKeysCSV fill a batch product's pool
 //     (KeysLeft reads it); SetPublisher makes a product real-time, served by
 //     a PublisherFunc, an HTTPPublisher (a publisher's licenses/new endpoint)

@@ -267,7 +267,7 @@ func (s *Server) applyFault(w http.ResponseWriter, sw *statusWriter, r *http.Req
 		s.setStatus(entry, sw.status)
 		return true
 	case FaultLoseResponse:
-		s.processHeld(r, route, entry)
+		s.processHeld(r, route, entry, false)
 		if !hijackClose(w) {
 			// No connection to cut (HTTP/2 or a recorder): a gateway error
 			// keeps the outcome ambiguous for the client, as intended.
@@ -275,7 +275,7 @@ func (s *Server) applyFault(w http.ResponseWriter, sw *statusWriter, r *http.Req
 		}
 		return true
 	case FaultStatusAfterProcessing:
-		s.processHeld(r, route, entry)
+		s.processHeld(r, route, entry, false)
 		status := f.Status
 		if status < 500 || status > 999 {
 			status = http.StatusInternalServerError
@@ -283,7 +283,7 @@ func (s *Server) applyFault(w http.ResponseWriter, sw *statusWriter, r *http.Req
 		writeHTML(sw, status)
 		return true
 	case FaultTruncate:
-		held := s.processHeld(r, route, entry)
+		held := s.processHeld(r, route, entry, true)
 		for k, v := range held.h {
 			w.Header()[k] = v
 		}
@@ -295,7 +295,7 @@ func (s *Server) applyFault(w http.ResponseWriter, sw *statusWriter, r *http.Req
 		hijackClose(w)
 		return true
 	case FaultStall:
-		s.processHeld(r, route, entry)
+		s.processHeld(r, route, entry, false)
 		var timeout <-chan time.Time
 		if f.Latency > 0 {
 			t := time.NewTimer(f.Latency)
@@ -333,9 +333,10 @@ func (s *Server) applyFault(w http.ResponseWriter, sw *statusWriter, r *http.Req
 }
 
 // processHeld runs the request, keeping its answer from the client, and
-// logs the status it would have had.
-func (s *Server) processHeld(r *http.Request, route Route, entry *LoggedRequest) *discardWriter {
-	held := &discardWriter{h: http.Header{}}
+// logs the status it would have had. The answer's body is kept when
+// keepBody is set.
+func (s *Server) processHeld(r *http.Request, route Route, entry *LoggedRequest, keepBody bool) *discardWriter {
+	held := &discardWriter{h: http.Header{}, keep: keepBody}
 	s.serve(held, r, route)
 	s.setStatus(entry, held.status)
 	return held

@@ -41,7 +41,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Answers go out through out, in the dialect; faults that cut the
 	// connection use w itself.
 	var out http.ResponseWriter = w
-	d := s.dialects.next()
+	var d Dialect
+	if route != RouteFeed { // a feed is CSV or XML, streamed as it is made
+		d = s.dialects.next()
+	}
 	if d != (Dialect{}) {
 		dw := &dialectWriter{ResponseWriter: w}
 		defer dw.finish(d, route)
@@ -153,10 +156,12 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // discardWriter is where a request whose answer a fault keeps from the
-// client is answered; the answer is kept for a fault that sends part of it.
+// client is answered; the answer is kept for a fault that sends part of it
+// (keep), and dropped otherwise, so that a long feed does not pile up.
 type discardWriter struct {
 	h      http.Header
 	status int
+	keep   bool
 	body   bytes.Buffer
 }
 
@@ -171,6 +176,9 @@ func (w *discardWriter) WriteHeader(code int) {
 func (w *discardWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+	}
+	if !w.keep {
+		return len(b), nil
 	}
 	return w.body.Write(b)
 }

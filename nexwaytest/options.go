@@ -35,7 +35,8 @@ type config struct {
 	rateBurst      int
 	logRequests    int // bounds of the request log (WithRequestLogLimit); ≤ 0: the default
 	logBytes       int64
-	orderRetention int // orders kept (WithOrderRetention); ≤ 0: all
+	orderRetention int          // orders kept (WithOrderRetention); ≤ 0: all
+	feed           FeedSettings // the product feed (WithFeed)
 
 	// Read by StartServer only.
 	noCatalog bool          // start empty instead of with seedDefaults

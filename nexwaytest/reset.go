@@ -4,7 +4,7 @@ package nexwaytest
 // share one server (a nexway-fake process, a package's TestMain) and still
 // start each case afresh: the catalog, key pools and publishers it started
 // with (the defaults and what WithSetup loads, keys drawn again from the
-// same seed), no orders, subscriptions, holds, faults or tokens, an empty
+// same seed), the feed settings of WithFeed, no orders, subscriptions, holds, faults or tokens, an empty
 // request log and counts, and the clock at its start. Tokens issued before
 // are refused from then on (HTTP 401); the Client fetches a new one by
 // itself.
@@ -51,4 +51,5 @@ func (s *Server) adopt(fresh *Server) {
 	s.dialects = fresh.dialects // the variants drawn again from the seed
 	s.limits, s.stored, s.tokenSweep = fresh.limits, fresh.stored, fresh.tokenSweep
 	s.log, s.counts = fresh.log, fresh.counts
+	s.feed = fresh.feed
 }

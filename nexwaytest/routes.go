@@ -35,14 +35,23 @@ const (
 
 	RouteCategories Route = "GET /connect/catalog/categories/{language}" // category tree
 	RouteOSList     Route = "GET /connect/catalog/oslist"                // operating systems
+
+	// RouteFeed is the product feed (SetFeed), also served at Nexway's
+	// older path GET /getCatalog.xml. It is not a /connect route: no
+	// bearer token or secret header, no rate limit, and RouteAny does not
+	// fault it. Faults named for it apply; a FaultTruncate holds the whole
+	// feed in memory to cut it in half, so use it on small feeds.
+	RouteFeed Route = "GET /flow/getcatalog/{version}/{$}"
 )
 
 // routeAliases are extra patterns served as an existing route: the cancel
-// path one client port of Nexway's API uses, and get-order with an empty
-// partner order number (answered with code 100).
+// path one client port of Nexway's API uses, get-order with an empty
+// partner order number (answered with code 100), and the feed's older
+// path.
 var routeAliases = map[string]Route{
 	"PUT /connect/subscription/cancel": RouteSubscriptionCancel,
 	"GET /connect/order/{$}":           RouteGetOrder,
+	"GET /getCatalog.xml":              RouteFeed,
 }
 
 func (s *Server) routes() *http.ServeMux {
@@ -63,6 +72,7 @@ func (s *Server) routes() *http.ServeMux {
 		RouteSubscriptionRenew:  s.handleSubscriptionRenew,
 		RouteCategories:         s.handleCategories,
 		RouteOSList:             s.handleOSList,
+		RouteFeed:               s.handleFeed,
 	}
 	for r, h := range handlers {
 		m.HandleFunc(string(r), h)

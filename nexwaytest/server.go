@@ -45,8 +45,9 @@ type Server struct {
 	// Client calls the fake. It has the fake's secret and credentials (or
 	// the secret alone, WithoutCredentials), no rate limit, and up to 3
 	// retries that wait 1 to 10 ms instead of seconds, and at most 5 s for
-	// a Retry-After; WithClientOptions adds to these. Close releases its
-	// connections.
+	// a Retry-After; WithClientOptions adds to these. Its Feed downloads
+	// the fake's product feed, served on the same host at
+	// nexway.FeedPathV24. Close releases its connections.
 	Client *nexway.Client
 
 	httpServer *httptest.Server // nil until started
@@ -96,6 +97,7 @@ type Server struct {
 	idle       chan struct{}    // closed when inflight falls to 0
 	thenFaults bool             // a queued or rated fault has a Then
 	limits     rateLimits       // Nexway's request limit (WithRateLimit, SetRateLimit)
+	feed       FeedSettings     // the product feed's settings (WithFeed, SetFeed)
 
 	log    requestLog
 	counts map[Route]RouteCount
@@ -135,6 +137,10 @@ func StartServer(opts ...Option) (*Server, error) {
 	url := baseURL(hs.Listener.Addr())
 	copts := []nexway.Option{
 		nexway.WithBaseURL(url),
+		nexway.WithFeedURL(url, nexway.FeedPathV24),
+		// On a host off loopback (WithAddr) the API needs WithInsecureHTTP
+		// from the caller; the feed, with the same test secret, follows it.
+		nexway.WithInsecureFeedHTTP(),
 		nexway.WithSecret(s.cfg.secrets[0]),
 		nexway.WithRateLimit(rate.Inf, 0),
 		nexway.WithRetryPolicy(nexway.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond, MaxRetryAfter: 5 * time.Second}),
@@ -157,8 +163,8 @@ func StartServer(opts ...Option) (*Server, error) {
 type clientOptions []nexway.Option
 
 // WithClientOptions adds options to the Client, after the defaults (the
-// fake's URL, secret and credentials, no rate limit, 3 retries waiting 1 to
-// 10 ms), for instance a retry policy or a per-attempt timeout. An option
+// fake's URL and feed URL, secret and credentials, no rate limit, 3
+// retries waiting 1 to 10 ms), for instance a retry policy or a per-attempt timeout. An option
 // the client refuses makes StartServer fail, and NewServer fail the test.
 func WithClientOptions(opts ...nexway.Option) Option {
 	return func(c *config) { c.client = append(c.client, opts...) }
@@ -168,6 +174,7 @@ func WithClientOptions(opts ...nexway.Option) Option {
 // (see seedDefaults): an http.Handler for the package's own tests.
 func newUnstarted(cfg config) *Server {
 	cfg.secrets = slices.Clone(cfg.secrets)
+	cfg.feed.Columns = slices.Clone(cfg.feed.Columns)
 	if len(cfg.secrets) == 0 {
 		cfg.secrets = []string{Secret}
 	}
@@ -210,6 +217,7 @@ func newUnstarted(cfg config) *Server {
 		followUps:  map[uint64]Fault{},
 		dialects:   newDialects(&cfg),
 		limits:     newRateLimits(cfg.rateLimit, cfg.rateBurst, nil),
+		feed:       cfg.feed,
 		counts:     map[Route]RouteCount{},
 	}
 	s.mux = s.routes()

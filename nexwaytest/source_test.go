@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -252,11 +253,16 @@ const modulePath = "github.com/nexway-go/nexway"
 // clientFile is the one file that builds the Server's *nexway.Client.
 const clientFile = "server.go"
 
+// feedWriter is the one package of the module the fake may import: it
+// writes the product feed's text and imports nothing of the client, so a
+// column or element spelt wrongly still fails the client's tests.
+const feedWriter = modulePath + "/internal/feedgen"
+
 // The fake has wire structs of its own and never the client's (nor
-// another package of the module's): a wrong JSON tag on either side must
-// fail a test, not cancel out. Only the file that builds the Client imports
-// the client package; tests outside the package (package nexwaytest_test)
-// may.
+// another package of the module's but feedWriter): a wrong JSON tag on
+// either side must fail a test, not cancel out. Only the file that builds
+// the Client imports the client package; tests outside the package
+// (package nexwaytest_test) may.
 func TestFakeDoesNotImportTheClient(t *testing.T) {
 	t.Parallel()
 	for _, sf := range packageFiles(t) {
@@ -271,10 +277,29 @@ func TestFakeDoesNotImportTheClient(t *testing.T) {
 			if path != modulePath && !strings.HasPrefix(path, modulePath+"/") {
 				continue
 			}
-			if sf.name == clientFile && path == modulePath {
+			if (sf.name == clientFile && path == modulePath) || path == feedWriter {
 				continue
 			}
 			t.Errorf("%s imports %s: only %s may import the client package", sf.name, path, clientFile)
+		}
+	}
+	dir := filepath.Join("..", strings.TrimPrefix(feedWriter, modulePath+"/"))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, e.Name()), nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			if path, _ := strconv.Unquote(imp.Path.Value); path == modulePath || strings.HasPrefix(path, modulePath+"/") {
+				t.Errorf("%s imports %s: the feed writer the fake uses must not import the module", e.Name(), path)
+			}
 		}
 	}
 }

@@ -81,6 +81,9 @@ func newConfig(opts []Option) config {
 // StartServer and Reset get their state, so that Reset returns to exactly
 // what a start gives.
 func build(cfg config) (*Server, error) {
+	if err := cfg.feed.check(); err != nil {
+		return nil, err
+	}
 	s := newUnstarted(cfg)
 	if !cfg.noCatalog {
 		if err := s.seedDefaults(); err != nil {

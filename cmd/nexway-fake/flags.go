@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"time"
 
@@ -154,6 +155,8 @@ func (set *settings) banner(w io.Writer, srv *nexwaytest.Server) {
 		clock = "running with real time"
 	}
 	fmt.Fprintf(w, "  clock:         %s (%s)\n", srv.Now().Format(time.RFC3339), clock)
+	fmt.Fprintf(w, "  product feed:  %s/flow/getcatalog/v2.4/?secret=%s&provider=%s&config=%s\n", srv.URL,
+		url.QueryEscape(set.secret), nexwaytest.FeedProvider, nexwaytest.FeedConfig)
 	if set.admin {
 		who := "loopback callers only"
 		if set.remote {

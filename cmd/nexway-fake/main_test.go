@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -172,6 +173,26 @@ func TestRunServes(t *testing.T) {
 		if !strings.Contains(strings.Join(banner, "\n"), want) {
 			t.Errorf("banner %q lacks %q", banner, want)
 		}
+	}
+
+	// The feed URL the banner prints serves the catalog, -catalog's product included.
+	var feedURL string
+	for _, line := range banner {
+		if _, u, ok := strings.Cut(line, "product feed:  "); ok {
+			feedURL = u
+		}
+	}
+	if !strings.HasPrefix(feedURL, url+"/flow/getcatalog/v2.4/?secret=shop-secret&") {
+		t.Fatalf("banner %q: feed URL %q", banner, feedURL)
+	}
+	resp, err := http.Get(feedURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.HasPrefix(feed, []byte("Product ID,")) || !bytes.Contains(feed, []byte("\n500,")) {
+		t.Fatalf("the banner's feed URL: HTTP %d: %.300s", resp.StatusCode, feed)
 	}
 
 	c, err := nexway.NewClient(nexway.WithBaseURL(url), nexway.WithSecret("shop-secret"), nexway.WithCredentials("shop", "shop-cs"))
