@@ -48,6 +48,7 @@ const (
 // multiple goroutines; create one per process and share it.
 type Client struct {
 	base   string // absolute, ends with "/"
+	scheme string
 	host   string
 	secret string
 	// secretHeader is the default secret as a header value, built once;
@@ -103,6 +104,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		base:         cfg.base.String(),
+		scheme:       cfg.base.Scheme,
 		host:         cfg.base.Host,
 		secret:       cfg.secret,
 		secretHeader: []string{cfg.secret},

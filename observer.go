@@ -41,8 +41,14 @@ type CallInfo struct {
 	// Method and Path locate the request ("POST", "/connect/order/new"),
 	// Path relative to the base URL and scrubbed.
 	Method, Path string
-	// Host is the API's host, with its port when the URL has one.
-	Host string
+	// Route is Path's template, without the ids it carries
+	// ("/connect/order/{partnerOrderNumber}"), for low-cardinality span
+	// names and metrics; "" for a RawRequest, whose template the client
+	// does not know.
+	Route string
+	// Scheme and Host locate the server: "https", and the host with its
+	// port when the URL has one.
+	Scheme, Host string
 	// Write says the call changes state at Nexway.
 	Write bool
 }
@@ -110,13 +116,23 @@ type observation struct {
 	start   time.Time
 	ctx     context.Context // the call's, from StartCall
 	attempt struct {
-		info    AttemptInfo
-		ctx     context.Context
-		start   time.Time
-		result  AttemptResult
-		pending bool // ended, its retry decision not yet known
+		info   AttemptInfo
+		ctx    context.Context
+		start  time.Time
+		result AttemptResult
+		body   []byte // the answer, read for its code only if it is retried
+		stage  attemptStage
 	}
 }
+
+// attemptStage is how far the report of the current attempt got.
+type attemptStage int
+
+const (
+	reported attemptStage = iota // nothing pending
+	sent                         // over; the retry decision is to come
+	decided                      // not retried; the code comes from the call's decoding
+)
 
 // guard runs a hook, recovering a panic: the observer is then dropped for
 // the rest of the call.
@@ -138,8 +154,14 @@ func (ob *observation) guard(hook string, f func()) (ok bool) {
 
 // startCall begins the observation of a call.
 func (c *Client) startCall(ctx context.Context, k *call) (context.Context, *observation) {
+	path := k.state.scrub("/" + cutQuery(k.path))
+	route := k.op.route
+	if route == "" && !k.op.raw {
+		route = path // a path without ids
+	}
 	ob := &observation{o: c.observer, logger: c.logger, start: time.Now(), call: CallInfo{
-		Operation: k.op.name, Method: k.method, Path: k.state.scrub("/" + cutQuery(k.path)), Host: c.host, Write: k.op.mutates,
+		Operation: k.op.name, Method: k.method, Path: path, Route: route,
+		Scheme: c.scheme, Host: c.host, Write: k.op.mutates,
 	}}
 	ob.ctx = ctx
 	if !ob.guard("StartCall", func() { ob.ctx = ob.o.StartCall(ctx, ob.call) }) || ob.ctx == nil {
@@ -160,8 +182,8 @@ func cutQuery(path string) string {
 // startAttempt reports an attempt about to be sent, first ending the one
 // before when its retry decision never came (a resend after a 401).
 func (ob *observation) startAttempt(ctx context.Context, n int) context.Context {
-	if ob.attempt.pending {
-		ob.endAttempt(true, "token refused: renewed")
+	if ob.attempt.stage == sent {
+		ob.decide(true, "token refused: renewed")
 	}
 	ob.attempt.info = AttemptInfo{CallInfo: ob.call, Attempt: n}
 	ob.attempt.ctx, ob.attempt.start = ctx, time.Now()
@@ -173,30 +195,76 @@ func (ob *observation) startAttempt(ctx context.Context, n int) context.Context 
 }
 
 // attemptDone records what the attempt met; the retry decision comes next.
-func (ob *observation) attemptDone(r AttemptResult) {
+func (ob *observation) attemptDone(r AttemptResult, body []byte) {
 	r.Duration = time.Since(ob.attempt.start)
-	ob.attempt.result, ob.attempt.pending = r, true
+	ob.attempt.result, ob.attempt.body, ob.attempt.stage = r, body, sent
 }
 
-// endAttempt reports the pending attempt with its retry decision.
-func (ob *observation) endAttempt(retry bool, reason string) {
-	if !ob.attempt.pending {
+// decide reports the attempt with its retry decision. An attempt that is
+// not retried waits for finish, which brings the code the call decoded: the
+// answer is decoded once, not once more for the observer.
+func (ob *observation) decide(retry bool, reason string) {
+	if ob.attempt.stage != sent {
 		return
 	}
-	ob.attempt.pending = false
+	ob.attempt.result.Retry, ob.attempt.result.RetryReason = retry, reason
+	ob.attempt.stage = decided
+	if retry {
+		ob.attempt.result.ResponseCode = codeIn(ob.attempt.body)
+		ob.report()
+	}
+}
+
+// finish reports the last attempt with the code the call decoded.
+func (ob *observation) finish(code int) {
+	switch ob.attempt.stage {
+	case sent:
+		ob.attempt.result.RetryReason = "call over"
+	case decided:
+	default:
+		return
+	}
+	ob.attempt.result.ResponseCode = code
+	ob.report()
+}
+
+func (ob *observation) report() {
+	ob.attempt.stage, ob.attempt.body = reported, nil
 	r := ob.attempt.result
-	r.Retry, r.RetryReason = retry, reason
 	ob.guard("EndAttempt", func() { ob.o.EndAttempt(ob.attempt.ctx, ob.attempt.info, r) })
+}
+
+// codeIn reads the responseCode of an answer, 0 when it has none.
+func codeIn(body []byte) int {
+	var env Envelope
+	if !isJSONObject(body) {
+		return 0
+	}
+	if _, err := decodeJSON(body, &env); err != nil {
+		return 0
+	}
+	return env.ResponseCode
+}
+
+// codeOf is the responseCode of a call's answer, as decoded.
+func codeOf(k *call, err error) int {
+	if e, ok := err.(*APIError); ok {
+		return e.ResponseCode
+	}
+	if err == nil && k.out != nil {
+		return k.out.envelope().ResponseCode
+	}
+	return 0
 }
 
 // endCall reports the end of the call.
 func (ob *observation) endCall(k *call, err error) {
-	ob.endAttempt(false, "call over")
-	r := CallResult{Attempts: k.state.attempts, Err: err, Duration: time.Since(ob.start)}
+	ob.finish(codeOf(k, err))
+	r := CallResult{Attempts: k.state.attempts, Err: err, ResponseCode: codeOf(k, err), Duration: time.Since(ob.start)}
 	if e, ok := err.(*APIError); ok {
-		r.HTTPStatus, r.ResponseCode, r.Ambiguous = e.HTTPStatus, e.ResponseCode, e.ambiguous
-	} else if err == nil && k.out != nil {
-		r.HTTPStatus, r.ResponseCode = k.state.lastStatus, k.out.envelope().ResponseCode
+		r.HTTPStatus, r.Ambiguous = e.HTTPStatus, e.ambiguous
+	} else if err == nil {
+		r.HTTPStatus = k.state.lastStatus
 	}
 	ob.guard("EndCall", func() { ob.o.EndCall(ob.ctx, ob.call, r) })
 }

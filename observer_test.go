@@ -179,3 +179,38 @@ func TestWithObserverNil(t *testing.T) {
 		t.Error("a nil observer was accepted")
 	}
 }
+
+// A create settled by reading the order back is one observed call, which
+// ends as the caller sees it, with the read-back a call within it.
+func TestObserverSeesCreateAsTheCallerDoes(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	m := newMock(t, WithObserver(rec))
+	n := &nexwayOrders{loseFirst: true, stored: orderSample}
+	n.register(m)
+	if _, err := m.c.Orders.Create(bg, sampleOrder()); err != nil {
+		t.Fatal(err)
+	}
+	want := `call CreateOrder POST /connect/order/new
+attempt 1
+end 1: HTTP 0 code 0 retry true (no answer) maybe true
+attempt 2
+end 2: HTTP 200 code 1010 retry false (answered) maybe false
+call GetOrder GET /connect/order/PARTNER689
+attempt 1
+end 1: HTTP 200 code 0 retry false (answered) maybe false
+done GetOrder: 1 attempts, HTTP 200 code 0 ambiguous false err false
+done CreateOrder: 2 attempts, HTTP 200 code 1010 ambiguous false err false`
+	if got := rec.log(); got != want {
+		t.Errorf("events:\n%s\nwant:\n%s", got, want)
+	}
+	var routes []string
+	for _, text := range rec.texts {
+		if strings.HasPrefix(text, "{Operation:") {
+			routes = append(routes, text)
+		}
+	}
+	if len(routes) != 2 || !strings.Contains(routes[1], "Route:/connect/order/{partnerOrderNumber} Scheme:https Host:api.test") {
+		t.Errorf("call infos: %q", routes)
+	}
+}

@@ -16,6 +16,11 @@ import (
 // numbers: 1010 is "already created" on create and "not found" on reads.
 type operation struct {
 	name string
+	// route is the path's template when it has a parameter
+	// ("/connect/order/{partnerOrderNumber}"); "" when the path is its own.
+	route string
+	// raw: an operation of Client.Do, whose path's template is unknown.
+	raw bool
 	// retryAmbiguous: a retry after an attempt that may have been processed
 	// is safe, because the operation is idempotent or its service method
 	// recognises the earlier attempt's effect (1010 on create, 1011 on
@@ -171,7 +176,7 @@ var opCreateOrder = &operation{name: "CreateOrder", retryAmbiguous: true, mutate
 }}
 
 // Get order: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/get-order
-var opGetOrder = &operation{name: "GetOrder", retryAmbiguous: true, codes: map[int]code{
+var opGetOrder = &operation{name: "GetOrder", route: "/connect/order/{partnerOrderNumber}", retryAmbiguous: true, codes: map[int]code{
 	100:  validation("partnerOrderNumber missing"),
 	750:  validation("metadata missing"),
 	760:  validation("metadata key missing"),
@@ -219,7 +224,7 @@ var opExtendDownload = &operation{name: "ExtendDownload", retryAmbiguous: true, 
 }}
 
 // Download info: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/get-order-download-info
-var opDownloadInfo = &operation{name: "DownloadInfo", retryAmbiguous: true, codes: map[int]code{
+var opDownloadInfo = &operation{name: "DownloadInfo", route: "/connect/order/{partnerOrderNumber}/download", retryAmbiguous: true, codes: map[int]code{
 	100:  validation("partnerOrderNumber missing"),
 	1000: internalError,
 	1010: {"order not found", ErrNotFound},
@@ -243,7 +248,7 @@ var (
 	opCancelSubscription = &operation{name: "CancelSubscription", retryAmbiguous: true, mutates: true, codes: subscriptionCodes}
 	// A renewal is not idempotent: never resent after an ambiguous failure.
 	opRenewSubscription = &operation{name: "RenewSubscription", mutates: true, codes: subscriptionCodes}
-	opCategories        = &operation{name: "Categories", retryAmbiguous: true}
+	opCategories        = &operation{name: "Categories", route: "/connect/catalog/categories/{language}", retryAmbiguous: true}
 	opOperatingSystems  = &operation{name: "OperatingSystems", retryAmbiguous: true}
 )
 

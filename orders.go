@@ -39,7 +39,7 @@ type OrdersService service
 // validation (see AwaitDelivery); ErrOrderRejected that it exists and
 // Nexway cancelled it. Line items whose key is still to come are not
 // errors: see Order.Delivered.
-func (s *OrdersService) Create(ctx context.Context, r *CreateOrderRequest, opts ...CallOption) (*Order, error) {
+func (s *OrdersService) Create(ctx context.Context, r *CreateOrderRequest, opts ...CallOption) (_ *Order, err error) {
 	if r == nil {
 		return nil, invalid("request", "is nil")
 	}
@@ -49,7 +49,16 @@ func (s *OrdersService) Create(ctx context.Context, r *CreateOrderRequest, opts 
 	var out Order
 	k := &call{op: opCreateOrder, method: http.MethodPost, path: "connect/order/new", in: r.wire(), out: &out, opts: opts}
 	k.state.email = r.Customer.Email
-	err := s.client.do(ctx, k)
+	if s.client.observer != nil {
+		// One observed call from the request to the decision, so that an
+		// order settled by reading it back is reported as it ends; the
+		// read-back is a call of its own within it.
+		k.state.client = s.client
+		if ctx, k.state.obs = s.client.startCall(ctx, k); k.state.obs != nil {
+			defer func() { k.state.obs.endCall(k, err) }()
+		}
+	}
+	err = s.client.do(ctx, k)
 	if err == nil {
 		return &out, nil
 	}

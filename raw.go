@@ -90,7 +90,7 @@ func (c *Client) Do(ctx context.Context, r *RawRequest, opts ...CallOption) (*Ra
 		}
 		path += "?" + r.Query.Encode()
 	}
-	op := &operation{name: name, retryAmbiguous: r.Resend, mutates: r.Write}
+	op := &operation{name: name, retryAmbiguous: r.Resend, mutates: r.Write, raw: true}
 	var out RawResponse
 	k := &call{op: op, method: r.Method, path: path, in: r.Body, out: &out, opts: opts}
 	if err := c.do(ctx, k); err != nil {

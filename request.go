@@ -103,9 +103,14 @@ func (c *Client) do(ctx context.Context, k *call) (err error) {
 	}
 	k.state.op, k.state.client = k.op, c
 	if c.observer != nil {
-		ctx, k.state.obs = c.startCall(ctx, k)
+		if k.state.obs == nil { // Create observes itself, its read-back included
+			ctx, k.state.obs = c.startCall(ctx, k)
+			if ob := k.state.obs; ob != nil {
+				defer func() { ob.endCall(k, err) }()
+			}
+		}
 		if ob := k.state.obs; ob != nil {
-			defer func() { ob.endCall(k, err) }()
+			defer func() { ob.finish(codeOf(k, err)) }() // before endCall
 		}
 	}
 	ctx = context.WithValue(ctx, stateKey{}, &k.state)

@@ -54,7 +54,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if retry && st.sends > c.retryPolicy.MaxRetries {
 			retry, reason = false, "attempts exhausted; last: "+reason
 		}
-		st.obs.endAttempt(retry, reason)
+		st.obs.decide(retry, reason)
 	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()

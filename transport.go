@@ -222,19 +222,18 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, err
 }
 
-// attemptResult describes an attempt for the call's Observer.
-func attemptResult(st *callState, resp *http.Response, err error, maybe bool) AttemptResult {
+// attemptResult describes an attempt for the call's Observer, with its
+// answer, whose code is read only if the attempt is retried.
+func attemptResult(st *callState, resp *http.Response, err error, maybe bool) (AttemptResult, []byte) {
 	r := AttemptResult{Err: st.scrubErr(err), MaybeProcessed: maybe}
+	var body []byte
 	if resp != nil {
 		r.HTTPStatus = resp.StatusCode
-		if b, ok := resp.Body.(*bufferedBody); ok && isJSONObject(b.data) {
-			var env Envelope
-			if _, err := decodeJSON(b.data, &env); err == nil {
-				r.ResponseCode = env.ResponseCode
-			}
+		if b, ok := resp.Body.(*bufferedBody); ok {
+			body = b.data
 		}
 	}
-	return r
+	return r, body
 }
 
 // attemptTimeout is an attempt that ran out of its own time while the

@@ -49,18 +49,23 @@ const (
 )
 
 // serverAttrs gives server.address and server.port for a host as the
-// client reports it ("api.nexway.store", "127.0.0.1:8642", "[::1]:8642").
-// Without a port in it, server.port is left out: the observer is not told
-// the URL's scheme, whose default port it would be.
-func serverAttrs(host string) []attribute.KeyValue {
+// client reports it ("api.nexway.store", "127.0.0.1:8642", "[::1]:8642"),
+// the port being the scheme's default when the host names none, and
+// url.scheme.
+func serverAttrs(scheme, host string) []attribute.KeyValue {
+	out := make([]attribute.KeyValue, 0, 3)
+	if scheme != "" {
+		out = append(out, semconv.URLScheme(scheme))
+	}
 	h, p, err := net.SplitHostPort(host)
 	if err != nil {
-		return []attribute.KeyValue{semconv.ServerAddress(strings.Trim(host, "[]"))}
+		h, p = strings.Trim(host, "[]"), map[string]string{"https": "443", "http": "80"}[scheme]
 	}
+	out = append(out, semconv.ServerAddress(h))
 	if n, err := strconv.Atoi(p); err == nil && n > 0 && n <= 65535 {
-		return []attribute.KeyValue{semconv.ServerAddress(h), semconv.ServerPort(n)}
+		out = append(out, semconv.ServerPort(n))
 	}
-	return []attribute.KeyValue{semconv.ServerAddress(h)}
+	return out
 }
 
 // method gives http.request.method, with http.request.method_original when
@@ -91,63 +96,4 @@ func method(m string) (attrs []attribute.KeyValue, spanName string) {
 		return []attribute.KeyValue{semconv.HTTPRequestMethodOther, semconv.HTTPRequestMethodOriginal(m)}, "HTTP"
 	}
 	return []attribute.KeyValue{kv}, m
-}
-
-// template is a path of Nexway's API, with at most one {parameter}
-// segment.
-type template struct {
-	text, prefix, suffix string
-	param                bool
-}
-
-// templates are Nexway's paths, those without a parameter first so that
-// "/connect/order/new" is not taken for an order number.
-var templates = newTemplates(
-	"/connect/stock",
-	"/connect/order/crossupsell",
-	"/connect/order/new",
-	"/connect/order/cancel",
-	"/connect/order/download",
-	"/connect/subscription",
-	"/connect/subscription/cancel",
-	"/connect/subscription/renew",
-	"/connect/catalog/oslist",
-	"/iam/tokens",
-	"/iam/tokens/invalidate",
-	"/iam/tokens/reset",
-	"/connect/order/{partnerOrderNumber}",
-	"/connect/order/{partnerOrderNumber}/download",
-	"/connect/catalog/categories/{language}",
-)
-
-func newTemplates(texts ...string) []template {
-	out := make([]template, len(texts))
-	for i, t := range texts {
-		out[i].text = t
-		if open := strings.IndexByte(t, '{'); open >= 0 {
-			close := strings.IndexByte(t, '}')
-			out[i].prefix, out[i].suffix, out[i].param = t[:open], t[close+1:], true
-		}
-	}
-	return out
-}
-
-// urlTemplate gives the template of a path of Nexway's API, with its
-// identifiers (order numbers, languages) left out so that a span name or
-// an attribute does not carry them; "" for a path it does not know (a
-// RawRequest's), which is then not reported at all.
-func urlTemplate(path string) string {
-	for _, t := range templates {
-		if !t.param {
-			if path == t.text {
-				return t.text
-			}
-			continue
-		}
-		if len(path) > len(t.prefix)+len(t.suffix) && strings.HasPrefix(path, t.prefix) && strings.HasSuffix(path, t.suffix) &&
-			!strings.Contains(path[len(t.prefix):len(path)-len(t.suffix)], "/") {
-			return t.text
-		}
-	}
-	return ""
 }

@@ -12,11 +12,11 @@
 // Client, a child of the span in the call's context. Each request the call
 // sends, retries and the resend after a token renewal included, is a child
 // span of it, named and attributed as the HTTP client semantic conventions
-// say: "POST /connect/order/new", with http.request.method, server.address,
-// server.port (when the base URL names one), url.template (order numbers
-// and languages replaced by a parameter; left out for a path that is not
-// one of Nexway's), http.response.status_code, error.type and
-// http.request.resend_count. This package adds nexway.operation,
+// say: "POST /connect/order/new", with http.request.method, url.scheme,
+// server.address, server.port, url.template (the client's route: order
+// numbers and languages replaced by a parameter; left out for a
+// RawRequest, whose route the client does not know),
+// http.response.status_code, error.type and http.request.resend_count. This package adds nexway.operation,
 // nexway.response_code, nexway.attempt, nexway.retry, nexway.retry.reason
 // and nexway.maybe_processed on attempts, and nexway.attempts,
 // nexway.ambiguous and nexway.outcome on calls (see the Attr constants).
@@ -25,9 +25,10 @@
 // of the client is; an attempt has status Error when it met a 4xx or 5xx
 // answer or none.
 //
-// A create whose outcome is unknown is read back by the client: its span
-// ends with nexway.ambiguous true, and the read is a "nexway GetOrder"
-// span beside it. What the caller was told is that read's outcome.
+// A create whose attempt may have been processed is read back by the
+// client: the read is a "nexway GetOrder" span within the create's, and
+// the create's span ends as the caller's call does (an order found is a
+// success).
 //
 // A RawRequest's Name is its operation: keep it a constant, as it names a
 // span and is an attribute of every metric.

@@ -63,8 +63,8 @@ func NewObserver(opts ...Option) (*Observer, error) {
 // shapeKey is what a call's or an attempt's span is named and attributed
 // after when it starts; attempt is 0 for the call.
 type shapeKey struct {
-	op, method, host, tmpl string
-	attempt                int
+	op, method, scheme, host, tmpl string
+	attempt                        int
 }
 
 // shape holds the name of a call's or an attempt's span and the options it
@@ -88,7 +88,7 @@ func newShape(k shapeKey) shape {
 }
 
 func (o *Observer) start(ctx context.Context, c nexway.CallInfo, attempt int) context.Context {
-	s := o.shapes.get(shapeKey{c.Operation, c.Method, c.Host, urlTemplate(c.Path), attempt}, newShape)
+	s := o.shapes.get(shapeKey{c.Operation, c.Method, c.Scheme, c.Host, c.Route, attempt}, newShape)
 	ctx, _ = o.tracer.Start(ctx, s.name, s.start...)
 	return ctx
 }
@@ -100,7 +100,7 @@ func requestAttrs(k shapeKey) ([]attribute.KeyValue, string) {
 	attrs := make([]attribute.KeyValue, 0, len(m)+6)
 	attrs = append(attrs, AttrOperation.String(k.op))
 	attrs = append(attrs, m...)
-	attrs = append(attrs, serverAttrs(k.host)...)
+	attrs = append(attrs, serverAttrs(k.scheme, k.host)...)
 	if k.tmpl != "" {
 		attrs = append(attrs, semconv.URLTemplate(k.tmpl))
 	}
