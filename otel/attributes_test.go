@@ -7,7 +7,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 )
 
-
 func TestServerAttrs(t *testing.T) {
 	for host, want := range map[string]string{
 		"api.nexway.store":       "server.address=api.nexway.store",
