@@ -18,7 +18,9 @@ import (
 
 // adminServer is a fake with the admin API on.
 func adminServer(t *testing.T, opts ...nexwaytest.Option) *nexwaytest.Server {
-	return nexwaytest.NewServer(t, append([]nexwaytest.Option{nexwaytest.WithAdminAPI()}, opts...)...)
+	// The tests read the fake's answers as documented, whatever
+	// NEXWAYTEST_VARIANTS says.
+	return nexwaytest.NewServer(t, append([]nexwaytest.Option{nexwaytest.WithAdminAPI(), nexwaytest.WithDialect(nexwaytest.Dialect{})}, opts...)...)
 }
 
 // call sends an admin request and decodes its answer into out; it fails the

@@ -64,7 +64,7 @@ func firstSession(t *testing.T, srv *nexwaytest.Server) session {
 func TestResetReturnsToStart(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2027, time.March, 1, 12, 0, 0, 0, time.UTC)
-	srv := nexwaytest.NewServer(t, nexwaytest.WithSeed(3), nexwaytest.WithStart(start),
+	srv := nexwaytest.NewServer(t, nexwaytest.WithSeed(3), nexwaytest.WithStart(start), nexwaytest.WithDialect(nexwaytest.Dialect{}),
 		nexwaytest.WithSetup(func(s *nexwaytest.Server) error {
 			if err := s.AddProducts(nexwaytest.Product{Ref: 42, Name: "Answer", Currency: "EUR"}); err != nil {
 				return err
