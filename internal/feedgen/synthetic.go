@@ -3,6 +3,7 @@ package feedgen
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -12,6 +13,7 @@ import (
 // line breaks and non-ASCII letters. Refs are 100000+i, so they are unique.
 // Text values are shared, not allocated per product.
 func Synthetic(seed uint64, i int, p *Product) {
+	loadTables()
 	r := rng(seed ^ (uint64(i)+1)*0x9e3779b97f4a7c15)
 	pub := publishers[r.intn(len(publishers))]
 	p.Ref = 100000 + int64(i)
@@ -121,7 +123,12 @@ var (
 	prose, keywordText           string
 )
 
-func init() {
+// loadTables builds the shared text on first use: a program that imports
+// the package (every test binary of the fake) must not hold it unless it
+// generates a synthetic feed.
+var loadTables = sync.OnceFunc(buildTables)
+
+func buildTables() {
 	r := rng(1)
 	for i := 0; i < 4096; i++ {
 		a, b := words[r.intn(len(words))], words[r.intn(len(words))]
