@@ -46,7 +46,7 @@ var (
 		`"url":"https://dl.test/setup.exe","size":123456789.0,"group":"main"}],"lineItems":[{"serials":[{"data":"XXXX-XXXX-XXXX",` +
 		`"encoding":"","charset":"","fileName":""}],"subscriptionId":0,"responseCode":0,"responseMessage":"OK"}],` +
 		`"responseCode":0,"responseMessage":"OK"}]}`)
-	tokenBody = []byte(`{"access_token":"` + benchToken + `","expires_in":3600,"refresh_expires_in":7200,"refresh_token":"r","token_type":"bearer"}`)
+	tokenBody = []byte(`{"access_token":"` + benchToken + `","expires_in":3600,"refresh_expires_in":7200,"refresh_token":"bench-refresh-token","token_type":"bearer"}`)
 )
 
 // cannedAnswer is the static answer to r, after checking the credentials

@@ -48,7 +48,7 @@ func (s *OrdersService) Create(ctx context.Context, r *CreateOrderRequest, opts 
 	}
 	var out Order
 	k := &call{op: opCreateOrder, method: http.MethodPost, path: "connect/order/new", in: r.wire(), out: &out, opts: opts}
-	k.state.email = r.Customer.Email
+	k.state.email[0] = r.Customer.Email
 	if s.client.observer != nil {
 		// One observed call from the request to the decision, so that an
 		// order settled by reading it back is reported as it ends; the

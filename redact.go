@@ -50,20 +50,25 @@ func newRedactor(secrets ...string) *redactor {
 }
 
 // scrub returns text without anything sensitive to this call.
-func (st *callState) scrub(text string) string { return scrubText(text, st.private(), st.secrets()) }
+func (st *callState) scrub(text string) string {
+	client, tokens, own := st.secrets()
+	return scrubText(text, st.private(), client, tokens, own)
+}
 
 // scrubText returns text without the customer data in private, the
 // secrets, anything shaped like an e-mail address or a JWT, or control
-// characters.
-func scrubText(text string, private, secrets []string) string {
+// characters. Text that holds none of them costs no allocation.
+func scrubText(text string, private []string, secrets ...[]string) string {
 	if text == "" {
 		return ""
 	}
 	for _, v := range private {
 		text = replaceEncodings(text, v, "[email]")
 	}
-	for _, v := range secrets {
-		text = replaceEncodings(text, v, redacted)
+	for _, group := range secrets {
+		for _, v := range group {
+			text = replaceEncodings(text, v, redacted)
+		}
 	}
 	if strings.ContainsAny(text, "@%\\") {
 		text = emailPattern.ReplaceAllString(text, "[email]")
@@ -87,16 +92,17 @@ const maxScrubbedMessage = 4 * maxMessageLen
 
 // scrubMessage scrubs a server message and cuts it to maxMessageLen.
 func (st *callState) scrubMessage(msg string) string {
-	return scrubMessageText(msg, st.private(), st.secrets())
+	client, tokens, own := st.secrets()
+	return scrubMessageText(msg, st.private(), client, tokens, own)
 }
 
 // scrubMessageText is scrubText for a message from outside the client,
 // cut to maxMessageLen.
-func scrubMessageText(msg string, private, secrets []string) string {
+func scrubMessageText(msg string, private []string, secrets ...[]string) string {
 	if len(msg) > maxScrubbedMessage {
 		return "[message of " + strconv.Itoa(len(msg)) + " bytes dropped]"
 	}
-	msg = scrubText(msg, private, secrets)
+	msg = scrubText(msg, private, secrets...)
 	if len(msg) > maxMessageLen {
 		cut := maxMessageLen
 		for cut > 0 && !utf8.RuneStart(msg[cut]) {
@@ -113,15 +119,21 @@ func scrubMessageText(msg string, private, secrets []string) string {
 // still matches context.Canceled, context.DeadlineExceeded and timeouts.
 // The original is dropped: a caller could otherwise unwrap it and print
 // what was scrubbed.
-func (st *callState) scrubErr(err error) error { return scrubError(err, st.private(), st.secrets()) }
+func (st *callState) scrubErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	client, tokens, own := st.secrets()
+	return scrubError(err, st.private(), client, tokens, own)
+}
 
 // scrubError is scrubErr with the values to scrub given.
-func scrubError(err error, private, secrets []string) error {
+func scrubError(err error, private []string, secrets ...[]string) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	clean := scrubText(msg, private, secrets)
+	clean := scrubText(msg, private, secrets...)
 	if clean == msg && !isSentinel(err) {
 		return err
 	}
@@ -134,34 +146,36 @@ func scrubError(err error, private, secrets []string) error {
 	}
 }
 
-// private lists the customer data of this call, kept as one string so
-// that a call that succeeds allocates nothing for it.
+// private lists the customer data of this call.
 func (st *callState) private() []string {
-	if st.email == "" {
+	if st.email[0] == "" {
 		return nil
 	}
-	return []string{st.email}
+	return st.email[:]
 }
 
-// secrets lists the credentials this call must not let out.
-func (st *callState) secrets() []string {
-	var out []string
+// secrets gives the credentials this call must not let out, in groups,
+// without copying them: the client's, the tokens it holds or held lately,
+// the call's own (a territory secret, the feed's query).
+func (st *callState) secrets() (client, tokens, own []string) {
 	if st.client != nil {
-		out = append(out, st.client.redact.secrets...)
+		client = st.client.redact.secrets
 		if st.client.tokens != nil {
-			out = st.client.tokens.held(out)
+			tokens = st.client.tokens.held()
 		}
 	}
-	if st.secret != "" {
-		out = append(out, st.secret)
-	}
-	return append(out, st.hidden...)
+	return client, tokens, st.hidden
 }
 
 // replaceEncodings replaces v in text with repl, ignoring ASCII case, as it
 // is and as URL, JSON and Go quoting encode it.
 func replaceEncodings(text, v, repl string) string {
-	if v == "" {
+	if len(v) < minScrubbed {
+		return text
+	}
+	// Every encoding keeps v's letters and digits: text without its
+	// longest run of them cannot hold v, and costs nothing more.
+	if probe := longestAlnumRun(v); probe != "" && !containsFold(text, probe) {
 		return text
 	}
 	quoted := strconv.Quote(v)
@@ -193,6 +207,40 @@ func replaceFold(s, old, repl string) string {
 		b.WriteString(repl)
 		s, lower = s[i+len(old):], lower[i+len(old):]
 	}
+}
+
+// minScrubbed is the shortest value scrubbed: a shorter one cannot be told
+// from ordinary text, and replacing it would garble every message. Nexway's
+// secrets have 8 to 10 characters, its tokens hundreds.
+const minScrubbed = 4
+
+// longestAlnumRun returns the longest run of ASCII letters and digits in v.
+func longestAlnumRun(v string) string {
+	best, start := "", -1
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) && (isLetter(v[i]) || isDigit(v[i])) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start > len(best) {
+			best = v[start:i]
+		}
+		start = -1
+	}
+	return best
+}
+
+// containsFold reports whether s holds sub, ignoring ASCII case, without
+// allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // asciiLower lowers ASCII letters only, so byte offsets stay the same.

@@ -61,9 +61,8 @@ type callState struct {
 	// an answer that says whether it was (see settle).
 	maybeProcessed bool
 	client         *Client
-	secret         string       // the secret header sent, scrubbed from what leaves
-	hidden         []string     // other credentials of the call (the feed's query), likewise
-	email          string       // the customer's, scrubbed likewise
+	hidden         []string     // the call's own credentials (a territory secret, the feed's query), scrubbed from what leaves
+	email          [1]string    // the customer's, scrubbed likewise
 	obs            *observation // nil without an Observer
 	sends          int          // attempts of the retry loop (a 401 resend is not one)
 	lastStatus     int
@@ -126,7 +125,7 @@ func (c *Client) do(ctx context.Context, k *call) (err error) {
 	h["User-Agent"] = c.userAgent
 	switch {
 	case cc.secret != "":
-		k.state.secret = cc.secret
+		k.state.hidden = append(k.state.hidden, cc.secret)
 		h["Secret"] = []string{cc.secret}
 	case c.secret != "":
 		h["Secret"] = c.secretHeader

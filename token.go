@@ -33,8 +33,8 @@ type tokenSource struct {
 	inflight   *tokenCall
 	// history holds the latest tokens issued, access and refresh, so that
 	// an error or log line of a call that outlived one cannot carry it out.
-	history [16]string
-	next    int
+	// It is copied on each change and read without the lock.
+	history atomic.Pointer[[]string]
 }
 
 type accessToken struct {
@@ -164,24 +164,30 @@ func (ts *tokenSource) drop() string {
 	return tok.value
 }
 
+// maxHeldTokens is how many tokens the history keeps.
+const maxHeldTokens = 16
+
 // remember adds a token to the history. ts.mu is held.
 func (ts *tokenSource) remember(tok string) {
-	if tok != "" {
-		ts.history[ts.next] = tok
-		ts.next = (ts.next + 1) % len(ts.history)
+	if tok == "" {
+		return
 	}
+	var old []string
+	if p := ts.history.Load(); p != nil {
+		old = *p
+	}
+	h := append(make([]string, 0, maxHeldTokens), old[max(0, len(old)-maxHeldTokens+1):]...)
+	h = append(h, tok)
+	ts.history.Store(&h)
 }
 
-// held appends the tokens the client holds or held lately to out.
-func (ts *tokenSource) held(out []string) []string {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	for _, t := range ts.history {
-		if t != "" {
-			out = append(out, t)
-		}
+// held returns the tokens the client holds or held lately; the slice is
+// never modified.
+func (ts *tokenSource) held() []string {
+	if p := ts.history.Load(); p != nil {
+		return *p
 	}
-	return out
+	return nil
 }
 
 // expiry keeps a margin before the server's expiry: a quarter of the
