@@ -11,10 +11,17 @@ import (
 // Request is one call from Nexway, authenticated and decoded.
 type Request struct {
 	Operation     Operation
-	FulfillmentID string // Nexway's id of the unit, the same on every retry
+	FulfillmentID string // Nexway's id of the license, the same on every retry
 
-	// Body is the default template's body. It is the zero Body when the
-	// handler was built WithCustomBody.
+	// Generation tells apart the calls of one operation on one license
+	// that are not retries of each other: for OpRenew and OpUpgrade with
+	// the default template, the order id of the renewal or upgrade
+	// (checkout.orderId); "" otherwise.
+	Generation string
+
+	// Body is the default template's body, read from the same parse as
+	// the signature. It is the zero Body when the handler was built
+	// WithCustomBody.
 	Body Body
 
 	// Custom is the *T decoded from the body when the handler was built

@@ -45,8 +45,10 @@ func (f FulfillerFunc) Fulfill(ctx context.Context, req *Request) (*Result, erro
 // It answers:
 //   - 404 for a path that is not a route, 405 for a method other than POST;
 //   - 401 for missing or wrong Basic credentials, before reading the body;
-//   - 413 for a body over the size cap, 400 for a body that is not JSON,
-//     not of the expected shape, or without a fulfillment id;
+//   - 413 for a body over the size cap; 400 for a body that is not a JSON
+//     object read one way only (see the package doc), not of the expected
+//     shape, or without a valid fulfillment id (and, for a renewal or an
+//     upgrade, order id);
 //   - 403 for a missing or wrong signature, when one is required;
 //   - 200 with the recorded answer (a Result or a Refusal) of the unit;
 //   - 503 when the Fulfiller failed transiently, the Store failed, or
@@ -140,22 +142,27 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	return io.ReadAll(body)
 }
 
-// decode checks the signature and decodes the body. A non-zero status
-// refuses the request with msg, which names what is wrong but quotes
-// nothing from the body.
+// decode reads the body once, strictly (see the package doc), checks the
+// signature over that reading and takes the Request's values from it. A
+// non-zero status refuses the request with msg, which names what is wrong
+// but quotes nothing from the body.
 func (h *Handler) decode(op Operation, raw []byte, hdr http.Header) (req *Request, status int, msg string) {
 	req = &Request{Operation: op, Raw: raw, Header: hdr}
-	var doc any // the generic tree, needed only for a signature or a custom id path
-	if h.cfg.signer != nil || h.cfg.custom != nil {
-		var err error
-		if doc, err = decodeDoc(raw); err != nil {
-			return nil, http.StatusBadRequest, "body is not JSON"
-		}
+	doc, err := decodeDoc(raw)
+	if err != nil {
+		return nil, http.StatusBadRequest, "body is not JSON that reads one way only: " + err.Error()
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return nil, http.StatusBadRequest, "body is not a JSON object"
 	}
 	if s := h.cfg.signer; s != nil {
 		if err := s.verifyDoc(doc, hdr.Get(h.cfg.sigHeader)); err != nil {
 			return nil, http.StatusForbidden, "bad signature"
 		}
+	}
+	if err := checkExactNames(doc, h.cfg.bodyType); err != nil {
+		return nil, http.StatusBadRequest, "body is ambiguous: " + err.Error()
 	}
 	if h.cfg.custom != nil {
 		custom, err := h.cfg.custom(raw)
@@ -171,29 +178,31 @@ func (h *Handler) decode(op Operation, raw []byte, hdr http.Header) (req *Reques
 		case json.Number:
 			id = canonicalNumber(string(v))
 		}
-		if id == "" {
-			return nil, http.StatusBadRequest, "no fulfillment id at " + h.cfg.idPath.text
+		if err := checkID("fulfillment id at "+h.cfg.idPath.text, id); err != nil {
+			return nil, http.StatusBadRequest, err.Error()
 		}
 		req.FulfillmentID = id
 		return req, 0, ""
 	}
-	if err := json.Unmarshal(raw, &req.Body); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
-			return nil, http.StatusBadRequest, "body is not JSON"
-		}
-		return nil, http.StatusBadRequest, "body does not match the default template"
+	if req.Body, err = bodyFromTree(obj); err != nil {
+		return nil, http.StatusBadRequest, "body does not match the default template: " + err.Error()
 	}
-	if req.Body.FulfillmentID == "" {
-		return nil, http.StatusBadRequest, "no fulfillmentId"
+	if err := checkID("fulfillmentId", req.Body.FulfillmentID); err != nil {
+		return nil, http.StatusBadRequest, err.Error()
 	}
 	req.FulfillmentID = req.Body.FulfillmentID
+	if op.repeats() {
+		if err := checkID("checkout.orderId", req.Body.Checkout.OrderID); err != nil {
+			return nil, http.StatusBadRequest, err.Error()
+		}
+		req.Generation = req.Body.Checkout.OrderID
+	}
 	return req, 0, ""
 }
 
 // serveUnit answers from the store, or claims the unit and runs it.
 func (h *Handler) serveUnit(ctx context.Context, w http.ResponseWriter, req *Request) {
-	l := Lease{Key: Key{FulfillmentID: req.FulfillmentID, Operation: req.Operation}, Token: rand.Text()}
+	l := Lease{Key: Key{FulfillmentID: req.FulfillmentID, Operation: req.Operation, Generation: req.Generation}, Token: rand.Text()}
 	out, err := h.claim(ctx, &l)
 	if err != nil {
 		h.log(ctx, slog.LevelError, req, "fulfillment: store claim failed", "err", err)
@@ -309,7 +318,7 @@ func (h *Handler) log(ctx context.Context, level slog.Level, req *Request, msg s
 	if !h.cfg.logger.Enabled(ctx, level) {
 		return
 	}
-	h.cfg.logger.Log(ctx, level, msg, append([]any{"op", req.Operation, "fulfillmentId", req.FulfillmentID}, args...)...)
+	h.cfg.logger.Log(ctx, level, msg, append([]any{"op", req.Operation, "fulfillmentId", req.FulfillmentID, "generation", req.Generation}, args...)...)
 }
 
 func writeAnswer(w http.ResponseWriter, answer []byte) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -36,6 +37,7 @@ type config struct {
 	sigHeader string
 	routes    map[string]Operation
 	custom    func(raw []byte) (any, error)
+	bodyType  reflect.Type // what the body is decoded into: Body or the custom T
 	idPath    path
 	shape     AnswerShape
 	maxBody   int64
@@ -118,7 +120,12 @@ func WithRoutes(routes map[string]Operation) Option {
 // T, answering 400 without calling the Fulfiller when that fails, and
 // hands it over in Request.Custom as a *T; Request.Body stays zero. idPath
 // is the JSONPath of the unit's id in that body, such as "$.licenseId"; a
-// body without a non-empty string or number there gets 400.
+// body without a valid id (a string or a number) there gets 400. The body
+// is read as strictly as the default one, and a member whose name matches
+// a field of T only by case is refused; a signed number decoded into a
+// float64 may be rounded, so decode signed numbers as json.Number or
+// string. Renewals are keyed by the id alone: give each generation an id
+// of its own in the template.
 func WithCustomBody[T any](idPath string) Option {
 	return func(c *config) error {
 		p, err := parsePath(idPath)
@@ -126,6 +133,7 @@ func WithCustomBody[T any](idPath string) Option {
 			return err
 		}
 		c.idPath = p
+		c.bodyType = reflect.TypeFor[T]()
 		c.custom = func(raw []byte) (any, error) {
 			v := new(T)
 			return v, json.Unmarshal(raw, v)
@@ -201,6 +209,7 @@ func defaultConfig() *config {
 	return &config{
 		sigHeader: DefaultSignatureHeader,
 		routes:    DefaultRoutes(),
+		bodyType:  reflect.TypeFor[Body](),
 		shape:     FlatAnswer{},
 		maxBody:   DefaultMaxBodySize,
 		lease:     DefaultLease,

@@ -1,0 +1,106 @@
+package fulfillment
+
+import (
+	"encoding"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+
+	"github.com/nexway-go/nexway/internal/strictjson"
+)
+
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// checkExactNames refuses a body that encoding/json would read into a
+// value of type t otherwise than by exact member names: encoding/json
+// matches a struct field to a member whose name equals the field's only
+// under case folding, where the signature's paths and the handler match
+// names exactly. doc is the body's tree; at depths where t gives no struct
+// (maps, interfaces, types with their own UnmarshalJSON) names are read
+// exactly by both.
+func checkExactNames(doc any, t reflect.Type) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := doc.(map[string]any)
+		if !ok {
+			return nil // a type mismatch, refused by the decoding itself
+		}
+		exact, folded := map[string]reflect.Type{}, map[string]string{}
+		structFields(t, exact, 0)
+		for name := range exact {
+			folded[strictjson.Fold(name)] = name
+		}
+		for name, v := range obj {
+			if ft, ok := exact[name]; ok {
+				if err := checkExactNames(v, ft); err != nil {
+					return err
+				}
+			} else if field, ok := folded[strictjson.Fold(name)]; ok {
+				return errors.New("a member name differs from field " + field + " only by case")
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if list, ok := doc.([]any); ok {
+			for _, v := range list {
+				if err := checkExactNames(v, t.Elem()); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Map:
+		if obj, ok := doc.(map[string]any); ok {
+			for _, v := range obj {
+				if err := checkExactNames(v, t.Elem()); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// structFields collects the JSON names of t's fields as encoding/json
+// sees them: the tag's name or the field's, "-" left out, untagged
+// embedded structs flattened.
+func structFields(t reflect.Type, into map[string]reflect.Type, depth int) {
+	if depth > 8 {
+		return
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		if f.Anonymous && name == "" {
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				structFields(ft, into, depth+1)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if _, taken := into[name]; !taken {
+			into[name] = f.Type
+		}
+	}
+}
