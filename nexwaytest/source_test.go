@@ -253,10 +253,14 @@ const modulePath = "github.com/nexway-go/nexway"
 // clientFile is the one file that builds the Server's *nexway.Client.
 const clientFile = "server.go"
 
-// feedWriter is the one package of the module the fake may import: it
-// writes the product feed's text and imports nothing of the client, so a
-// column or element spelt wrongly still fails the client's tests.
-const feedWriter = modulePath + "/internal/feedgen"
+// feedWriter and strictReader are the packages of the module the fake may
+// import: one writes the product feed's text, the other reads a JSON text
+// one way only, and neither imports anything of the client, so a column,
+// element or tag spelt wrongly still fails the client's tests.
+const (
+	feedWriter   = modulePath + "/internal/feedgen"
+	strictReader = modulePath + "/internal/strictjson"
+)
 
 // The fake has wire structs of its own and never the client's (nor
 // another package of the module's but feedWriter): a wrong JSON tag on
@@ -277,13 +281,20 @@ func TestFakeDoesNotImportTheClient(t *testing.T) {
 			if path != modulePath && !strings.HasPrefix(path, modulePath+"/") {
 				continue
 			}
-			if (sf.name == clientFile && path == modulePath) || path == feedWriter {
+			if (sf.name == clientFile && path == modulePath) || path == feedWriter || path == strictReader {
 				continue
 			}
 			t.Errorf("%s imports %s: only %s may import the client package", sf.name, path, clientFile)
 		}
 	}
-	dir := filepath.Join("..", strings.TrimPrefix(feedWriter, modulePath+"/"))
+	for _, pkg := range []string{feedWriter, strictReader} {
+		checkImportsNothingOfTheModule(t, filepath.Join("..", strings.TrimPrefix(pkg, modulePath+"/")))
+	}
+}
+
+// checkImportsNothingOfTheModule fails when a non-test file in dir
+// imports a package of the module.
+func checkImportsNothingOfTheModule(t *testing.T, dir string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +309,7 @@ func TestFakeDoesNotImportTheClient(t *testing.T) {
 		}
 		for _, imp := range f.Imports {
 			if path, _ := strconv.Unquote(imp.Path.Value); path == modulePath || strings.HasPrefix(path, modulePath+"/") {
-				t.Errorf("%s imports %s: the feed writer the fake uses must not import the module", e.Name(), path)
+				t.Errorf("%s imports %s: a package the fake uses must not import the module", e.Name(), path)
 			}
 		}
 	}
