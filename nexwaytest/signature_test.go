@@ -112,3 +112,20 @@ func TestHTTPPublisherSigns(t *testing.T) {
 		t.Error("SetPublisher took a nil *HTTPPublisher")
 	}
 }
+
+// The fake's signer refuses a body that two readers could read
+// differently, as a strict publisher refuses it: no signature is made.
+func TestSignBodyRefusesAmbiguous(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{
+		`{"fulfillmentId":"a","FulfillmentId":"b"}`, `{"a":1,"a":2}`, `{"x":{"k":1,"\u212a":2}}`,
+		"{\"a\":\"\xff\"}", `{"a":"\ud800"}`, `{"a":1} {}`, "\ufeff{}",
+	} {
+		if sig, err := signBody("s3cret", []string{"$.fulfillmentId"}, []byte(body)); err == nil {
+			t.Errorf("signed %q: %s", body, sig)
+		}
+		if _, err := (HTTPPublisher{BaseURL: "http://x.test"}).request(context.Background(), "/licenses/new", []byte(body)); err == nil {
+			t.Errorf("would send %q", body)
+		}
+	}
+}
