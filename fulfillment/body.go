@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/nexway-go/nexway/internal/strictjson"
 )
 
 // Request is one call from Nexway, authenticated and decoded.
@@ -87,8 +89,10 @@ type Product struct {
 }
 
 // CartContext decodes CartExternalContext: base64 (padded or not, standard
-// or URL alphabet) of a JSON object. It returns nil and no error when the
-// field is empty, and an error when it is not base64 of a JSON object.
+// or URL alphabet) of a JSON object, read as strictly as the body (numbers
+// as json.Number; repeated names, names equal but for case, and text that
+// is not UTF-8 refused). It returns nil and no error when the field is
+// empty, and an error when it is not base64 of such an object.
 func (c Checkout) CartContext() (map[string]any, error) {
 	s := strings.TrimSpace(c.CartExternalContext)
 	if s == "" {
@@ -101,9 +105,10 @@ func (c Checkout) CartContext() (map[string]any, error) {
 			return nil, errors.New("fulfillment: checkout.cartExternalContext is not base64")
 		}
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, errors.New("fulfillment: checkout.cartExternalContext is not a base64 JSON object")
+	v, err := strictjson.Parse(raw)
+	m, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return nil, errors.New("fulfillment: checkout.cartExternalContext is not a base64 JSON object read one way only")
 	}
 	return m, nil
 }

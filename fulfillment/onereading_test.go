@@ -1,6 +1,8 @@
 package fulfillment_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -245,5 +247,29 @@ func TestRenewalGenerations(t *testing.T) {
 	// A create is keyed by its license alone, whatever the order id.
 	if got := answer(t, post(h, "/licenses/new", renewal("ORD-7")))["activationCode"]; got != first {
 		t.Errorf("create with another order id answered %v, want the recorded %v", got, first)
+	}
+}
+
+// The storefront's cart context is read as strictly as the body: one
+// reading, numbers as written.
+func TestCartContextStrict(t *testing.T) {
+	t.Parallel()
+	for ctx, ok := range map[string]bool{
+		`{"merchant_reference":"wc_order_1","n":12345678901234567890}`: true,
+		`{"merchant_reference":"a","merchant_reference":"b"}`:          false,
+		`{"merchant_reference":"a","Merchant_Reference":"b"}`:          false,
+		"{\"merchant_reference\":\"\xff\"}":                            false,
+		`{"merchant_reference":"\udc00"}`:                              false,
+		`{"a":1} {}`:                                                   false,
+		`["a"]`:                                                        false,
+	} {
+		c := fulfillment.Checkout{CartExternalContext: base64.RawURLEncoding.EncodeToString([]byte(ctx))}
+		m, err := c.CartContext()
+		if (err == nil) != ok {
+			t.Errorf("CartContext(%s) = %v, %v; want ok=%v", ctx, m, err, ok)
+		}
+		if ok && (m["merchant_reference"] != "wc_order_1" || m["n"] != json.Number("12345678901234567890")) {
+			t.Errorf("CartContext(%s) = %#v", ctx, m)
+		}
 	}
 }

@@ -52,6 +52,15 @@ func Parse(data []byte) (any, error) {
 // matching, and Unicode simple folding, see name: two names with the same
 // key are one name to some reader.
 func Fold(name string) string {
+	ascii := true
+	for i := 0; i < len(name) && ascii; i++ {
+		ascii = name[i] < utf8.RuneSelf
+	}
+	if ascii {
+		// An ASCII capital is the least rune of its orbit ('K' < 'k' <
+		// U+212A), so upper-casing is the fold.
+		return strings.ToUpper(name)
+	}
 	var b strings.Builder
 	b.Grow(len(name))
 	for _, r := range name {

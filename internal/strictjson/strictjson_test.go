@@ -139,3 +139,30 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// sample is the shape of Nexway's default fulfillment body.
+const sample = `{"fulfillmentId":"6c0edf3e-8d5c-4a1e-9f3a-0d3b5c1e2f40","checkout":{"orderId":"ORD-1001",
+"lineItemId":"0b9a6f0e-1111-4c2d-8e3f-222233334444","price":{"grossPrice":29.99,"currency":"EUR"}},
+"user":{"id":"u-77","email":"jane.doe@example.com","country":"FR","locale":"fr-FR","firstName":"Jane","lastName":"Doe"},
+"product":{"id":"3f0c7a9e-aaaa-4bbb-8ccc-dddddddddddd","name":"ACME Pro","publisherProductId":"ACME-PRO",
+"priceFunctionParameters":{"seats":"5"},"price":{"grossPrice":29.99,"currency":"EUR"}}}`
+
+// Parse against encoding/json's generic decoding of the same body.
+func BenchmarkParse(b *testing.B) {
+	b.Run("strictjson", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Parse([]byte(sample)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := decodeStd([]byte(sample)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
