@@ -26,7 +26,7 @@ import (
 // fakeSignedFields are every value of the default body, in both
 // spellings of a path, and one that is missing.
 var fakeSignedFields = []string{
-	"$.fulfillmentId", "$.checkout.orderId", "$.checkout.lineItemId",
+	"$.fulfillmentId", "$.checkout.orderId", "$.checkout.lineItemId", "$.checkout.subscriptionId",
 	"$.checkout.price.grossPrice", "$.checkout.price.currency",
 	"$.user.id", "$.user.email", "$.user.country", "$.user.locale", "$.user.firstName", "$.user.lastName",
 	"$.product.id", "$.product['name']", "$.product.price.grossPrice", "$.product.price.currency",
@@ -61,9 +61,12 @@ func FuzzFakeNexwaySignature(f *testing.F) {
 		c := &capture{}
 		pub := nexwaytest.HTTPPublisher{BaseURL: "http://publisher.test", Client: &http.Client{Transport: c},
 			SigningSecret: secret, SignedFields: fakeSignedFields}
-		req := nexwaytest.LicenseRequest{FulfillmentID: id, OrderID: id + "-order", LineItemID: name, ProductRef: ref,
+		req := nexwaytest.LicenseRequest{Operation: nexwaytest.OperationCreate, FulfillmentID: id, OrderID: id + "-order", LineItemID: name, ProductRef: ref,
 			ProductName: name, GrossPrice: price, Currency: "EUR", UserID: email, Email: email, Country: "FR",
 			Locale: "fr-FR", FirstName: name, LastName: id}
+		if ref%2 != 0 {
+			req.Operation, req.SubscriptionID = nexwaytest.OperationRenew, name
+		}
 		if _, err := pub.Issue(context.Background(), req); err != nil {
 			t.Fatal(err)
 		}

@@ -273,3 +273,25 @@ func TestCartContextStrict(t *testing.T) {
 		}
 	}
 }
+
+// Hostile shapes are refused without a panic or a deep recursion: a
+// nesting bomb the size of the body cap, and numbers that two readers
+// would round differently reach the Fulfiller as written.
+func TestHostileBodies(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	h := newHandler(t, rec, new(fulfillment.MemoryStore))
+	bomb := `{"fulfillmentId":"x","product":` + strings.Repeat(`{"a":`, 200_000) + `1` + strings.Repeat(`}`, 200_000) + `}`
+	for _, body := range []string{bomb, `{"fulfillmentId":"x","a":` + strings.Repeat("[", 1000) + strings.Repeat("]", 1000) + `}`} {
+		if w := post(h, "/licenses/new", body); w.Code != http.StatusBadRequest || rec.calls.Load() != 0 {
+			t.Errorf("a body nested %d deep: status %d, want 400", strings.Count(body, "{")+strings.Count(body, "["), w.Code)
+		}
+	}
+	for _, n := range []string{"1e2", "100", "1.0", "-0", "123456789012345678901234567890", "1E+2"} {
+		body := strings.Replace(bodyFor("num-"+n), `"grossPrice":10`, `"grossPrice":`+n, 1)
+		answer(t, post(h, "/licenses/new", body))
+		if got := rec.reqs[len(rec.reqs)-1].Body.Checkout.Price.GrossPrice; string(got) != n {
+			t.Errorf("grossPrice %s reached the Fulfiller as %s", n, got)
+		}
+	}
+}
