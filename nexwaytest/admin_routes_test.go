@@ -207,8 +207,8 @@ func FuzzAdmin(f *testing.F) {
 	})
 }
 
-// docs/nexway-fake.md shows every admin route with a curl line, under a
-// comment naming its pattern.
+// The fake's page under docs/ shows every admin route with a curl line,
+// under a comment naming its pattern.
 func TestAdminRoutesInDocs(t *testing.T) {
 	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join("..", "docs", "nexway-fake.md"))
