@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/feed"
 	"github.com/nexway-go/nexway/nexwaytest"
 )
 
@@ -119,7 +120,7 @@ func TestAdminCatalogAndKeys(t *testing.T) {
 func feedRefs(t *testing.T, srv *nexwaytest.Server) (refs []nexway.ProductRef, price string) {
 	t.Helper()
 	q := &nexway.FeedQuery{Secret: nexwaytest.Secret, Provider: nexwaytest.FeedProvider, Config: nexwaytest.FeedConfig}
-	for p, err := range srv.Client.Feed.Products(ctx, q, nil) {
+	for p, err := range feed.Products(ctx, srv.Client, q, nil) {
 		if err != nil {
 			t.Fatal(err)
 		}
