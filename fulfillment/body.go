@@ -30,7 +30,7 @@ type Request struct {
 	// WithCustomBody[T], nil otherwise.
 	Custom any
 
-	Raw    []byte      // the body as received
+	Raw    []byte      // the body as received; read values from Body or Custom, which come from the checked reading
 	Header http.Header // the request's headers, Authorization included: never log them whole
 }
 

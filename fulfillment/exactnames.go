@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/nexway-go/nexway/internal/strictjson"
 )
@@ -35,11 +36,7 @@ func checkExactNames(doc any, t reflect.Type) error {
 		if !ok {
 			return nil // a type mismatch, refused by the decoding itself
 		}
-		exact, folded := map[string]reflect.Type{}, map[string]string{}
-		structFields(t, exact, 0)
-		for name := range exact {
-			folded[strictjson.Fold(name)] = name
-		}
+		exact, folded := fieldsOf(t)
 		for name, v := range obj {
 			if ft, ok := exact[name]; ok {
 				if err := checkExactNames(v, ft); err != nil {
@@ -67,6 +64,30 @@ func checkExactNames(doc any, t reflect.Type) error {
 		}
 	}
 	return nil
+}
+
+// structNames are a struct type's JSON names, exact and folded.
+type structNames struct {
+	exact  map[string]reflect.Type
+	folded map[string]string // Fold(name) → name
+}
+
+// namesCache holds the structNames of each type met, computed once.
+var namesCache sync.Map // reflect.Type → structNames
+
+// fieldsOf returns t's JSON names, exact (to their types) and folded (to
+// the exact name).
+func fieldsOf(t reflect.Type) (map[string]reflect.Type, map[string]string) {
+	if n, ok := namesCache.Load(t); ok {
+		return n.(structNames).exact, n.(structNames).folded
+	}
+	n := structNames{exact: map[string]reflect.Type{}, folded: map[string]string{}}
+	structFields(t, n.exact, 0)
+	for name := range n.exact {
+		n.folded[strictjson.Fold(name)] = name
+	}
+	namesCache.Store(t, n)
+	return n.exact, n.folded
 }
 
 // structFields collects the JSON names of t's fields as encoding/json

@@ -183,7 +183,7 @@ func TestFakeNexwayRenewsThroughHandler(t *testing.T) {
 		t.Fatal(err)
 	}
 	type call struct {
-		op                 fulfillment.Operation
+		op                  fulfillment.Operation
 		id, gen, order, sub string
 	}
 	var (

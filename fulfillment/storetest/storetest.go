@@ -251,7 +251,9 @@ func keyVariants(prefix string) []fulfillment.Key {
 
 func testKeysAreBytes(t *testing.T, s fulfillment.Store) {
 	keys := keyVariants(rand.Text())
-	answerOf := func(i int) string { return `{"activationCode":"K-` + string(rune('A'+i%26)) + `-` + string(rune('a'+i/26)) + `"}` }
+	answerOf := func(i int) string {
+		return `{"activationCode":"K-` + string(rune('A'+i%26)) + `-` + string(rune('a'+i/26)) + `"}`
+	}
 	for i, k := range keys {
 		l := lease(k, "t", t0, time.Minute)
 		out, err := s.Claim(context.Background(), l)

@@ -76,8 +76,8 @@ func TestParseAccepts(t *testing.T) {
 			"a": "é😀", "b": []any{json.Number("1.50"), json.Number("-0"), json.Number("1e2"), true, false, nil}},
 		` { "fulfillment\u0049d" : "x" , "k":1, "nested":{"k":2}} `: map[string]any{
 			"fulfillmentId": "x", "k": json.Number("1"), "nested": map[string]any{"k": json.Number("2")}},
-		`"\ufffd"`: "\ufffd",
-		`[]`:       []any{},
+		`"\ufffd"`:                       "\ufffd",
+		`[]`:                             []any{},
 		`123456789012345678901234567890`: json.Number("123456789012345678901234567890"),
 	} {
 		got, err := Parse([]byte(body))
