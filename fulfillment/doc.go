@@ -19,7 +19,8 @@
 // equal, or equal under Unicode case folding ("id" and "ID", "k" and
 // U+212A KELVIN SIGN, "s" and U+017F), at any depth; a member whose name
 // matches a field of the decoded type (Body, or T of WithCustomBody) only
-// by case, which encoding/json would take for that field; a byte order
+// by case, which encoding/json would take for that field; a number that T
+// would hold rounded as a float64; a byte order
 // mark, data after the object, a top level that is not an object, nesting
 // deeper than 64. Escapes in names are decoded ("fulfillment\u0049d" is
 // fulfillmentId for every reader) and numbers are kept as written.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -17,12 +18,11 @@ var (
 )
 
 // checkExactNames refuses a body that encoding/json would read into a
-// value of type t otherwise than by exact member names: encoding/json
-// matches a struct field to a member whose name equals the field's only
-// under case folding, where the signature's paths and the handler match
-// names exactly. doc is the body's tree; at depths where t gives no struct
-// (maps, interfaces, types with their own UnmarshalJSON) names are read
-// exactly by both.
+// value of type t otherwise than the signature's paths read it: by a
+// member whose name equals a struct field's only under case folding (the
+// paths match names exactly), or as a float64 that rounds the number's
+// digits (the signature signs the digits). doc is the body's tree; types
+// with their own UnmarshalJSON are taken as reading what they are given.
 func checkExactNames(doc any, t reflect.Type) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -31,6 +31,12 @@ func checkExactNames(doc any, t reflect.Type) error {
 		return nil
 	}
 	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		if n, ok := doc.(json.Number); ok {
+			return checkFloat(n, t.Bits())
+		}
+	case reflect.Interface:
+		return checkFloats(doc) // encoding/json makes float64s of numbers here
 	case reflect.Struct:
 		obj, ok := doc.(map[string]any)
 		if !ok {
@@ -60,6 +66,40 @@ func checkExactNames(doc any, t reflect.Type) error {
 				if err := checkExactNames(v, t.Elem()); err != nil {
 					return err
 				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkFloat refuses a number that a float of bits would round: its
+// digits, in plain decimal, differ from the float's.
+func checkFloat(n json.Number, bits int) error {
+	f, err := strconv.ParseFloat(string(n), bits)
+	if err != nil {
+		return nil // out of range: refused by the decoding itself
+	}
+	if canonicalNumber(strconv.FormatFloat(f, 'f', -1, bits)) != canonicalNumber(string(n)) {
+		return errors.New("a number has more digits than a float holds")
+	}
+	return nil
+}
+
+// checkFloats applies checkFloat to every number in doc.
+func checkFloats(doc any) error {
+	switch v := doc.(type) {
+	case json.Number:
+		return checkFloat(v, 64)
+	case map[string]any:
+		for _, x := range v {
+			if err := checkFloats(x); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if err := checkFloats(x); err != nil {
+				return err
 			}
 		}
 	}

@@ -295,3 +295,35 @@ func TestHostileBodies(t *testing.T) {
 		}
 	}
 }
+
+// A custom type that decodes a number into a float64 (or into an any,
+// where encoding/json makes float64s) must not get a rounded value while
+// the signature covered the digits: such a body is refused.
+func TestCustomBodyRoundedNumberRefused(t *testing.T) {
+	t.Parallel()
+	type order struct {
+		LicenseID string  `json:"licenseId"`
+		Amount    float64 `json:"amount"`
+		Extra     any     `json:"extra"`
+	}
+	for body, want := range map[string]int{
+		`{"licenseId":"L","amount":29.99,"extra":{"ts":1733580000000}}`: 200,
+		`{"licenseId":"L","amount":-0,"extra":[1e2,1.50]}`:              200,
+		`{"licenseId":"L","amount":12345678901234567890123}`:            400,
+		`{"licenseId":"L","amount":0.1000000000000000000001}`:           400,
+		`{"licenseId":"L","extra":{"id":12345678901234567890123}}`:      400,
+		`{"licenseId":"L","extra":[9007199254740993]}`:                  400,
+	} {
+		rec := &recorder{}
+		h := newHandler(t, rec, new(fulfillment.MemoryStore), fulfillment.WithCustomBody[order]("$.licenseId"))
+		if w := post(h, "/licenses/new", body); w.Code != want {
+			t.Errorf("%s: status %d (%s), want %d", body, w.Code, strings.TrimSpace(w.Body.String()), want)
+		}
+	}
+	// map[string]any holds float64s too.
+	rec := &recorder{}
+	h := newHandler(t, rec, new(fulfillment.MemoryStore), fulfillment.WithCustomBody[map[string]any]("$.licenseId"))
+	if w := post(h, "/licenses/new", `{"licenseId":"L","n":9007199254740993}`); w.Code != http.StatusBadRequest {
+		t.Errorf("map[string]any with a rounded number: status %d, want 400", w.Code)
+	}
+}

@@ -122,9 +122,9 @@ func WithRoutes(routes map[string]Operation) Option {
 // is the JSONPath of the unit's id in that body, such as "$.licenseId"; a
 // body without a valid id (a string or a number) there gets 400. The body
 // is read as strictly as the default one, and a member whose name matches
-// a field of T only by case is refused; a signed number decoded into a
-// float64 may be rounded, so decode signed numbers as json.Number or
-// string. Renewals are keyed by the id alone: give each generation an id
+// a field of T only by case is refused, and so is a number that T would
+// hold rounded (in a float field, or in an any, where encoding/json makes
+// float64s): decode long numbers as json.Number or string. Renewals are keyed by the id alone: give each generation an id
 // of its own in the template.
 func WithCustomBody[T any](idPath string) Option {
 	return func(c *config) error {
