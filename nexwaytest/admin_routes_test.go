@@ -82,7 +82,7 @@ func TestAdminRoutesDocumented(t *testing.T) {
 // adminFake is a fake with the admin API, not listening.
 func adminFake(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s, err := build(newConfig(append([]Option{WithAdminAPI()}, opts...)))
+	s, err := build(append([]Option{WithAdminAPI()}, opts...))
 	if err != nil {
 		t.Fatal(err)
 	}
