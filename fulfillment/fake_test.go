@@ -211,7 +211,7 @@ func TestFakeNexwayRenewsThroughHandler(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = fake.Client.Orders.Create(context.Background(), &nexway.CreateOrderRequest{
-		PartnerOrderNumber: "SUB-1", OrderDate: nexwaytest.Start, Currency: "EUR",
+		PartnerOrderNumber: "SUB-1", OrderDate: nexwaytest.DefaultStartTime(), Currency: "EUR",
 		Lines:    []nexway.OrderLineRequest{{ProductRef: product, Quantity: 1}},
 		Customer: nexway.Customer{Email: "jane.doe@example.com", Language: "fr_FR", InvoiceLocation: nexway.Location{Country: "FR"}},
 	})
