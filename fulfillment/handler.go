@@ -76,6 +76,9 @@ func NewHandler(f Fulfiller, store Store, opts ...Option) (*Handler, error) {
 			return nil, err
 		}
 	}
+	if cfg.custom != nil && !cfg.genSet {
+		cfg.genPath = nil // the default template's order id is not the custom one's
+	}
 	if !cfg.authSet {
 		return nil, errors.New("fulfillment: NewHandler: no authentication: use WithBasicAuth, or WithoutAuth when TLS client certificates or a gateway authenticate Nexway")
 	}
@@ -170,34 +173,32 @@ func (h *Handler) decode(op Operation, raw []byte, hdr http.Header) (req *Reques
 			return nil, http.StatusBadRequest, "body does not match the configured template"
 		}
 		req.Custom = custom
-		v, _ := h.cfg.idPath.resolve(doc)
-		var id string
-		switch v := v.(type) {
-		case string:
-			id = v
-		case json.Number:
-			id = canonicalNumber(string(v))
-		}
-		if err := checkID("fulfillment id at "+h.cfg.idPath.text, id); err != nil {
-			return nil, http.StatusBadRequest, err.Error()
-		}
-		req.FulfillmentID = id
-		return req, 0, ""
-	}
-	if req.Body, err = bodyFromTree(obj); err != nil {
+	} else if req.Body, err = bodyFromTree(obj); err != nil {
 		return nil, http.StatusBadRequest, "body does not match the default template: " + err.Error()
 	}
-	if err := checkID("fulfillmentId", req.Body.FulfillmentID); err != nil {
+	if req.FulfillmentID, err = idAt(doc, h.cfg.idPath, "fulfillment id"); err != nil {
 		return nil, http.StatusBadRequest, err.Error()
 	}
-	req.FulfillmentID = req.Body.FulfillmentID
-	if op.repeats() {
-		if err := checkID("checkout.orderId", req.Body.Checkout.OrderID); err != nil {
+	if op.repeats() && h.cfg.genPath != nil {
+		if req.Generation, err = idAt(doc, *h.cfg.genPath, "order id"); err != nil {
 			return nil, http.StatusBadRequest, err.Error()
 		}
-		req.Generation = req.Body.Checkout.OrderID
 	}
 	return req, 0, ""
+}
+
+// idAt reads the id at p, a string or a number (in plain decimal), and
+// checks it (see checkID); what names it in the error.
+func idAt(doc any, p path, what string) (string, error) {
+	v, _ := p.resolve(doc)
+	var id string
+	switch v := v.(type) {
+	case string:
+		id = v
+	case json.Number:
+		id = canonicalNumber(string(v))
+	}
+	return id, checkID(what+" at "+p.text, id)
 }
 
 // serveUnit answers from the store, or claims the unit and runs it.

@@ -327,3 +327,38 @@ func TestCustomBodyRoundedNumberRefused(t *testing.T) {
 		t.Errorf("map[string]any with a rounded number: status %d, want 400", w.Code)
 	}
 }
+
+// A custom template names where a renewal's generation is; without it,
+// renewals are keyed by the id alone.
+func TestCustomGenerationPath(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	h := newHandler(t, rec, new(fulfillment.MemoryStore), fulfillment.WithGenerationPath("$.renewal.order"),
+		fulfillment.WithCustomBody[map[string]any]("$.licenseId"))
+	k1 := answer(t, post(h, "/licenses/renew", `{"licenseId":"L","renewal":{"order":"O-1"}}`))["activationCode"]
+	k2 := answer(t, post(h, "/licenses/renew", `{"licenseId":"L","renewal":{"order":1002}}`))["activationCode"]
+	again := answer(t, post(h, "/licenses/renew", `{"licenseId":"L","renewal":{"order":"O-1"}}`))["activationCode"]
+	if k1 == k2 || again != k1 || rec.calls.Load() != 2 {
+		t.Fatalf("keys %v, %v, retry %v, %d calls", k1, k2, again, rec.calls.Load())
+	}
+	if g := rec.reqs[1].Generation; g != "1002" {
+		t.Errorf("Generation = %q", g)
+	}
+	for _, body := range []string{`{"licenseId":"L"}`, `{"licenseId":"L","renewal":{"order":" O-1"}}`} {
+		if w := post(h, "/licenses/renew", body); w.Code != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", body, w.Code)
+		}
+	}
+	// A create needs no generation.
+	answer(t, post(h, "/licenses/new", `{"licenseId":"L"}`))
+
+	plain := newHandler(t, &recorder{}, new(fulfillment.MemoryStore), fulfillment.WithCustomBody[map[string]any]("$.licenseId"))
+	a := answer(t, post(plain, "/licenses/renew", `{"licenseId":"M","checkout":{"orderId":"1"}}`))
+	b := answer(t, post(plain, "/licenses/renew", `{"licenseId":"M","checkout":{"orderId":"2"}}`))
+	if a["activationCode"] != b["activationCode"] {
+		t.Error("a custom template without a generation path keyed renewals by the default template's order id")
+	}
+	if _, err := fulfillment.NewHandler(&recorder{}, new(fulfillment.MemoryStore), fulfillment.WithoutAuth(), fulfillment.WithGenerationPath("renewal")); err == nil {
+		t.Error("WithGenerationPath accepted a path without $")
+	}
+}

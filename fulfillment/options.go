@@ -38,7 +38,9 @@ type config struct {
 	routes    map[string]Operation
 	custom    func(raw []byte) (any, error)
 	bodyType  reflect.Type // what the body is decoded into: Body or the custom T
-	idPath    path
+	idPath    path  // the unit's id
+	genPath   *path // the generation's id for OpRenew and OpUpgrade; nil: none
+	genSet    bool  // WithGenerationPath was given
 	shape     AnswerShape
 	maxBody   int64
 	lease     time.Duration
@@ -142,6 +144,24 @@ func WithCustomBody[T any](idPath string) Option {
 	}
 }
 
+// WithGenerationPath names the JSONPath of the id that tells apart the
+// renewals (and upgrades) of one license, for a custom template
+// (WithCustomBody): each generation is then a unit of its own, keyed by
+// the fulfillment id and the id at path (Request.Generation), and a
+// renewal or an upgrade without a valid id there gets 400. The default
+// template's is "$.checkout.orderId"; it fails when path is not a path of
+// the form $.name, $['name'] or $.list[0].
+func WithGenerationPath(path string) Option {
+	return func(c *config) error {
+		p, err := parsePath(path)
+		if err != nil {
+			return err
+		}
+		c.genPath, c.genSet = &p, true
+		return nil
+	}
+}
+
 // WithAnswerShape sets the layout of 200 answers; FlatAnswer by default.
 func WithAnswerShape(s AnswerShape) Option {
 	return func(c *config) error {
@@ -205,8 +225,18 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
+// Where the default template has its ids.
+const (
+	defaultIDPath         = "$.fulfillmentId"
+	defaultGenerationPath = "$.checkout.orderId"
+)
+
 func defaultConfig() *config {
+	id, _ := parsePath(defaultIDPath)
+	gen, _ := parsePath(defaultGenerationPath)
 	return &config{
+		idPath:    id,
+		genPath:   &gen,
 		sigHeader: DefaultSignatureHeader,
 		routes:    DefaultRoutes(),
 		bodyType:  reflect.TypeFor[Body](),
