@@ -38,9 +38,9 @@ type config struct {
 	routes    map[string]Operation
 	custom    func(raw []byte) (any, error)
 	bodyType  reflect.Type // what the body is decoded into: Body or the custom T
-	idPath    path  // the unit's id
-	genPath   *path // the generation's id for OpRenew and OpUpgrade; nil: none
-	genSet    bool  // WithGenerationPath was given
+	idPath    path         // the unit's id
+	genPath   *path        // the generation's id for OpRenew and OpUpgrade; nil: none
+	genSet    bool         // WithGenerationPath was given
 	shape     AnswerShape
 	maxBody   int64
 	lease     time.Duration
