@@ -33,7 +33,7 @@ const MaxDepth = 64
 // which byte offset, and quotes nothing from data.
 func Parse(data []byte) (any, error) {
 	if !utf8.Valid(data) {
-		return nil, errors.New("strictjson: not UTF-8")
+		return nil, errors.New("not UTF-8")
 	}
 	p := parser{data: data}
 	p.space()
@@ -83,7 +83,7 @@ type parser struct {
 }
 
 func (p *parser) fail(what string) error {
-	return fmt.Errorf("strictjson: %s at offset %d", what, p.i)
+	return fmt.Errorf("%s at offset %d", what, p.i)
 }
 
 func (p *parser) space() {
