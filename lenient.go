@@ -32,6 +32,7 @@ var errLenientDepth = errors.New("answer nested deeper than " + strconv.Itoa(max
 // fast, then leniently if needed, which it reports. It fails only when
 // data is not a JSON object.
 func decodeJSON(data []byte, out any) (lenient bool, err error) {
+	data = skipBOM(data)
 	err = json.Unmarshal(data, out)
 	t := reflect.TypeOf(out)
 	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
@@ -60,7 +61,7 @@ func codeReadable(data []byte) bool {
 	var env struct {
 		Code any `json:"responseCode"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := json.NewDecoder(bytes.NewReader(skipBOM(data)))
 	dec.UseNumber()
 	if dec.Decode(&env) != nil {
 		return false

@@ -45,6 +45,9 @@ var (
 		71: {"secret not valid", ErrInvalidSecret},
 	}
 	internalError = code{"internal error", ErrUnavailable}
+	// paymentInternalError is create's and get's 1065, an internal error
+	// too (§3.4 of the reference: possibly transient, retry with backoff).
+	paymentInternalError = code{"internal error on payment transaction", ErrUnavailable}
 )
 
 func validation(meaning string) code { return code{meaning, ErrValidation} }
@@ -171,7 +174,7 @@ var opCreateOrder = &operation{name: "CreateOrder", retryAmbiguous: true, mutate
 	1062: {"order cancelled, fraud suspicion", ErrOrderRejected},
 	1063: validation("payment transaction not found"),
 	1064: {"order cancelled, payment not validated", ErrOrderRejected},
-	1065: {"internal error on payment transaction", ErrUnavailable},
+	1065: paymentInternalError,
 	3011: {"licence files missing on the test environment", ErrOutOfStock},
 }}
 
@@ -195,7 +198,7 @@ var opGetOrder = &operation{name: "GetOrder", route: "/connect/order/{partnerOrd
 	1061: {"order waiting for fraud-system validation", ErrPending},
 	1062: {"order cancelled, fraud suspicion", ErrOrderRejected},
 	1064: {"order cancelled, payment not validated", ErrOrderRejected},
-	1065: {"internal error on payment transaction", ErrUnavailable},
+	1065: paymentInternalError,
 }}
 
 // Cancel order: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/cancel-order
@@ -268,6 +271,14 @@ func (op *operation) lookup(rc int) code {
 		return code{"undocumented validation code", ErrValidation}
 	}
 	return code{"undocumented response code", nil}
+}
+
+// transient reports whether rc is one of Nexway's internal errors for op
+// (1000, and 1052 and 1065 where op's table has them), which the reference
+// calls possibly transient: a read meeting one is resent like a 5xx.
+func (op *operation) transient(rc int) bool {
+	c := op.lookup(rc)
+	return c == internalError || c == paymentInternalError
 }
 
 // statusCode gives the meaning and sentinel of a non-2xx HTTP status.

@@ -173,6 +173,7 @@ func responseBytes(resp *http.Response) ([]byte, error) {
 
 // decode maps the HTTP status, then Nexway's responseCode, then the result.
 func (c *Client) decode(k *call, resp *http.Response, data []byte) error {
+	data = skipBOM(data) // Raw keeps the JSON, not the mark
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		kind := statusCode(resp.StatusCode)
 		var env Envelope
@@ -211,7 +212,7 @@ func (c *Client) unreadable(k *call, resp *http.Response, meaning string) error 
 }
 
 func isJSONObject(data []byte) bool {
-	for _, b := range data {
+	for _, b := range skipBOM(data) {
 		switch b {
 		case ' ', '\t', '\r', '\n':
 			continue
