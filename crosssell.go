@@ -16,7 +16,8 @@ type CartItem struct {
 	Quantity   int        `json:"quantity"`
 }
 
-// OfferType says how an offer relates to the cart.
+// OfferType says how an offer relates to the cart. Nexway documents three;
+// another is kept as sent (lower-cased), never an error.
 type OfferType string
 
 // Offer types (https://api-doc.nexway.store/nexway-connect/reference/manage-your-products/get-cross-up-sell).
