@@ -53,7 +53,7 @@ func (o *Offers) normalize() {
 // "ref" (Nexway's documentation) or "productRef" (the request's name); the
 // price from a number or a decimal string.
 type Offer struct {
-	Ref              ProductRef `json:"ref" alt:"productRef"`
+	Ref              ProductRef `json:"ref" alt:"productRef" essential:"id"`
 	Type             OfferType  `json:"type"`
 	Name             string     `json:"name"`
 	AmountDutyFree   *float64   `json:"amountDutyFree"` // price excluding tax; nil when Nexway sent none

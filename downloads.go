@@ -17,14 +17,14 @@ type DownloadsService service
 // the name of the order answer.
 type DownloadInfo struct {
 	Envelope
-	PartnerOrderNumber string         `json:"partnerOrderNumber"`
+	PartnerOrderNumber string         `json:"partnerOrderNumber" essential:"text"`
 	DownloadEndDate    Date           `json:"downloadEndDate" alt:"dateEndDownload"`
 	Lines              []DownloadLine `json:"orderLines"`
 }
 
 // DownloadLine lists the files of one order line.
 type DownloadLine struct {
-	ProductRef ProductRef     `json:"productRef"`
+	ProductRef ProductRef     `json:"productRef" essential:"id"`
 	Files      []DownloadFile `json:"files"`
 }
 
@@ -98,7 +98,7 @@ func ExtendByPeriod(p Period) Extension {
 // sends none: the extension still happened.
 type DownloadExtension struct {
 	Envelope
-	PartnerOrderNumber string `json:"partnerOrderNumber"`
+	PartnerOrderNumber string `json:"partnerOrderNumber" essential:"text"`
 	NewDownloadEndDate Date   `json:"newDownloadEndDate" alt:"downloadEndDate,dateEndDownload"`
 }
 

@@ -39,7 +39,7 @@ func decodeJSON(data []byte, out any) (lenient bool, err error) {
 		return false, err // the lenient path fills structs only
 	}
 	switch {
-	case err == nil && !hasAltKeys(t.Elem(), data):
+	case err == nil && !hasAltKeys(t.Elem(), data) && !(infoOf(t.Elem()).ids && hasNegative(data)):
 		return false, nil
 	case err != nil && !isTypeError(err):
 		return false, err // not JSON, or a hostile nesting encoding/json refuses
@@ -148,7 +148,11 @@ func assign(v reflect.Value, x any, depth int) error {
 		}
 		for _, f := range fieldsOf(v.Type()) {
 			if val, ok := lookup(obj, f.names); ok {
-				if err := assign(v.FieldByIndex(f.index), val, depth+1); err != nil {
+				fv := v.FieldByIndex(f.index)
+				if f.need != needNone && val != nil && !readable(fv, val, f.need) {
+					return &essentialError{field: f.names[0]}
+				}
+				if err := assign(fv, val, depth+1); err != nil {
 					return err
 				}
 			}
@@ -293,11 +297,13 @@ func lookup(obj map[string]any, names []string) (any, bool) {
 type lenientField struct {
 	index []int
 	names []string
+	need  need // from the `essential` tag
 }
 
 type typeInfo struct {
 	fields  []lenientField
 	altKeys [][]byte // every alternative name of the type and the types it holds, quoted
+	ids     bool     // the type or one it holds has an `essential:"id"` field
 }
 
 var typeInfos sync.Map // reflect.Type → *typeInfo
@@ -336,7 +342,7 @@ func collectFields(t reflect.Type, prefix []int, ti *typeInfo) {
 		if alt := f.Tag.Get("alt"); alt != "" {
 			names = append(names, strings.Split(alt, ",")...)
 		}
-		ti.fields = append(ti.fields, lenientField{index: index, names: names})
+		ti.fields = append(ti.fields, lenientField{index: index, names: names, need: needs[f.Tag.Get("essential")]})
 	}
 }
 
@@ -352,6 +358,9 @@ func collectAltKeys(t reflect.Type, seen map[reflect.Type]bool, ti *typeInfo) {
 	seen[t] = true
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if needs[f.Tag.Get("essential")] == needID {
+			ti.ids = true
+		}
 		if alt := f.Tag.Get("alt"); alt != "" {
 			for _, a := range strings.Split(alt, ",") {
 				ti.altKeys = append(ti.altKeys, []byte(strconv.Quote(a)))

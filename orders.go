@@ -194,8 +194,8 @@ func (r CancelReason) valid() bool { return r > 0 && r <= math.MaxInt32 }
 // the legacy API; its fields may be zero when Nexway sends none.
 type Cancellation struct {
 	Envelope
-	PartnerOrderNumber string      `json:"partnerOrderNumber"`
-	OrderNumber        OrderNumber `json:"orderNumber"`
+	PartnerOrderNumber string      `json:"partnerOrderNumber" essential:"text"`
+	OrderNumber        OrderNumber `json:"orderNumber" essential:"id"`
 }
 
 type cancelRequest struct {

@@ -188,6 +188,10 @@ func (c *Client) decode(k *call, resp *http.Response, data []byte) error {
 		return c.unreadable(k, resp, "response is not JSON")
 	}
 	if lenient, err := decodeJSON(data, k.out); err != nil || (lenient && !codeReadable(data)) {
+		var ee *essentialError
+		if errors.As(err, &ee) {
+			return c.unreadableEssential(k, resp, data, ee)
+		}
 		return c.unreadable(k, resp, "response is not the expected JSON")
 	}
 	if n, ok := k.out.(interface{ normalize() }); ok {

@@ -56,9 +56,9 @@ type StockStatus struct {
 // not know has ResponseCode 1010 and a zero Level; such per-product codes are
 // not errors of the call.
 type ProductStock struct {
-	ProductRef      ProductRef `json:"productRef"`
-	Level           StockLevel `json:"status"`
-	ResponseCode    int        `json:"responseCode"`
+	ProductRef      ProductRef `json:"productRef" essential:"int"` // Nexway echoes an invalid ref (-1) with code 1010
+	Level           StockLevel `json:"status" essential:"int"`
+	ResponseCode    int        `json:"responseCode" essential:"int"`
 	ResponseMessage string     `json:"responseMessage"`
 }
 
