@@ -215,8 +215,8 @@ var opCancelOrder = &operation{name: "CancelOrder", retryAmbiguous: true, mutate
 }}
 
 // Update download time: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/update-download-time
-// The SDK always sends an absolute date, so a retry cannot extend twice
-// (DownloadsService.Extend).
+// The SDK sends an absolute date whenever it can find the current last day,
+// so a retry cannot extend twice (DownloadsService.Extend).
 var opExtendDownload = &operation{name: "ExtendDownload", retryAmbiguous: true, mutates: true, codes: map[int]code{
 	100:  validation("partnerOrderNumber missing"),
 	110:  validation("time value missing"),
@@ -225,6 +225,11 @@ var opExtendDownload = &operation{name: "ExtendDownload", retryAmbiguous: true, 
 	1010: {"order not found", ErrNotFound},
 	1011: {"order already cancelled", ErrAlreadyCancelled},
 }}
+
+// opExtendDownloadPeriod sends a period, which Nexway adds to the current
+// window: a resend after an attempt that may have been processed could
+// extend twice, so there is none (DownloadsService.Extend).
+var opExtendDownloadPeriod = &operation{name: "ExtendDownload", mutates: true, codes: opExtendDownload.codes}
 
 // Download info: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/get-order-download-info
 var opDownloadInfo = &operation{name: "DownloadInfo", route: "/connect/order/{partnerOrderNumber}/download", retryAmbiguous: true, codes: map[int]code{
