@@ -19,8 +19,9 @@ import (
 // the answer again: every value that can be understood is converted to its
 // field's type (a number sent as a string, a string sent as a number, a
 // single object where a list was expected), alternative names are read,
-// and what cannot be understood leaves its field zero. Only an answer that
-// is not JSON, or whose envelope cannot be read, fails.
+// and what cannot be understood leaves its field zero, unless the field is
+// essential (essential.go). Only an answer that is not JSON, whose
+// envelope cannot be read, or whose essential value cannot be, fails.
 
 // maxLenientDepth bounds the nesting the lenient path follows; deeper
 // values are left zero. Nexway's answers nest about ten levels.

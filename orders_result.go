@@ -11,7 +11,9 @@ import (
 // numbers, subscription ids, sizes and codes from numbers or strings, keys
 // and other text from strings or numbers, dates in any form Date reads. An
 // answer with neither partnerOrderNumber nor orderNumber fails with
-// ErrInvalidResponse.
+// ErrInvalidResponse, as does one whose order number, product refs,
+// subscription ids, line and item codes or serials are present but cannot
+// be represented (see Envelope).
 type Order struct {
 	Envelope
 	PartnerOrderNumber string `json:"partnerOrderNumber" essential:"text"`
