@@ -6,22 +6,31 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/nexway-go/nexway/internal/strictjson"
 )
 
 // Request is one call from Nexway, authenticated and decoded.
 type Request struct {
 	Operation     Operation
-	FulfillmentID string // Nexway's id of the unit, the same on every retry
+	FulfillmentID string // Nexway's id of the license, the same on every retry
 
-	// Body is the default template's body. It is the zero Body when the
-	// handler was built WithCustomBody.
+	// Generation tells apart the calls of one operation on one license
+	// that are not retries of each other: for OpRenew and OpUpgrade with
+	// the default template, the order id of the renewal or upgrade
+	// (checkout.orderId); "" otherwise.
+	Generation string
+
+	// Body is the default template's body, read from the same parse as
+	// the signature. It is the zero Body when the handler was built
+	// WithCustomBody.
 	Body Body
 
 	// Custom is the *T decoded from the body when the handler was built
 	// WithCustomBody[T], nil otherwise.
 	Custom any
 
-	Raw    []byte      // the body as received
+	Raw    []byte      // the body as received; read values from Body or Custom, which come from the checked reading
 	Header http.Header // the request's headers, Authorization included: never log them whole
 }
 
@@ -80,8 +89,10 @@ type Product struct {
 }
 
 // CartContext decodes CartExternalContext: base64 (padded or not, standard
-// or URL alphabet) of a JSON object. It returns nil and no error when the
-// field is empty, and an error when it is not base64 of a JSON object.
+// or URL alphabet) of a JSON object, read as strictly as the body (numbers
+// as json.Number; repeated names, names equal but for case, and text that
+// is not UTF-8 refused). It returns nil and no error when the field is
+// empty, and an error when it is not base64 of such an object.
 func (c Checkout) CartContext() (map[string]any, error) {
 	s := strings.TrimSpace(c.CartExternalContext)
 	if s == "" {
@@ -94,9 +105,10 @@ func (c Checkout) CartContext() (map[string]any, error) {
 			return nil, errors.New("fulfillment: checkout.cartExternalContext is not base64")
 		}
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, errors.New("fulfillment: checkout.cartExternalContext is not a base64 JSON object")
+	v, err := strictjson.Parse(raw)
+	m, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return nil, errors.New("fulfillment: checkout.cartExternalContext is not a base64 JSON object read one way only")
 	}
 	return m, nil
 }

@@ -7,21 +7,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/nexway-go/nexway/internal/strictjson"
 )
 
-// decodeDoc decodes a whole JSON body with numbers kept as their text, so
-// that the signature sees the digits Nexway rendered.
+// decodeDoc reads a whole JSON body once, strictly (see package
+// strictjson), with numbers kept as their text, so that the signature sees
+// the digits Nexway rendered.
 func decodeDoc(body []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.UseNumber()
-	var doc any
-	if err := d.Decode(&doc); err != nil {
-		return nil, err
-	}
-	if _, err := d.Token(); err == nil {
-		return nil, errors.New("data after the JSON value")
-	}
-	return doc, nil
+	return strictjson.Parse(body)
 }
 
 // canonicalValue turns a resolved field into the string Nexway signs:

@@ -54,3 +54,32 @@ func ExampleSigner() {
 	// {"$.checkout.orderId":"ORD-42","$.product.publisherProductId":"PRD-9","$.product.quantity":"3"}
 	// a66ccb600993e538aa50cc7b612785b8919bae518242dbd96c8fde8e4558cc9b
 }
+
+// Each renewal of a subscription is a unit of its own, told apart by its
+// order id; a body that two JSON readers would read differently is
+// refused before anything is issued.
+func ExampleRequest_generation() {
+	issued := 0
+	issue := fulfillment.FulfillerFunc(func(ctx context.Context, req *fulfillment.Request) (*fulfillment.Result, error) {
+		issued++
+		return &fulfillment.Result{ActivationCode: fmt.Sprintf("%s-%s-%d", req.Operation, req.Generation, issued)}, nil
+	})
+	h, err := fulfillment.NewHandler(issue, new(fulfillment.MemoryStore), fulfillment.WithoutAuth())
+	if err != nil {
+		log.Fatal(err)
+	}
+	call := func(path, body string) {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, path, strings.NewReader(body)))
+		fmt.Println(w.Code, strings.TrimSpace(w.Body.String()))
+	}
+	call("/licenses/renew", `{"fulfillmentId":"lic-1","checkout":{"orderId":"1002"}}`)
+	call("/licenses/renew", `{"fulfillmentId":"lic-1","checkout":{"orderId":"1003"}}`)
+	call("/licenses/renew", `{"fulfillmentId":"lic-1","checkout":{"orderId":"1002"}}`) // a retry
+	call("/licenses/new", `{"fulfillmentId":"lic-2","FulfillmentId":"lic-3"}`)
+	// Output:
+	// 200 {"activationCode":"renew-1002-1"}
+	// 200 {"activationCode":"renew-1003-2"}
+	// 200 {"activationCode":"renew-1002-1"}
+	// 400 body is not JSON that reads one way only: member name repeated, or equal to another but for case at offset 25
+}

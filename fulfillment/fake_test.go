@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/nexway-go/nexway"
 	"github.com/nexway-go/nexway/fulfillment"
@@ -25,7 +26,7 @@ import (
 // fakeSignedFields are every value of the default body, in both
 // spellings of a path, and one that is missing.
 var fakeSignedFields = []string{
-	"$.fulfillmentId", "$.checkout.orderId", "$.checkout.lineItemId",
+	"$.fulfillmentId", "$.checkout.orderId", "$.checkout.lineItemId", "$.checkout.subscriptionId",
 	"$.checkout.price.grossPrice", "$.checkout.price.currency",
 	"$.user.id", "$.user.email", "$.user.country", "$.user.locale", "$.user.firstName", "$.user.lastName",
 	"$.product.id", "$.product['name']", "$.product.price.grossPrice", "$.product.price.currency",
@@ -60,9 +61,12 @@ func FuzzFakeNexwaySignature(f *testing.F) {
 		c := &capture{}
 		pub := nexwaytest.HTTPPublisher{BaseURL: "http://publisher.test", Client: &http.Client{Transport: c},
 			SigningSecret: secret, SignedFields: fakeSignedFields}
-		req := nexwaytest.LicenseRequest{FulfillmentID: id, OrderID: id + "-order", LineItemID: name, ProductRef: ref,
+		req := nexwaytest.LicenseRequest{Operation: nexwaytest.OperationCreate, FulfillmentID: id, OrderID: id + "-order", LineItemID: name, ProductRef: ref,
 			ProductName: name, GrossPrice: price, Currency: "EUR", UserID: email, Email: email, Country: "FR",
 			Locale: "fr-FR", FirstName: name, LastName: id}
+		if ref%2 != 0 {
+			req.Operation, req.SubscriptionID = nexwaytest.OperationRenew, name
+		}
 		if _, err := pub.Issue(context.Background(), req); err != nil {
 			t.Fatal(err)
 		}
@@ -140,5 +144,104 @@ func TestFakeNexwayCallsHandler(t *testing.T) {
 		b.Product.ID != "733552" || !strings.Contains(b.Product.Name, "Security") ||
 		b.User != (fulfillment.User{ID: "cust-42", Email: "jane.doe@example.com", Country: "FR", Locale: "fr-FR", FirstName: "Jane", LastName: "Doe"}) {
 		t.Errorf("body = %+v", b)
+	}
+}
+
+// sendTwice is an http.RoundTripper that sends every request twice, as
+// Nexway does when the first answer is lost, and returns the second
+// answer.
+type sendTwice struct{ base http.RoundTripper }
+
+func (d sendTwice) RoundTrip(r *http.Request) (*http.Response, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	send := func() (*http.Response, error) {
+		again := r.Clone(r.Context())
+		again.Body = io.NopCloser(strings.NewReader(string(body)))
+		return d.base.RoundTrip(again)
+	}
+	first, err := send()
+	if err != nil {
+		return nil, err
+	}
+	io.Copy(io.Discard, first.Body)
+	first.Body.Close()
+	return send()
+}
+
+// A subscription renews when the fake's clock passes its expiry: the fake
+// calls /licenses/renew with the license's fulfillment id and the renewal
+// order's id, and the Handler gives each generation exactly one key, the
+// one the renewal order then holds, however often each call is repeated.
+func TestFakeNexwayRenewsThroughHandler(t *testing.T) {
+	t.Parallel()
+	const product = 733570 // monthly
+	signer, err := fulfillment.NewSigner("s3cret-signing-key", "$.fulfillmentId", "$.checkout.orderId", "$.checkout.subscriptionId")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type call struct {
+		op                  fulfillment.Operation
+		id, gen, order, sub string
+	}
+	var (
+		mu    sync.Mutex
+		calls []call
+	)
+	issue := fulfillment.FulfillerFunc(func(_ context.Context, req *fulfillment.Request) (*fulfillment.Result, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, call{req.Operation, req.FulfillmentID, req.Generation, req.Body.Checkout.OrderID, req.Body.Checkout.SubscriptionID})
+		return &fulfillment.Result{ActivationCode: fmt.Sprintf("%s-%d", req.Operation, len(calls))}, nil
+	})
+	h, err := fulfillment.NewHandler(issue, new(fulfillment.MemoryStore),
+		fulfillment.WithBasicAuth(testUser, testPassword), fulfillment.WithSignature(signer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	fake := nexwaytest.NewServer(t)
+	err = fake.SetPublisher(product, &nexwaytest.HTTPPublisher{BaseURL: ts.URL, Username: testUser, Password: testPassword,
+		Client:        &http.Client{Transport: sendTwice{http.DefaultTransport}},
+		SigningSecret: "s3cret-signing-key", SignedFields: signer.Fields(), Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = fake.Client.Orders.Create(context.Background(), &nexway.CreateOrderRequest{
+		PartnerOrderNumber: "SUB-1", OrderDate: nexwaytest.DefaultStartTime(), Currency: "EUR",
+		Lines:    []nexway.OrderLineRequest{{ProductRef: product, Quantity: 1}},
+		Customer: nexway.Customer{Email: "jane.doe@example.com", Language: "fr_FR", InvoiceLocation: nexway.Location{Country: "FR"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Advance(62 * 24 * time.Hour) // two monthly renewals
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) != 3 {
+		t.Fatalf("Fulfiller calls %+v, want a create and two renewals", calls)
+	}
+	for i, pon := range []string{"SUB-1", "SUB-1-1", "SUB-1-2"} {
+		snap, ok := fake.Order(pon)
+		if !ok {
+			t.Fatalf("no order %s", pon)
+		}
+		c := calls[i]
+		if keys := snap.Lines[0].Keys; len(keys) != 1 || keys[0] != fmt.Sprintf("%s-%d", c.op, i+1) {
+			t.Errorf("order %s holds %v, the Fulfiller issued %s-%d", pon, keys, c.op, i+1)
+		}
+		if c.order != strconv.Itoa(snap.OrderNumber) || c.id != calls[0].id {
+			t.Errorf("call %d = %+v, want order %d on license %s", i, c, snap.OrderNumber, calls[0].id)
+		}
+		wantOp, wantGen := fulfillment.OpRenew, c.order
+		if i == 0 {
+			wantOp, wantGen = fulfillment.OpCreate, ""
+		}
+		if c.op != wantOp || c.gen != wantGen || (i > 0 && c.sub == "") {
+			t.Errorf("call %d = %+v, want %s with generation %q and a subscription id", i, c, wantOp, wantGen)
+		}
 	}
 }

@@ -4,44 +4,79 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/nexway-go/nexway/fulfillment"
 )
 
-// Whatever the body, with the default template or a custom one, the
-// handler answers 200 (and then ran the Fulfiller once, replaying its
-// answer to a retry) or 400 (and did not run it).
+// Whatever the body, with the default template or a custom one, signed
+// or not, the handler answers 200 (and then ran the Fulfiller once,
+// replaying its answer to a retry, and handed it exactly the signed values,
+// which encoding/json reads the same) or 400 or 403 (and did not run it).
 func FuzzHandlerBody(f *testing.F) {
 	for _, s := range []string{sampleBody, bodyFor("f-1"), ``, `{`, `null`, `[]`, `{"fulfillmentId":""}`,
 		`{"fulfillmentId":"x","checkout":{"price":{"grossPrice":"1e999"}}}`, `{"fulfillmentId":"x","checkout":{"cartExternalContext":"e30"}}`,
-		`{"fulfillmentId":"\u0000","user":{"email":1}}`} {
-		f.Add(false, []byte(s))
+		`{"fulfillmentId":"\u0000","user":{"email":1}}`, `{"fulfillmentId":"a","FulfillmentId":"b"}`,
+		`{"fulfillmentId":"a","checkout":{"orderId":"1","OrderId":"2"}}`, `{"fulfillmentId":"a","product":{"PublisherProductId":"x"}}`,
+		"{\"fulfillmentId\":\"a\xff\"}", `{"fulfillmentId":"a\ud800"}`, `{"fulfillmentId":"a","checkout":{"orderId":"O"}}`} {
+		f.Add(false, false, []byte(s))
+		f.Add(false, true, []byte(s))
 	}
 	for _, s := range []string{`{"licenseId":"x","orderId":"1"}`, `{"licenseId":12.50}`, `{"licenseId":true}`, `[{"licenseId":"x"}]`} {
-		f.Add(true, []byte(s))
+		f.Add(true, false, []byte(s))
 	}
-	f.Fuzz(func(t *testing.T, custom bool, body []byte) {
+	signer, err := fulfillment.NewSigner("s3cret", "$.fulfillmentId", "$.licenseId", "$.checkout.orderId", "$.product.publisherProductId",
+		"$.product.id", "$.user.email", "$.checkout.subscriptionId")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, custom, renew bool, body []byte) {
 		rec := &recorder{}
-		var opts []fulfillment.Option
+		opts := []fulfillment.Option{fulfillment.WithSignature(signer)}
 		if custom {
 			opts = append(opts, fulfillment.WithCustomBody[map[string]any]("$.licenseId"))
 		}
 		h := newHandler(t, rec, new(fulfillment.MemoryStore), opts...)
-		w := post(h, "/licenses/new", string(body))
+		path := "/licenses/new"
+		if renew {
+			path = "/licenses/renew"
+		}
+		sig, signErr := signer.Sign(body)
+		if signErr != nil {
+			sig = strings.Repeat("0", 64)
+		}
+		w := post(h, path, string(body), fulfillment.DefaultSignatureHeader, sig)
 		switch w.Code {
-		case http.StatusBadRequest:
+		case http.StatusBadRequest, http.StatusForbidden:
 			if rec.calls.Load() != 0 {
-				t.Fatal("400 after calling the Fulfiller")
+				t.Fatalf("%d after calling the Fulfiller", w.Code)
 			}
 		case http.StatusOK:
+			if signErr != nil {
+				t.Fatalf("200 for a body the signer refuses: %v", signErr)
+			}
 			req := rec.reqs[0]
 			if req.FulfillmentID == "" || string(req.Raw) != string(body) {
 				t.Fatalf("request %+v", req)
 			}
 			_, _ = req.Body.Checkout.CartContext() // must not panic
-			if again := post(h, "/licenses/new", string(body)); again.Body.String() != w.Body.String() || rec.calls.Load() != 1 {
+			if !custom {
+				var std fulfillment.Body
+				if err := json.Unmarshal(body, &std); err != nil || !reflect.DeepEqual(std, req.Body) {
+					t.Fatalf("encoding/json reads %+v (%v), the Fulfiller got %+v", std, err, req.Body)
+				}
+				// The Fulfiller's values, written out again, sign the same.
+				again, err := json.Marshal(req.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if sig2, err := signer.Sign(again); err != nil || sig2 != sig {
+					t.Fatalf("the Fulfiller's values sign %s (%v), the body %s", sig2, err, sig)
+				}
+			}
+			if again := post(h, path, string(body), fulfillment.DefaultSignatureHeader, sig); again.Body.String() != w.Body.String() || rec.calls.Load() != 1 {
 				t.Fatalf("retry answered %s after %s, %d calls", again.Body, w.Body, rec.calls.Load())
 			}
 		default:

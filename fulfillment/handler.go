@@ -45,8 +45,10 @@ func (f FulfillerFunc) Fulfill(ctx context.Context, req *Request) (*Result, erro
 // It answers:
 //   - 404 for a path that is not a route, 405 for a method other than POST;
 //   - 401 for missing or wrong Basic credentials, before reading the body;
-//   - 413 for a body over the size cap, 400 for a body that is not JSON,
-//     not of the expected shape, or without a fulfillment id;
+//   - 413 for a body over the size cap; 400 for a body that is not a JSON
+//     object read one way only (see the package doc), not of the expected
+//     shape, or without a valid fulfillment id (and, for a renewal or an
+//     upgrade, order id);
 //   - 403 for a missing or wrong signature, when one is required;
 //   - 200 with the recorded answer (a Result or a Refusal) of the unit;
 //   - 503 when the Fulfiller failed transiently, the Store failed, or
@@ -73,6 +75,9 @@ func NewHandler(f Fulfiller, store Store, opts ...Option) (*Handler, error) {
 		if err := o(cfg); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.custom != nil && !cfg.genSet {
+		cfg.genPath = nil // the default template's order id is not the custom one's
 	}
 	if !cfg.authSet {
 		return nil, errors.New("fulfillment: NewHandler: no authentication: use WithBasicAuth, or WithoutAuth when TLS client certificates or a gateway authenticate Nexway")
@@ -140,22 +145,27 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	return io.ReadAll(body)
 }
 
-// decode checks the signature and decodes the body. A non-zero status
-// refuses the request with msg, which names what is wrong but quotes
-// nothing from the body.
+// decode reads the body once, strictly (see the package doc), checks the
+// signature over that reading and takes the Request's values from it. A
+// non-zero status refuses the request with msg, which names what is wrong
+// but quotes nothing from the body.
 func (h *Handler) decode(op Operation, raw []byte, hdr http.Header) (req *Request, status int, msg string) {
 	req = &Request{Operation: op, Raw: raw, Header: hdr}
-	var doc any // the generic tree, needed only for a signature or a custom id path
-	if h.cfg.signer != nil || h.cfg.custom != nil {
-		var err error
-		if doc, err = decodeDoc(raw); err != nil {
-			return nil, http.StatusBadRequest, "body is not JSON"
-		}
+	doc, err := decodeDoc(raw)
+	if err != nil {
+		return nil, http.StatusBadRequest, "body is not JSON that reads one way only: " + err.Error()
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return nil, http.StatusBadRequest, "body is not a JSON object"
 	}
 	if s := h.cfg.signer; s != nil {
 		if err := s.verifyDoc(doc, hdr.Get(h.cfg.sigHeader)); err != nil {
 			return nil, http.StatusForbidden, "bad signature"
 		}
+	}
+	if err := checkExactNames(doc, h.cfg.bodyType); err != nil {
+		return nil, http.StatusBadRequest, "body is ambiguous: " + err.Error()
 	}
 	if h.cfg.custom != nil {
 		custom, err := h.cfg.custom(raw)
@@ -163,37 +173,37 @@ func (h *Handler) decode(op Operation, raw []byte, hdr http.Header) (req *Reques
 			return nil, http.StatusBadRequest, "body does not match the configured template"
 		}
 		req.Custom = custom
-		v, _ := h.cfg.idPath.resolve(doc)
-		var id string
-		switch v := v.(type) {
-		case string:
-			id = v
-		case json.Number:
-			id = canonicalNumber(string(v))
-		}
-		if id == "" {
-			return nil, http.StatusBadRequest, "no fulfillment id at " + h.cfg.idPath.text
-		}
-		req.FulfillmentID = id
-		return req, 0, ""
+	} else if req.Body, err = bodyFromTree(obj); err != nil {
+		return nil, http.StatusBadRequest, "body does not match the default template: " + err.Error()
 	}
-	if err := json.Unmarshal(raw, &req.Body); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
-			return nil, http.StatusBadRequest, "body is not JSON"
+	if req.FulfillmentID, err = idAt(doc, h.cfg.idPath, "fulfillment id"); err != nil {
+		return nil, http.StatusBadRequest, err.Error()
+	}
+	if op.repeats() && h.cfg.genPath != nil {
+		if req.Generation, err = idAt(doc, *h.cfg.genPath, "order id"); err != nil {
+			return nil, http.StatusBadRequest, err.Error()
 		}
-		return nil, http.StatusBadRequest, "body does not match the default template"
 	}
-	if req.Body.FulfillmentID == "" {
-		return nil, http.StatusBadRequest, "no fulfillmentId"
-	}
-	req.FulfillmentID = req.Body.FulfillmentID
 	return req, 0, ""
+}
+
+// idAt reads the id at p, a string or a number (in plain decimal), and
+// checks it (see checkID); what names it in the error.
+func idAt(doc any, p path, what string) (string, error) {
+	v, _ := p.resolve(doc)
+	var id string
+	switch v := v.(type) {
+	case string:
+		id = v
+	case json.Number:
+		id = canonicalNumber(string(v))
+	}
+	return id, checkID(what+" at "+p.text, id)
 }
 
 // serveUnit answers from the store, or claims the unit and runs it.
 func (h *Handler) serveUnit(ctx context.Context, w http.ResponseWriter, req *Request) {
-	l := Lease{Key: Key{FulfillmentID: req.FulfillmentID, Operation: req.Operation}, Token: rand.Text()}
+	l := Lease{Key: Key{FulfillmentID: req.FulfillmentID, Operation: req.Operation, Generation: req.Generation}, Token: rand.Text()}
 	out, err := h.claim(ctx, &l)
 	if err != nil {
 		h.log(ctx, slog.LevelError, req, "fulfillment: store claim failed", "err", err)
@@ -309,7 +319,7 @@ func (h *Handler) log(ctx context.Context, level slog.Level, req *Request, msg s
 	if !h.cfg.logger.Enabled(ctx, level) {
 		return
 	}
-	h.cfg.logger.Log(ctx, level, msg, append([]any{"op", req.Operation, "fulfillmentId", req.FulfillmentID}, args...)...)
+	h.cfg.logger.Log(ctx, level, msg, append([]any{"op", req.Operation, "fulfillmentId", req.FulfillmentID, "generation", req.Generation}, args...)...)
 }
 
 func writeAnswer(w http.ResponseWriter, answer []byte) {

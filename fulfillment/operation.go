@@ -33,3 +33,8 @@ func DefaultRoutes() map[string]Operation {
 		"/licenses/reactivate": OpResume,
 	}
 }
+
+// repeats reports whether the operation may happen more than once on one
+// license, once per order: a renewal per period, an upgrade per upgrade
+// order. Such calls are keyed by their order id too.
+func (op Operation) repeats() bool { return op == OpRenew || op == OpUpgrade }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -36,7 +37,10 @@ type config struct {
 	sigHeader string
 	routes    map[string]Operation
 	custom    func(raw []byte) (any, error)
-	idPath    path
+	bodyType  reflect.Type // what the body is decoded into: Body or the custom T
+	idPath    path         // the unit's id
+	genPath   *path        // the generation's id for OpRenew and OpUpgrade; nil: none
+	genSet    bool         // WithGenerationPath was given
 	shape     AnswerShape
 	maxBody   int64
 	lease     time.Duration
@@ -118,7 +122,12 @@ func WithRoutes(routes map[string]Operation) Option {
 // T, answering 400 without calling the Fulfiller when that fails, and
 // hands it over in Request.Custom as a *T; Request.Body stays zero. idPath
 // is the JSONPath of the unit's id in that body, such as "$.licenseId"; a
-// body without a non-empty string or number there gets 400.
+// body without a valid id (a string or a number) there gets 400. The body
+// is read as strictly as the default one, and a member whose name matches
+// a field of T only by case is refused, and so is a number that T would
+// hold rounded (in a float field, or in an any, where encoding/json makes
+// float64s): decode long numbers as json.Number or string. Renewals are keyed by the id alone: give each generation an id
+// of its own in the template.
 func WithCustomBody[T any](idPath string) Option {
 	return func(c *config) error {
 		p, err := parsePath(idPath)
@@ -126,10 +135,29 @@ func WithCustomBody[T any](idPath string) Option {
 			return err
 		}
 		c.idPath = p
+		c.bodyType = reflect.TypeFor[T]()
 		c.custom = func(raw []byte) (any, error) {
 			v := new(T)
 			return v, json.Unmarshal(raw, v)
 		}
+		return nil
+	}
+}
+
+// WithGenerationPath names the JSONPath of the id that tells apart the
+// renewals (and upgrades) of one license, for a custom template
+// (WithCustomBody): each generation is then a unit of its own, keyed by
+// the fulfillment id and the id at path (Request.Generation), and a
+// renewal or an upgrade without a valid id there gets 400. The default
+// template's is "$.checkout.orderId"; it fails when path is not a path of
+// the form $.name, $['name'] or $.list[0].
+func WithGenerationPath(path string) Option {
+	return func(c *config) error {
+		p, err := parsePath(path)
+		if err != nil {
+			return err
+		}
+		c.genPath, c.genSet = &p, true
 		return nil
 	}
 }
@@ -197,10 +225,21 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
+// Where the default template has its ids.
+const (
+	defaultIDPath         = "$.fulfillmentId"
+	defaultGenerationPath = "$.checkout.orderId"
+)
+
 func defaultConfig() *config {
+	id, _ := parsePath(defaultIDPath)
+	gen, _ := parsePath(defaultGenerationPath)
 	return &config{
+		idPath:    id,
+		genPath:   &gen,
 		sigHeader: DefaultSignatureHeader,
 		routes:    DefaultRoutes(),
+		bodyType:  reflect.TypeFor[Body](),
 		shape:     FlatAnswer{},
 		maxBody:   DefaultMaxBodySize,
 		lease:     DefaultLease,

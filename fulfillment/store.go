@@ -8,10 +8,14 @@ import (
 )
 
 // Key names one unit of work: Nexway retries an operation on a unit with
-// the same fulfillment id, so the pair is the idempotency key.
+// the same fulfillment id, so the pair is the idempotency key; a renewal
+// or an upgrade happens once per order on the same license, so for them
+// the order id (Generation) is part of it. Keys are compared byte for
+// byte: two keys that differ in any byte are two units, in every Store.
 type Key struct {
 	FulfillmentID string
 	Operation     Operation
+	Generation    string // see Request.Generation
 }
 
 // A Lease is a claim on a unit by one request: Token identifies the

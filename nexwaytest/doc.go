@@ -48,8 +48,8 @@
 //     it;
 //   - fulfillment: AddKeys and LoadKeysCSV fill a batch product's pool
 //     (KeysLeft reads it); SetPublisher makes a product real-time, served by
-//     a PublisherFunc, an HTTPPublisher (a publisher's licenses/new endpoint)
-//     or GeneratedKeys;
+//     a PublisherFunc, an HTTPPublisher (a publisher's licenses/new and
+//     licenses/renew endpoints) or GeneratedKeys;
 //   - faults: InjectFault queues a Fault for a Route, SetFaultRate hits a
 //     share of requests at random (seeded), ClearFaults stops them; RouteAny
 //     is every /connect route, and the token routes are faulted by name;

@@ -249,7 +249,8 @@ func (s *Server) licenseRequestLocked(o *order, ol *orderLine, it *lineItem) Lic
 	if user == "" {
 		user = o.cust.email
 	}
-	return LicenseRequest{
+	req := LicenseRequest{
+		Operation:     OperationCreate,
 		FulfillmentID: it.fulfillmentID,
 		OrderID:       strconv.Itoa(o.number),
 		LineItemID:    it.lineItemID,
@@ -264,6 +265,14 @@ func (s *Server) licenseRequestLocked(o *order, ol *orderLine, it *lineItem) Lic
 		FirstName:     o.cust.firstName,
 		LastName:      o.cust.lastName,
 	}
+	if sub := s.subByID[it.subID]; sub != nil {
+		req.SubscriptionID = strconv.Itoa(sub.id)
+		if o.renewal {
+			// A renewal is an operation on the subscribed unit's license.
+			req.Operation, req.FulfillmentID = OperationRenew, sub.fulfillmentID
+		}
+	}
+	return req
 }
 
 // fileURL is the deterministic download URL of a file of an order.

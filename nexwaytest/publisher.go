@@ -14,17 +14,30 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nexway-go/nexway/internal/strictjson"
 )
 
 // LicenseRequest is what the fake tells a real-time publisher about the unit
 // it wants a key for: the fields of the body Nexway's default fulfillment
 // template sends (https://apidoc.nexway.store/docs/guides/fulfillment-principles).
 type LicenseRequest struct {
-	// FulfillmentID is a UUID drawn for the unit, unique per unit and per
-	// renewal: the idempotency key a publisher should keep keys by.
+	// Operation is "create" for a unit sold, "renew" for a renewal of a
+	// subscribed unit (HTTPPublisher calls /licenses/new and
+	// /licenses/renew).
+	Operation string
+	// FulfillmentID is a UUID drawn for the unit: Nexway's id of the
+	// license, the same on every retry and, as on Nexway's License
+	// Manager, on every renewal of a subscribed unit. A publisher keys a
+	// create by it, and a renewal by it and OrderID.
 	FulfillmentID string
-	// OrderID is the Nexway order number, in decimal.
+	// OrderID is the Nexway order number, in decimal: the renewal order's
+	// for a renewal, so that each generation has its own.
 	OrderID string
+	// SubscriptionID is the subscription's id, in decimal, for a renewal;
+	// "" for a create (the fake starts a subscription once its order is
+	// delivered).
+	SubscriptionID string
 	// LineItemID is a UUID drawn for the unit's line item.
 	LineItemID string
 	// ProductRef is the Nexway product reference.
@@ -74,6 +87,12 @@ func (f PublisherFunc) Issue(ctx context.Context, req LicenseRequest) (string, e
 	return f(ctx, req)
 }
 
+// The operations of a LicenseRequest.
+const (
+	OperationCreate = "create" // a unit sold: POST /licenses/new
+	OperationRenew  = "renew"  // a subscription's renewal: POST /licenses/renew
+)
+
 // maxPublisherResponse caps how much of a publisher's answer is read.
 const maxPublisherResponse = 1 << 20
 
@@ -100,11 +119,15 @@ const DefaultSignatureHeader = "X-Nexway-Signature"
 // HTTPPublisher is a Publisher that calls a publisher's real fulfillment
 // endpoint the way Nexway's default template does
 // (https://apidoc.nexway.store/docs/guides/fulfillment-principles):
-// POST BaseURL+"/licenses/new" with HTTP Basic auth and the default JSON
-// body, {"fulfillmentId", "checkout": {"orderId", "lineItemId", "price"},
+// POST BaseURL+"/licenses/new" (BaseURL+"/licenses/renew" for a
+// subscription's renewal, with the license's fulfillmentId and the renewal
+// order's orderId) with HTTP Basic auth and the default JSON body,
+// {"fulfillmentId", "checkout": {"orderId", "lineItemId", "subscriptionId", "price"},
 // "user": {"id", "email", "country", "locale", "firstName", "lastName"},
 // "product": {"id", "name", "price"}}, where fulfillmentId is the unit's
-// and stays the same on every retry. With SigningSecret set, the request
+// and stays the same on every retry. The body is refused, nothing sent,
+// if it does not read one way only (see fulfillment's package doc): the
+// fake never sends what a strict publisher must refuse. With SigningSecret set, the request
 // carries Nexway's signature of SignedFields in SignatureHeader
 // (https://apidoc.nexway.store/docs/guides/fulfillment-templating).
 // Fulfillment ids come from the fake's seeded source (WithSeed): a
@@ -180,9 +203,10 @@ type publisherPrice struct {
 }
 
 type publisherCheckout struct {
-	OrderID    string         `json:"orderId"`
-	LineItemID string         `json:"lineItemId"`
-	Price      publisherPrice `json:"price"`
+	OrderID        string         `json:"orderId"`
+	LineItemID     string         `json:"lineItemId"`
+	SubscriptionID string         `json:"subscriptionId,omitempty"`
+	Price          publisherPrice `json:"price"`
 }
 
 type publisherUser struct {
@@ -222,7 +246,8 @@ func (p HTTPPublisher) Issue(ctx context.Context, req LicenseRequest) (string, e
 	price := publisherPrice{GrossPrice: req.GrossPrice, Currency: req.Currency}
 	body, err := json.Marshal(publisherBody{
 		FulfillmentID: req.FulfillmentID,
-		Checkout:      publisherCheckout{OrderID: req.OrderID, LineItemID: req.LineItemID, Price: price},
+		Checkout: publisherCheckout{OrderID: req.OrderID, LineItemID: req.LineItemID,
+			SubscriptionID: req.SubscriptionID, Price: price},
 		User: publisherUser{ID: req.UserID, Email: req.Email, Country: req.Country, Locale: req.Locale,
 			FirstName: req.FirstName, LastName: req.LastName},
 		Product: publisherProduct{ID: strconv.Itoa(req.ProductRef), Name: req.ProductName,
@@ -231,7 +256,7 @@ func (p HTTPPublisher) Issue(ctx context.Context, req LicenseRequest) (string, e
 	if err != nil {
 		return "", fmt.Errorf("publisher: encode request: %w", err)
 	}
-	hreq, err := p.request(ctx, body)
+	hreq, err := p.request(ctx, routeOf(req.Operation), body)
 	if err != nil {
 		return "", err
 	}
@@ -278,9 +303,21 @@ func (p HTTPPublisher) Issue(ctx context.Context, req LicenseRequest) (string, e
 	return "", errors.New("publisher: no key in response")
 }
 
-// request builds the POST of body, with its credentials and signature.
-func (p HTTPPublisher) request(ctx context.Context, body []byte) (*http.Request, error) {
-	target := strings.TrimRight(p.BaseURL, "/") + "/licenses/new"
+// routeOf is the path of the default template's call for an operation.
+func routeOf(op string) string {
+	if op == OperationRenew {
+		return "/licenses/renew"
+	}
+	return "/licenses/new"
+}
+
+// request builds the POST of body to route, with its credentials and
+// signature. A body that does not read one way only is not sent.
+func (p HTTPPublisher) request(ctx context.Context, route string, body []byte) (*http.Request, error) {
+	if _, err := strictjson.Parse(body); err != nil {
+		return nil, fmt.Errorf("publisher: refusing an ambiguous body: %w", err)
+	}
+	target := strings.TrimRight(p.BaseURL, "/") + route
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("publisher: %w", err)
@@ -397,9 +434,10 @@ func rawErrorCode(b json.RawMessage) string {
 
 // GeneratedKeys returns a Publisher that makes up keys, for real-time
 // products that need no publisher endpoint. Keys look like PREFIX-XXXX-XXXX-XXXX and
-// are derived from the request's FulfillmentID, which the server draws from
-// its seeded source: so they are the same on every run with the same seed
-// (WithSeed), and unique across the server because fulfillment ids are.
+// are derived from the request's FulfillmentID (and, for a renewal, its
+// OrderID), which the server draws from its seeded source: so they are the
+// same on every run with the same seed (WithSeed), and unique across the
+// server because fulfillment ids and renewal orders are.
 func GeneratedKeys(prefix string) Publisher {
 	return generatedKeys{prefix: prefix}
 }
@@ -410,7 +448,11 @@ type generatedKeys struct{ prefix string }
 const keyAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 func (g generatedKeys) Issue(_ context.Context, req LicenseRequest) (string, error) {
-	sum := sha256.Sum256([]byte(g.prefix + "\x00" + req.FulfillmentID))
+	in := g.prefix + "\x00" + req.FulfillmentID
+	if req.Operation == OperationRenew {
+		in += "\x00renew\x00" + req.OrderID
+	}
+	sum := sha256.Sum256([]byte(in))
 	return formatKey(g.prefix, sum[:12]), nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -312,4 +313,68 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// A subscription's renewal calls /licenses/renew on the subscribed unit's
+// license, with the renewal order's id and the subscription's: each
+// generation a call of its own.
+func TestHTTPPublisherRenewRoute(t *testing.T) {
+	t.Parallel()
+	type seen struct {
+		path string
+		body publisherBody
+	}
+	var (
+		mu   sync.Mutex
+		got  []seen
+		keys = 0
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b publisherBody
+		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+			t.Errorf("body: %v", err)
+		}
+		mu.Lock()
+		got = append(got, seen{r.URL.Path, b})
+		keys++
+		n := keys
+		mu.Unlock()
+		io.WriteString(w, `{"activationCode":"K-`+string(rune('0'+n))+`"}`)
+	}))
+	defer srv.Close()
+	e := newEnv(t)
+	if err := e.s.SetPublisher(733570, &HTTPPublisher{BaseURL: srv.URL + "/f/", Retries: -1}); err != nil {
+		t.Fatal(err)
+	}
+	id := e.subscribe("RW", 733570)
+	e.s.Advance(62 * 24 * time.Hour)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 3 {
+		t.Fatalf("%d calls, want a create and two renewals: %+v", len(got), got)
+	}
+	for i, want := range []string{"/f/licenses/new", "/f/licenses/renew", "/f/licenses/renew"} {
+		c := got[i]
+		if c.path != want || c.body.FulfillmentID != got[0].body.FulfillmentID {
+			t.Errorf("call %d: %s on license %s, want %s on %s", i, c.path, c.body.FulfillmentID, want, got[0].body.FulfillmentID)
+		}
+		if i > 0 && (c.body.Checkout.SubscriptionID != strconv.Itoa(id) || c.body.Checkout.OrderID == got[i-1].body.Checkout.OrderID) {
+			t.Errorf("renewal %d: checkout %+v, want subscription %d and an order of its own", i, c.body.Checkout, id)
+		}
+	}
+	for i, pon := range []string{"RW-1", "RW-2"} {
+		snap, _ := e.s.Order(pon)
+		if len(snap.Lines) != 1 || len(snap.Lines[0].Keys) != 1 || snap.Lines[0].Keys[0] != "K-"+string(rune('2'+i)) ||
+			got[i+1].body.Checkout.OrderID != strconv.Itoa(snap.OrderNumber) {
+			t.Errorf("renewal order %s = %+v", pon, snap)
+		}
+	}
+	// Generated keys differ per generation although the license is one.
+	g := GeneratedKeys("G")
+	a, _ := g.Issue(context.Background(), LicenseRequest{Operation: OperationRenew, FulfillmentID: "f", OrderID: "1"})
+	b, _ := g.Issue(context.Background(), LicenseRequest{Operation: OperationRenew, FulfillmentID: "f", OrderID: "2"})
+	c, _ := g.Issue(context.Background(), LicenseRequest{Operation: OperationCreate, FulfillmentID: "f", OrderID: "1"})
+	if a == b || a == c || b == c {
+		t.Errorf("generated keys %s, %s, %s: want three", a, b, c)
+	}
 }

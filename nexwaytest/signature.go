@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/nexway-go/nexway/internal/strictjson"
 )
 
 // Nexway's request signing
@@ -36,11 +38,9 @@ func signBody(secret string, fields []string, body []byte) (string, error) {
 
 // signedInput builds the signed input of body over fields.
 func signedInput(fields []string, body []byte) ([]byte, error) {
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.UseNumber()
-	var doc any
-	if err := d.Decode(&doc); err != nil {
-		return nil, errors.New("body is not JSON")
+	doc, err := strictjson.Parse(body)
+	if err != nil {
+		return nil, fmt.Errorf("body is not JSON that reads one way only: %w", err)
 	}
 	sorted := slices.Compact(slices.Sorted(slices.Values(fields)))
 	pairs := make([]string, 0, 2*len(sorted))

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/nexway-go/nexway/internal/strictjson"
 )
 
 // The test vector Nexway publishes with its signing scheme
@@ -111,4 +113,40 @@ func TestHTTPPublisherSigns(t *testing.T) {
 	if err := s.SetPublisher(733552, (*HTTPPublisher)(nil)); err == nil {
 		t.Error("SetPublisher took a nil *HTTPPublisher")
 	}
+}
+
+// The fake's signer refuses a body that two readers could read
+// differently, as a strict publisher refuses it: no signature is made.
+func TestSignBodyRefusesAmbiguous(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{
+		`{"fulfillmentId":"a","FulfillmentId":"b"}`, `{"a":1,"a":2}`, `{"x":{"k":1,"\u212a":2}}`,
+		"{\"a\":\"\xff\"}", `{"a":"\ud800"}`, `{"a":1} {}`, "\ufeff{}",
+	} {
+		if sig, err := signBody("s3cret", []string{"$.fulfillmentId"}, []byte(body)); err == nil {
+			t.Errorf("signed %q: %s", body, sig)
+		}
+		if _, err := (HTTPPublisher{BaseURL: "http://x.test"}).request(context.Background(), "/licenses/new", []byte(body)); err == nil {
+			t.Errorf("would send %q", body)
+		}
+	}
+}
+
+// Whatever the body, the fake's signer refuses it or signs what a strict
+// reader reads: an ambiguous body never gets a signature.
+func FuzzSignBody(f *testing.F) {
+	for _, s := range []string{`{"fulfillmentId":"a"}`, `{"fulfillmentId":"a","FulfillmentId":"b"}`, `{"a":"\ud800"}`,
+		"{\"a\":\"\xff\"}", `{"a":1}{}`, `{"x":{"k":1,"K":2}}`, `{"n":1e2}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		sig, err := signBody("k", []string{"$.fulfillmentId", "$.n", "$.x.k"}, body)
+		_, perr := strictjson.Parse(body)
+		if err == nil && perr != nil {
+			t.Fatalf("signed %q (%s), which reads more than one way: %v", body, sig, perr)
+		}
+		if err == nil && (len(sig) != 64 || strings.ToLower(sig) != sig) {
+			t.Fatalf("signature %q", sig)
+		}
+	})
 }

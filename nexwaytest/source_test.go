@@ -253,13 +253,16 @@ const modulePath = "github.com/nexway-go/nexway"
 // clientFile is the one file that builds the Server's *nexway.Client.
 const clientFile = "server.go"
 
-// feedWriter is the one package of the module the fake may import: it
-// writes the product feed's text and imports nothing of the client but
-// the column table (feedTable) that the decoder reads headers with, whose
-// spelling its own test checks against Nexway's documentation.
+// feedWriter and strictReader are the packages of the module the fake may
+// import: one writes the product feed's text, the other reads a JSON text
+// one way only. Neither imports anything of the client but the column
+// table (feedTable) that the decoder reads headers with, whose spelling
+// its own test checks against Nexway's documentation; so a column,
+// element or tag spelt wrongly still fails the client's tests.
 const (
-	feedWriter = modulePath + "/internal/feedgen"
-	feedTable  = modulePath + "/internal/feedcol"
+	feedWriter   = modulePath + "/internal/feedgen"
+	feedTable    = modulePath + "/internal/feedcol"
+	strictReader = modulePath + "/internal/strictjson"
 )
 
 // The fake has wire structs of its own and never the client's (nor
@@ -281,13 +284,20 @@ func TestFakeDoesNotImportTheClient(t *testing.T) {
 			if path != modulePath && !strings.HasPrefix(path, modulePath+"/") {
 				continue
 			}
-			if (sf.name == clientFile && path == modulePath) || path == feedWriter {
+			if (sf.name == clientFile && path == modulePath) || path == feedWriter || path == strictReader {
 				continue
 			}
 			t.Errorf("%s imports %s: only %s may import the client package", sf.name, path, clientFile)
 		}
 	}
-	dir := filepath.Join("..", strings.TrimPrefix(feedWriter, modulePath+"/"))
+	for _, pkg := range []string{feedWriter, strictReader} {
+		checkImportsNothingOfTheModule(t, filepath.Join("..", strings.TrimPrefix(pkg, modulePath+"/")))
+	}
+}
+
+// checkImportsNothingOfTheModule fails when a non-test file in dir
+// imports a package of the module.
+func checkImportsNothingOfTheModule(t *testing.T, dir string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -302,7 +312,7 @@ func TestFakeDoesNotImportTheClient(t *testing.T) {
 		}
 		for _, imp := range f.Imports {
 			if path, _ := strconv.Unquote(imp.Path.Value); path != feedTable && (path == modulePath || strings.HasPrefix(path, modulePath+"/")) {
-				t.Errorf("%s imports %s: the feed writer the fake uses must not import the module but the column table", e.Name(), path)
+				t.Errorf("%s imports %s: a package the fake uses must not import the module but the column table", e.Name(), path)
 			}
 		}
 	}

@@ -34,6 +34,9 @@ type subscription struct {
 	expires    time.Time // end of the current period
 	generation int
 	current    string // partner order number of the latest generation
+	// fulfillmentID is the subscribed unit's: its renewals are operations
+	// on the same license.
+	fulfillmentID string
 }
 
 // statusAt is the state at now: a cancelled subscription lives on until its
@@ -66,14 +69,15 @@ func (s *Server) deliverLocked(o *order, start time.Time) {
 				continue
 			}
 			sub := &subscription{
-				id:        s.nextSub,
-				pon:       o.pon,
-				product:   ol.product,
-				per:       per,
-				unitPrice: ol.unitPrice,
-				status:    subActive,
-				expires:   clampDate(per.addTo(start)),
-				current:   o.pon,
+				id:            s.nextSub,
+				pon:           o.pon,
+				product:       ol.product,
+				per:           per,
+				unitPrice:     ol.unitPrice,
+				status:        subActive,
+				expires:       clampDate(per.addTo(start)),
+				current:       o.pon,
+				fulfillmentID: it.fulfillmentID,
 			}
 			s.nextSub++
 			it.subID = sub.id

@@ -38,7 +38,14 @@ type queries struct {
 // build writes the statements. Both dialects have INSERT … ON CONFLICT DO
 // UPDATE … WHERE, which claims a new unit and takes over an expired lease
 // in one atomic statement; they differ in placeholders ($1 against ?) and
-// in the type of the answer column.
+// in the type of the byte columns.
+//
+// A unit's row is found by unit_key, the SHA-256 of its key's parts, each
+// prefixed with its length (see unitKey): a fixed-size key that no
+// collation, padding rule or index-size limit touches. The parts are kept
+// too, as bytes, for people reading the table: PostgreSQL's TEXT refuses
+// NUL and invalid UTF-8, and compares under a collation; BYTEA and BLOB
+// hold any bytes and compare them as they are.
 func (d Dialect) build(table string) (queries, error) {
 	var blob string
 	switch d {
@@ -51,21 +58,22 @@ func (d Dialect) build(table string) (queries, error) {
 	}
 	q := queries{
 		create: `CREATE TABLE IF NOT EXISTS ` + table + ` (
-	fulfillment_id TEXT NOT NULL,
-	operation TEXT NOT NULL,
+	unit_key ` + blob + ` NOT NULL PRIMARY KEY,
+	fulfillment_id ` + blob + ` NOT NULL,
+	operation ` + blob + ` NOT NULL,
+	generation ` + blob + ` NOT NULL,
 	token TEXT NOT NULL,
 	lease_until BIGINT NOT NULL,
-	answer ` + blob + `,
-	PRIMARY KEY (fulfillment_id, operation)
+	answer ` + blob + `
 )`,
 		// Inserted or updated: 1 row (acquired); a live lease or an
 		// answer: 0 rows.
-		claim: `INSERT INTO ` + table + ` AS u (fulfillment_id, operation, token, lease_until) VALUES ($1, $2, $3, $4)
-ON CONFLICT (fulfillment_id, operation) DO UPDATE SET token = excluded.token, lease_until = excluded.lease_until
-WHERE u.answer IS NULL AND u.lease_until <= $5`,
-		read:     `SELECT answer IS NOT NULL, answer, lease_until FROM ` + table + ` WHERE fulfillment_id = $1 AND operation = $2`,
-		complete: `UPDATE ` + table + ` SET answer = $1, lease_until = 0 WHERE fulfillment_id = $2 AND operation = $3 AND token = $4 AND answer IS NULL`,
-		release:  `UPDATE ` + table + ` SET lease_until = 0 WHERE fulfillment_id = $1 AND operation = $2 AND token = $3 AND answer IS NULL`,
+		claim: `INSERT INTO ` + table + ` AS u (unit_key, fulfillment_id, operation, generation, token, lease_until) VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (unit_key) DO UPDATE SET token = excluded.token, lease_until = excluded.lease_until
+WHERE u.answer IS NULL AND u.lease_until <= $7`,
+		read:     `SELECT answer IS NOT NULL, answer, lease_until FROM ` + table + ` WHERE unit_key = $1`,
+		complete: `UPDATE ` + table + ` SET answer = $1, lease_until = 0 WHERE unit_key = $2 AND token = $3 AND answer IS NULL`,
+		release:  `UPDATE ` + table + ` SET lease_until = 0 WHERE unit_key = $1 AND token = $2 AND answer IS NULL`,
 	}
 	if d == SQLite {
 		for _, s := range []*string{&q.claim, &q.read, &q.complete, &q.release} {
@@ -75,7 +83,7 @@ WHERE u.answer IS NULL AND u.lease_until <= $5`,
 	return q, nil
 }
 
-// questionMarks rewrites $1…$5 as ?1…?5, SQLite's numbered parameters.
+// questionMarks rewrites $1…$7 as ?1…?7, SQLite's numbered parameters.
 func questionMarks(s string) string {
-	return strings.NewReplacer("$1", "?1", "$2", "?2", "$3", "?3", "$4", "?4", "$5", "?5").Replace(s)
+	return strings.NewReplacer("$1", "?1", "$2", "?2", "$3", "?3", "$4", "?4", "$5", "?5", "$6", "?6", "$7", "?7").Replace(s)
 }

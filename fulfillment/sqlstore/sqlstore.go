@@ -8,7 +8,9 @@
 //	err = store.Migrate(ctx)
 //	h, err := fulfillment.NewHandler(f, store, fulfillment.WithBasicAuth(user, password))
 //
-// Each unit is one row keyed by (fulfillment_id, operation). Claiming is a
+// Each unit is one row keyed by a digest of its fulfillment id, operation
+// and generation, compared as bytes: two keys that differ in any byte are
+// two rows, whatever the database's collation. Claiming is a
 // single INSERT … ON CONFLICT DO UPDATE … WHERE statement: it creates the
 // row, or takes over a lease that has ended, or changes nothing; so two
 // replicas never hold the same unit, whatever the isolation level. Lease
@@ -18,7 +20,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"regexp"
@@ -65,9 +69,10 @@ func New(db *sql.DB, d Dialect, table string) (*Store, error) {
 }
 
 // Migrate creates the store's table if it does not exist: columns
-// fulfillment_id and operation (the primary key), token, lease_until
-// (BIGINT, Unix nanoseconds) and answer (BYTEA or BLOB, NULL until
-// answered). It is safe to call at every start-up; it fails when the
+// unit_key (the primary key: SHA-256 of the key's parts), fulfillment_id,
+// operation and generation (the parts, as BYTEA or BLOB), token,
+// lease_until (BIGINT, Unix nanoseconds) and answer (BYTEA or BLOB, NULL
+// until answered). It is safe to call at every start-up; it fails when the
 // database does, or when a table of that name exists without those
 // columns (the failure then shows at the first Claim).
 func (s *Store) Migrate(ctx context.Context) error {
@@ -83,10 +88,12 @@ const claimAttempts = 3
 
 // Claim implements fulfillment.Store.
 func (s *Store) Claim(ctx context.Context, l fulfillment.Lease) (fulfillment.Outcome, error) {
-	id, op := l.Key.FulfillmentID, string(l.Key.Operation)
+	k := l.Key
+	uk := unitKey(k)
 	now := l.Now.UnixNano()
 	for range claimAttempts {
-		res, err := s.db.ExecContext(ctx, s.q.claim, id, op, l.Token, l.Until.UnixNano(), now)
+		res, err := s.db.ExecContext(ctx, s.q.claim, uk, []byte(k.FulfillmentID), []byte(k.Operation), []byte(k.Generation),
+			l.Token, l.Until.UnixNano(), now)
 		if err != nil {
 			return fulfillment.Outcome{}, fmt.Errorf("sqlstore: claim: %w", err)
 		}
@@ -100,7 +107,7 @@ func (s *Store) Claim(ctx context.Context, l fulfillment.Lease) (fulfillment.Out
 			answer   []byte
 			until    int64
 		)
-		err = s.db.QueryRowContext(ctx, s.q.read, id, op).Scan(&answered, &answer, &until)
+		err = s.db.QueryRowContext(ctx, s.q.read, uk).Scan(&answered, &answer, &until)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			continue // deleted by hand meanwhile: insert again
@@ -124,12 +131,12 @@ func (s *Store) Complete(ctx context.Context, l fulfillment.Lease, answer []byte
 	if answer == nil {
 		answer = []byte{}
 	}
-	return s.update(ctx, "complete", s.q.complete, answer, l.Key.FulfillmentID, string(l.Key.Operation), l.Token)
+	return s.update(ctx, "complete", s.q.complete, answer, unitKey(l.Key), l.Token)
 }
 
 // Release implements fulfillment.Store.
 func (s *Store) Release(ctx context.Context, l fulfillment.Lease) error {
-	return s.update(ctx, "release", s.q.release, l.Key.FulfillmentID, string(l.Key.Operation), l.Token)
+	return s.update(ctx, "release", s.q.release, unitKey(l.Key), l.Token)
 }
 
 // update runs a statement that changes the unit only while the lease's
@@ -147,4 +154,18 @@ func (s *Store) update(ctx context.Context, what, query string, args ...any) err
 		return fulfillment.ErrLeaseLost
 	}
 	return nil
+}
+
+// unitKey is the row key of k: SHA-256 over each part prefixed with its
+// length, so that no two keys share a digest short of a SHA-256 collision,
+// and "ab"+"" is not "a"+"b".
+func unitKey(k fulfillment.Key) []byte {
+	h := sha256.New()
+	var n [8]byte
+	for _, part := range []string{k.FulfillmentID, string(k.Operation), k.Generation} {
+		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
+		h.Write(n[:])
+		h.Write([]byte(part))
+	}
+	return h.Sum(nil)
 }

@@ -84,3 +84,19 @@ func TestStoreDatabaseDown(t *testing.T) {
 		t.Error("Release on a closed database succeeded")
 	}
 }
+
+// OpenSQLite sets up what keeps SQLite's tail latency low: one connection
+// (no busy waits inside the process), WAL, synchronous=NORMAL, and a busy
+// timeout for other processes.
+func TestOpenSQLiteSettings(t *testing.T) {
+	db := openSQLite(t)
+	if n := db.Stats().MaxOpenConnections; n != 1 {
+		t.Errorf("MaxOpenConnections = %d, want 1", n)
+	}
+	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "1", "busy_timeout": "10000"} {
+		var got string
+		if err := db.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil || got != want {
+			t.Errorf("PRAGMA %s = %q (%v), want %q", pragma, got, err, want)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 // Package storetest checks that a fulfillment.Store keeps its contract:
 // one holder per unit, answers recorded once and replayed, lease take-over
-// after expiry, and the same under concurrent claims.
+// after expiry, the same under concurrent claims, and two keys that differ
+// in any byte never sharing a unit (NUL bytes, invalid UTF-8, trailing
+// spaces, case, Unicode normalisation forms, ids far longer than an index
+// entry).
 package storetest
 
 import (
@@ -31,6 +34,8 @@ func Run(t *testing.T, newStore func(t *testing.T) fulfillment.Store) {
 		{"StrangerCannotComplete", testStranger},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"LargeAnswer", testLargeAnswer},
+		{"KeysAreBytes", testKeysAreBytes},
+		{"GenerationsAreSeparateUnits", testGenerations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -214,4 +219,80 @@ func testLargeAnswer(t *testing.T, s fulfillment.Store) {
 	if string(out.Answer) != answer {
 		t.Fatalf("answer of %d bytes came back as %d bytes", len(answer), len(out.Answer))
 	}
+}
+
+// keyVariants are keys that a database's text types, collations or index
+// limits could merge: each must be a unit of its own. prefix keeps them
+// apart from other runs on the same store.
+func keyVariants(prefix string) []fulfillment.Key {
+	long := prefix + string(bytes.Repeat([]byte("x"), 12<<10))
+	ids := []string{
+		prefix + "a", prefix + "A", prefix + "a ", prefix + "a  ", prefix + " a", prefix + "a\t",
+		prefix + "a\x00", prefix + "a\x00b", "\x00" + prefix + "a",
+		prefix + "\xff", prefix + "\xfe", prefix + "\xef\xbf\xbd", // two invalid bytes and the U+FFFD they would become
+		prefix + "caf\u00e9", prefix + "cafe\u0301", // NFC and NFD
+		prefix + "\u212a", prefix + "K", prefix + "k", prefix + "\u017f", prefix + "s", prefix + "ss", prefix + "\u00df",
+		prefix + "a\u200b", prefix + "\uff41", // a zero-width space; a fullwidth a
+		long + "1", long + "2", long,
+	}
+	var keys []fulfillment.Key
+	for _, id := range ids {
+		keys = append(keys, fulfillment.Key{FulfillmentID: id, Operation: fulfillment.OpCreate})
+	}
+	// The parts of a key are not run together: "ab"+"" is not "a"+"b".
+	keys = append(keys,
+		fulfillment.Key{FulfillmentID: prefix + "ab", Operation: fulfillment.OpRenew},
+		fulfillment.Key{FulfillmentID: prefix + "a", Operation: fulfillment.OpRenew, Generation: "b"},
+		fulfillment.Key{FulfillmentID: prefix + "a", Operation: "renewb"},
+		fulfillment.Key{FulfillmentID: prefix + "a", Operation: fulfillment.OpRenew, Generation: "b\x00"},
+	)
+	return keys
+}
+
+func testKeysAreBytes(t *testing.T, s fulfillment.Store) {
+	keys := keyVariants(rand.Text())
+	answerOf := func(i int) string {
+		return `{"activationCode":"K-` + string(rune('A'+i%26)) + `-` + string(rune('a'+i/26)) + `"}`
+	}
+	for i, k := range keys {
+		l := lease(k, "t", t0, time.Minute)
+		out, err := s.Claim(context.Background(), l)
+		if err != nil {
+			t.Fatalf("Claim of key %d (%q): %v", i, truncate(k), err)
+		}
+		if out.Status != fulfillment.Acquired {
+			t.Fatalf("key %d (%q) was not a unit of its own: Claim = %v", i, truncate(k), out.Status)
+		}
+		complete(t, s, l, answerOf(i), nil)
+	}
+	for i, k := range keys {
+		out := claim(t, s, lease(k, "u", t0, time.Minute), fulfillment.Answered)
+		if string(out.Answer) != answerOf(i) {
+			t.Fatalf("key %d (%q) answers %s, want %s", i, truncate(k), out.Answer, answerOf(i))
+		}
+	}
+}
+
+// A renewal per order of one license: each generation is its own unit.
+func testGenerations(t *testing.T, s fulfillment.Store) {
+	k := unit(fulfillment.OpRenew)
+	for i, gen := range []string{"", "ORD-2", "ORD-3", "ord-3", "ORD-3 "} {
+		k.Generation = gen
+		a := lease(k, "a", t0, time.Minute)
+		claim(t, s, a, fulfillment.Acquired)
+		complete(t, s, a, `{"g":`+string(rune('0'+i))+`}`, nil)
+	}
+	k.Generation = "ORD-2"
+	if out := claim(t, s, lease(k, "b", t0, time.Minute), fulfillment.Answered); string(out.Answer) != `{"g":1}` {
+		t.Fatalf("generation ORD-2 answers %s", out.Answer)
+	}
+}
+
+// truncate shortens a key for a failure message.
+func truncate(k fulfillment.Key) string {
+	id := k.FulfillmentID
+	if len(id) > 40 {
+		id = id[:40] + "…"
+	}
+	return id + "/" + string(k.Operation) + "/" + k.Generation
 }
