@@ -29,6 +29,7 @@ type csvLayout struct {
 	decimals  int      // columns that hold a Decimal
 	intLists  []int    // columns that hold a list of ids
 	strLists  []int    // columns that hold a list of strings
+	mark      byte     // the decimal mark, 0 for either
 }
 
 // newCSVLayout resolves a header. A column named twice, or no Product ID
@@ -150,6 +151,7 @@ func decodeCSV(br *bufio.Reader, o *Options, yield func(Product, error) bool) {
 		yield(Product{}, err)
 		return
 	}
+	layout.mark = byte(o.DecimalMark)
 	for {
 		rec, err := s.next()
 		if err == io.EOF {
@@ -258,7 +260,7 @@ func (l *csvLayout) product(rec csvRecord, line int, p *Product) *Error {
 		case feedcol.TotalSize, feedcol.Price, feedcol.PublicPrice, feedcol.RetailerPrice:
 			var d *Decimal
 			if strings.TrimSpace(v) != "" {
-				if dv, err := ParseDecimal(v); err == nil {
+				if dv, err := parseDecimal(v, l.mark); err == nil {
 					if decimals == nil {
 						decimals = make([]Decimal, 0, l.decimals)
 					}

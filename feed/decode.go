@@ -138,6 +138,12 @@ type Options struct {
 	// golang.org/x/text. Nil reads UTF-8; invalid bytes are kept as they
 	// are in CSV, and refused by the XML parser.
 	Charset func(io.Reader) io.Reader
+	// DecimalMark is the mark between the whole and the fractional part
+	// of the CSV feed's prices and sizes, '.' or ','; Nexway does not
+	// document it, so 0 accepts either and refuses, as a row error, a
+	// number that reads two ways (see ParseDecimal). With a mark set, the
+	// other one is refused.
+	DecimalMark rune
 	// MaxRecordSize bounds a CSV record or an XML product element, in
 	// bytes; 0 means DefaultMaxRecordSize. A larger one ends decoding with
 	// ErrInvalidFeed: it bounds memory whatever the input.
@@ -156,6 +162,8 @@ func (o *Options) check() error {
 		return invalid("Options.Quote", "must be an ASCII character other than a line break, or NoQuote")
 	case sep != 0 && (sep == quote || (quote == 0 && sep == '"')):
 		return invalid("Options.Separator", "must differ from the quote character")
+	case o.DecimalMark != 0 && o.DecimalMark != '.' && o.DecimalMark != ',':
+		return invalid("Options.DecimalMark", "must be '.', ',' or 0 (either, refusing ambiguous numbers)")
 	case o.MaxRecordSize < 0:
 		return invalid("Options.MaxRecordSize", "must not be negative")
 	}

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"iter"
 	"slices"
@@ -20,11 +21,11 @@ import (
 // ReadFrom. The zero value is an empty index. A Index is not safe for
 // concurrent use.
 type Index struct {
-	entries []feedEntry
+	entries []entry
 	sorted  bool // entries are sorted by ref, without duplicates
 }
 
-type feedEntry struct {
+type entry struct {
 	ref  nexway.ProductRef
 	hash uint64
 }
@@ -32,7 +33,7 @@ type feedEntry struct {
 // Add records ref with hash, replacing an earlier hash of ref. A hash of 0
 // stands for "unknown": Compare reports the product as changed.
 func (x *Index) Add(ref nexway.ProductRef, hash uint64) {
-	x.entries = append(x.entries, feedEntry{ref, hash})
+	x.entries = append(x.entries, entry{ref, hash})
 	x.sorted = false
 }
 
@@ -68,7 +69,7 @@ func (x *Index) seal() {
 	if x.sorted {
 		return
 	}
-	slices.SortStableFunc(x.entries, func(a, b feedEntry) int { return cmp.Compare(a.ref, b.ref) })
+	slices.SortStableFunc(x.entries, func(a, b entry) int { return cmp.Compare(a.ref, b.ref) })
 	out := x.entries[:0]
 	for i, e := range x.entries {
 		if i+1 < len(x.entries) && x.entries[i+1].ref == e.ref {
@@ -82,7 +83,7 @@ func (x *Index) seal() {
 
 func (x *Index) find(ref nexway.ProductRef) (int, bool) {
 	x.seal()
-	return slices.BinarySearchFunc(x.entries, ref, func(e feedEntry, ref nexway.ProductRef) int { return cmp.Compare(e.ref, ref) })
+	return slices.BinarySearchFunc(x.entries, ref, func(e entry, ref nexway.ProductRef) int { return cmp.Compare(e.ref, ref) })
 }
 
 // BuildIndex reads a whole feed into an index, for instance yesterday's
@@ -153,10 +154,10 @@ func (x *Index) Compare(today iter.Seq2[Product, error], next *Index) iter.Seq2[
 	return func(yield func(Change, error) bool) {
 		x.seal()
 		seen := make([]uint64, (len(x.entries)+63)/64)
-		mark := func(ref nexway.ProductRef) (feedEntry, bool) {
+		mark := func(ref nexway.ProductRef) (entry, bool) {
 			i, ok := x.find(ref)
 			if !ok {
-				return feedEntry{}, false
+				return entry{}, false
 			}
 			seen[i/64] |= 1 << (i % 64)
 			return x.entries[i], true
@@ -202,70 +203,125 @@ func (x *Index) Compare(today iter.Seq2[Product, error], next *Index) iter.Seq2[
 	}
 }
 
-// indexMagic starts a saved Index: a name and a format version.
-const indexMagic = "NXFIDX\x00\x01"
+// The saved form of an Index, version 2, all integers little-endian:
+//
+//	"NXFIDX\x00\x02"  magic and version (8 bytes)
+//	count              uint64, the number of products
+//	count × (ref, hash) uint64 each, refs strictly ascending
+//	CRC-32C            uint32, Castagnoli, of everything before it
+//
+// 16 bytes a product and 20 bytes in all besides. Version 1 had no
+// checksum: such a file is refused like a damaged one.
+const (
+	indexMagic    = "NXFIDX\x00"
+	indexVersion  = 2
+	indexHeader   = len(indexMagic) + 1 + 8
+	indexChecksum = 4
+	// IndexOverhead is the size of a saved Index besides its 16 bytes a
+	// product: the header and the checksum.
+	IndexOverhead = indexHeader + indexChecksum
+)
 
-// WriteTo writes the index in a compact binary form that ReadFrom reads.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrInvalidIndex: ReadFrom was given something other than an Index that
+// WriteTo saved whole: another file, a truncated, damaged or older one.
+var ErrInvalidIndex = errors.New("feed: not a saved Index, or a damaged, truncated or older one")
+
+// WriteTo writes the index in the compact, checksummed binary form that
+// ReadFrom reads: IndexOverhead bytes plus 16 a product. It returns the
+// bytes written and the writer's first error.
 func (x *Index) WriteTo(w io.Writer) (int64, error) {
 	x.seal()
-	bw := bufio.NewWriter(w)
-	var n int64
+	crc := crc32.New(castagnoli)
+	cw := &countingWriter{w: w}
+	bw := bufio.NewWriter(io.MultiWriter(cw, crc))
 	var buf [16]byte
-	k, _ := bw.WriteString(indexMagic)
-	n += int64(k)
+	_, _ = bw.WriteString(indexMagic)
+	_ = bw.WriteByte(indexVersion)
 	binary.LittleEndian.PutUint64(buf[:8], uint64(len(x.entries)))
-	k, _ = bw.Write(buf[:8])
-	n += int64(k)
+	_, _ = bw.Write(buf[:8])
 	for _, e := range x.entries {
 		binary.LittleEndian.PutUint64(buf[:8], uint64(e.ref))
 		binary.LittleEndian.PutUint64(buf[8:], e.hash)
-		k, _ = bw.Write(buf[:])
-		n += int64(k)
+		_, _ = bw.Write(buf[:])
 	}
 	// bufio keeps the first write error and returns it here.
-	return n, bw.Flush()
+	if err := bw.Flush(); err != nil {
+		return cw.n, err
+	}
+	binary.LittleEndian.PutUint32(buf[:4], crc.Sum32())
+	_, err := cw.Write(buf[:4])
+	return cw.n, err
 }
 
-var errIndexFormat = errors.New("nexway: not a saved Index, or a damaged one")
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
 
-// ReadFrom replaces the index with one written by WriteTo. A damaged or
-// foreign input fails with an error and leaves the index empty.
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// ReadFrom replaces the index with one written by WriteTo. Anything else
+// (another file, a truncated, damaged or older one, bytes after its end)
+// fails with ErrInvalidIndex, a reader's error with that error; either
+// way the index is left empty, so that a damaged file reports no product
+// withdrawn nor added by mistake but everything as added.
 func (x *Index) ReadFrom(r io.Reader) (int64, error) {
 	x.entries, x.sorted = nil, true
+	crc := crc32.New(castagnoli)
 	br := bufio.NewReader(r)
+	tr := io.TeeReader(br, crc)
 	var n int64
-	var head [len(indexMagic) + 8]byte
-	k, err := io.ReadFull(br, head[:])
+	var head [indexHeader]byte
+	k, err := io.ReadFull(tr, head[:])
 	n += int64(k)
-	if err != nil || string(head[:len(indexMagic)]) != indexMagic {
+	if err != nil || string(head[:len(indexMagic)]) != indexMagic || head[len(indexMagic)] != indexVersion {
 		return n, readFailure(err)
 	}
-	count := binary.LittleEndian.Uint64(head[len(indexMagic):])
+	count := binary.LittleEndian.Uint64(head[len(indexMagic)+1:])
 	// The count is not trusted for the allocation: a damaged file must not
 	// make it huge.
-	entries := make([]feedEntry, 0, min(count, 1<<16))
+	entries := make([]entry, 0, min(count, 1<<16))
 	var buf [16]byte
 	for i := uint64(0); i < count; i++ {
-		k, err = io.ReadFull(br, buf[:])
+		k, err = io.ReadFull(tr, buf[:])
 		n += int64(k)
 		if err != nil {
 			return n, readFailure(err)
 		}
-		entries = append(entries, feedEntry{nexway.ProductRef(binary.LittleEndian.Uint64(buf[:8])), binary.LittleEndian.Uint64(buf[8:])})
+		e := entry{nexway.ProductRef(binary.LittleEndian.Uint64(buf[:8])), binary.LittleEndian.Uint64(buf[8:])}
+		if len(entries) > 0 && e.ref <= entries[len(entries)-1].ref {
+			return n, ErrInvalidIndex
+		}
+		entries = append(entries, e)
+	}
+	sum := crc.Sum32()
+	k, err = io.ReadFull(br, buf[:indexChecksum])
+	n += int64(k)
+	if err != nil {
+		return n, readFailure(err)
+	}
+	if binary.LittleEndian.Uint32(buf[:indexChecksum]) != sum {
+		return n, ErrInvalidIndex
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
 		return n, readFailure(err)
 	}
-	x.entries, x.sorted = entries, false
-	x.seal()
+	x.entries = entries
 	return n, nil
 }
 
 // readFailure keeps a reader's own error, and calls a short or foreign
-// input a format error.
+// input ErrInvalidIndex.
 func readFailure(err error) error {
 	if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF {
-		return errIndexFormat
+		return ErrInvalidIndex
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"maps"
@@ -165,7 +166,7 @@ func TestFeedIndexSaveAndLoad(t *testing.T) {
 	x := index(t, day1)
 	var buf bytes.Buffer
 	n, err := x.WriteTo(&buf)
-	if err != nil || n != int64(buf.Len()) || n != int64(len(indexMagic)+8+16*1000) {
+	if err != nil || n != int64(buf.Len()) || n != int64(IndexOverhead+16*1000) {
 		t.Fatalf("%d bytes, %v", n, err)
 	}
 	saved := buf.Bytes()
@@ -289,7 +290,8 @@ func FuzzFeedIndexReadFrom(f *testing.F) {
 	var buf bytes.Buffer
 	_, _ = x.WriteTo(&buf)
 	f.Add(buf.Bytes())
-	f.Add([]byte(indexMagic + "\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Add([]byte(indexMagic + "\x02\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Add([]byte(indexMagic + "\x01\x00\x00\x00\x00\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var x Index
 		if _, err := x.ReadFrom(bytes.NewReader(data)); err != nil {
@@ -307,4 +309,40 @@ func FuzzFeedIndexReadFrom(f *testing.F) {
 			t.Fatalf("round trip: %v", err)
 		}
 	})
+}
+
+// Any changed byte, any cut and the older format fail and leave the index
+// empty: a damaged file must not report products withdrawn or added.
+func TestIndexReadFromDetectsDamage(t *testing.T) {
+	var x Index
+	for i := range 50 {
+		x.Add(nexway.ProductRef(733551+i), uint64(i)*0x9e3779b97f4a7c15+1)
+	}
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	saved := buf.Bytes()
+	if len(saved) != IndexOverhead+16*50 {
+		t.Fatalf("%d bytes for 50 products", len(saved))
+	}
+	check := func(name string, data []byte) {
+		t.Helper()
+		var y Index
+		y.Add(1, 1)
+		if _, err := y.ReadFrom(bytes.NewReader(data)); !errors.Is(err, ErrInvalidIndex) || y.Len() != 0 {
+			t.Fatalf("%s: %v, %d entries", name, err, y.Len())
+		}
+	}
+	for i := range saved {
+		for _, bit := range []byte{0x01, 0x80} {
+			damaged := bytes.Clone(saved)
+			damaged[i] ^= bit
+			check(fmt.Sprintf("byte %d ^ %#x", i, bit), damaged)
+		}
+		check(fmt.Sprintf("cut at %d", i), saved[:i])
+	}
+	// Version 1: the same layout without a checksum.
+	v1 := append([]byte("NXFIDX\x00\x01"), saved[indexHeader-8:len(saved)-indexChecksum]...)
+	check("version 1", v1)
 }
