@@ -277,7 +277,7 @@ func benchCompare(b *testing.B, feed feedFile, run func(*testing.B, feedFile, fu
 				}
 			}
 		}
-		for ch, err := range old.Compare(counted, nil) {
+		for ch, err := range old.Compare(counted, nil, nil) {
 			if err != nil || ch.Kind != 0 {
 				panic(fmt.Sprint("a change in the same feed: ", ch.Kind, err))
 			}

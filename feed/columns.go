@@ -29,6 +29,7 @@ type csvLayout struct {
 	decimals  int      // columns that hold a Decimal
 	intLists  []int    // columns that hold a list of ids
 	strLists  []int    // columns that hold a list of strings
+	id        int      // the Product ID column
 	mark      byte     // the decimal mark, 0 for either
 }
 
@@ -68,7 +69,9 @@ func newCSVLayout(header []string, line int) (*csvLayout, error) {
 				Err: errors.New("the header names this column twice (columns " + strconv.Itoa(j+1) + " and " + strconv.Itoa(i+1) + ")")}
 		}
 		seen[key] = i
-		hasID = hasID || c.kind == feedcol.ProductID
+		if c.kind == feedcol.ProductID {
+			hasID, l.id = true, i
+		}
 		switch c.kind {
 		case feedcol.TotalSize, feedcol.Price, feedcol.PublicPrice, feedcol.RetailerPrice:
 			l.decimals++
@@ -166,7 +169,13 @@ func decodeCSV(br *bufio.Reader, o *Options, yield func(Product, error) bool) {
 			if s.badField > 0 && s.badField <= len(layout.cols) {
 				fe.Column = layout.cols[s.badField-1].name
 			}
-			if !yield(Product{Line: fe.Line}, fe) {
+			// The fields before the bad one were read whole.
+			p := Product{Line: fe.Line}
+			if layout.id < s.badField-1 {
+				p.ProductRef = readRef(s.partial().field(layout.id))
+			}
+			fe.Ref = p.ProductRef
+			if !yield(p, fe) {
 				return
 			}
 			continue
@@ -179,6 +188,7 @@ func decodeCSV(br *bufio.Reader, o *Options, yield func(Product, error) bool) {
 		}
 		var p Product
 		if ferr := layout.product(rec, s.start, &p); ferr != nil {
+			ferr.Ref = p.ProductRef
 			if !yield(p, ferr) {
 				return
 			}
@@ -220,11 +230,9 @@ func (l *csvLayout) product(rec csvRecord, line int, p *Product) *Error {
 		c, v := &l.cols[i], rec.field(i)
 		switch c.kind {
 		case feedcol.ProductID:
-			id, ok := parseInt(v)
-			if !ok || id <= 0 {
+			if p.ProductRef = readRef(v); p.ProductRef == 0 {
 				fail(c, v, "not a product id (a positive integer)")
 			}
-			p.ProductRef = nexway.ProductRef(id)
 		case feedcol.PublisherID:
 			p.PublisherID = v
 		case feedcol.PublisherName:
@@ -335,9 +343,22 @@ func (l *csvLayout) product(rec csvRecord, line int, p *Product) *Error {
 			}
 			p.Extra["column "+strconv.Itoa(i+1)] = rec.field(i)
 		}
+		if l.id > 0 {
+			// A separator in an unquoted value may have shifted the
+			// columns: the Product ID read may be another column's.
+			p.ProductRef = 0
+		}
 		return rowError(line, "", strconv.Itoa(rec.len())+" fields where the header has "+strconv.Itoa(len(l.cols)))
 	}
 	return first
+}
+
+// readRef reads a Product ID, 0 when it is not a positive integer.
+func readRef(v string) nexway.ProductRef {
+	if id, ok := parseInt(v); ok && id > 0 {
+		return nexway.ProductRef(id)
+	}
+	return 0
 }
 
 var errCutRow = fmt.Errorf("the feed ends in the middle of a row: %w", io.ErrUnexpectedEOF)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nexway-go/nexway"
 	"github.com/nexway-go/nexway/internal/redact"
 	"github.com/nexway-go/nexway/internal/sniff"
 )
@@ -28,7 +29,7 @@ var (
 )
 
 // Error reports a problem at a line of the product feed. Errors of the
-// reader under the feed (a connection lost, a context cancelled) come as a
+// reader under the feed (a connection lost, a context cancelled) come as an
 // Error too, whose Unwrap returns them, so that errors.Is(err,
 // context.Canceled) holds; like ErrInvalidFeed they end decoding.
 type Error struct {
@@ -37,6 +38,10 @@ type Error struct {
 	Line int
 	// Column is the CSV column (header name) or XML element at fault, or "".
 	Column string
+	// Ref is, for a row error (ErrRow), the product's ref when the row's
+	// Product ID (or the element's id) could be read for certain, else 0:
+	// a row without a readable ref makes Index.Compare incomplete.
+	Ref nexway.ProductRef
 	// Err says what is wrong, or is the reader's error.
 	Err error
 

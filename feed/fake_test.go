@@ -109,7 +109,7 @@ func TestFeedEndToEndWithFake(t *testing.T) {
 			}
 			today := new(feed.Index)
 			var got []string
-			for ch, err := range yesterday.Compare(feed.Products(ctx, srv.Client, fakeFeedQuery(), nil), today) {
+			for ch, err := range yesterday.Compare(feed.Products(ctx, srv.Client, fakeFeedQuery(), nil), today, nil) {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -125,7 +125,7 @@ func TestFeedEndToEndWithFake(t *testing.T) {
 			if today.Len() != 8 {
 				t.Fatalf("today's index holds %d products", today.Len())
 			}
-			for ch, err := range today.Compare(feed.Products(ctx, srv.Client, fakeFeedQuery(), nil), nil) {
+			for ch, err := range today.Compare(feed.Products(ctx, srv.Client, fakeFeedQuery(), nil), nil, nil) {
 				t.Fatalf("a third day with no change: %v %v, %v", ch.Kind, ch.Ref, err)
 			}
 		})

@@ -43,7 +43,7 @@ func TestCompareSnapshots(t *testing.T) {
 	old := index(t, day1)
 	next := new(Index)
 	got := map[ChangeKind][]nexway.ProductRef{}
-	for ch, err := range old.Compare(Decode(feedgen.New(day2), nil), next) {
+	for ch, err := range old.Compare(Decode(feedgen.New(day2), nil), next, nil) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func TestCompareCutFeedWithdrawsNothing(t *testing.T) {
 	feed := io.LimitReader(feedgen.New(day2), 500<<10) // about half
 	var kinds []ChangeKind
 	var last error
-	for ch, err := range old.Compare(Decode(feed, nil), nil) {
+	for ch, err := range old.Compare(Decode(feed, nil), nil, nil) {
 		kinds = append(kinds, ch.Kind)
 		last = err
 	}
@@ -98,7 +98,7 @@ func TestCompareRowError(t *testing.T) {
 	old.Add(3, 33)
 	feed := "Product ID,Name,Price wo.VAT\n1,a,bad\n4,d,1\n"
 	var got []string
-	for ch, err := range old.Compare(Decode(strings.NewReader(feed), nil), nil) {
+	for ch, err := range old.Compare(Decode(strings.NewReader(feed), nil), nil, &CompareOptions{MaxWithdrawn: 1}) {
 		s := ch.Kind.String()
 		if err != nil {
 			s = "error"
@@ -118,7 +118,7 @@ func TestCompareWithStoredRefs(t *testing.T) {
 	}
 	counts := map[ChangeKind]int{}
 	products := Decode(feedgen.New(feedgen.Config{Count: 3, Seed: 1}), nil)
-	for ch, err := range held.Compare(products, nil) {
+	for ch, err := range held.Compare(products, nil, &CompareOptions{MaxWithdrawn: 0.5}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +132,7 @@ func TestCompareWithStoredRefs(t *testing.T) {
 func TestCompareStopsEarly(t *testing.T) {
 	old := index(t, day1)
 	n := 0
-	for range old.Compare(Decode(feedgen.New(day2), nil), nil) {
+	for range old.Compare(Decode(feedgen.New(day2), nil), nil, nil) {
 		if n++; n == 3 {
 			break
 		}
