@@ -48,20 +48,21 @@ var all = &CompareOptions{MaxWithdrawn: 1}
 // withdraws nothing, even with the bound lifted.
 func TestNotAFeedWithdrawsNothing(t *testing.T) {
 	for name, body := range map[string]string{
-		"empty":              "",
-		"BOM only":           "\xef\xbb\xbf",
-		"blank":              " \r\n\t\n",
-		"HTML":               "<html><body><h1>502 Bad Gateway</h1></body></html>",
-		"XHTML":              `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">` + "\n" + `<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Error</title></head><body><p>Maintenance</p></body></html>`,
-		"XHTML, no doctype":  `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body>Down</body></html>`,
-		"XML error element":  `<?xml version="1.0"?><error code="401">Invalid secret</error>`,
-		"XML errors":         `<Errors><Error>Access denied</Error></Errors>`,
-		"XML error in feed":  `<products><product id="1"/><product id="2"/><error>generation failed</error></products>`,
-		"SOAP fault":         `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultstring>x</faultstring></soap:Fault></soap:Body></soap:Envelope>`,
-		"other XML document": `<response><status>KO</status><message>unknown provider</message></response>`,
-		"JSON error":         `{"error":"invalid secret","code":401}`,
-		"plain text":         "Service Unavailable\n",
-		"CSV without ID":     "Name,Price wo.VAT\nAntivirus,19.99\n",
+		"empty":               "",
+		"BOM only":            "\xef\xbb\xbf",
+		"blank":               " \r\n\t\n",
+		"HTML":                "<html><body><h1>502 Bad Gateway</h1></body></html>",
+		"XHTML":               `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">` + "\n" + `<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Error</title></head><body><p>Maintenance</p></body></html>`,
+		"XHTML, no doctype":   `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body>Down</body></html>`,
+		"XHTML with products": `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body><product id="1"/><product id="2"/></body></html>`,
+		"XML error element":   `<?xml version="1.0"?><error code="401">Invalid secret</error>`,
+		"XML errors":          `<Errors><Error>Access denied</Error></Errors>`,
+		"XML error in feed":   `<products><product id="1"/><product id="2"/><error>generation failed</error></products>`,
+		"SOAP fault":          `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultstring>x</faultstring></soap:Fault></soap:Body></soap:Envelope>`,
+		"other XML document":  `<response><status>KO</status><message>unknown provider</message></response>`,
+		"JSON error":          `{"error":"invalid secret","code":401}`,
+		"plain text":          "Service Unavailable\n",
+		"CSV without ID":      "Name,Price wo.VAT\nAntivirus,19.99\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			out := compare(t, []nexway.ProductRef{1, 2, 3}, body, nil, all, nil)
@@ -140,6 +141,7 @@ func TestUnreadableRefMakesTheComparisonIncomplete(t *testing.T) {
 		{"quote error before the ID", "Name,Product ID\na,1\n\"b\"x,2\n", 3},
 		{"quote error in the ID", "Name,Product ID\na,1\nb,\"2\"x\n", 3},
 		{"too many fields, ID not first", "Name,Product ID\na,1\nFoo, Inc,2\n", 3},
+		{"too many fields, shifted ID", "Name,Product ID,Number of users\na,1,1\nSuite, 2,3,5\n", 3},
 		{"too few fields, no ID", "Name,Price wo.VAT,Product ID\na,1,1\nb,2\n", 3},
 		{"XML without id", `<products><product id="1"/>` + "\n" + `<product/></products>`, 2},
 		{"XML id twice", `<products><product id="1"/>` + "\n" + `<product id="2" id="3"/></products>`, 2},
