@@ -223,6 +223,9 @@ func FuzzDecodeFeedCSV(f *testing.F) {
 		Columns: []string{"Product ID", "Promo", "Categories", "Short description FR", "Language"}}), true)
 	f.Add([]byte("\ufeffProduct ID|Name\r1|\"a\"\"b\"\r2|x\"y\r"), false)
 	f.Add([]byte("Product ID,,Name\n1,,\"open"), true)
+	f.Add([]byte("Product ID,Name\n1,\"a\"b\n2,c\n"), false)
+	f.Add([]byte("Name,Product ID\n\"a\"b,1\nc,2\n"), false)
+	f.Add([]byte("Product ID;Price wo.VAT\nx;1\n3;1,299\n"), false)
 	f.Fuzz(func(t *testing.T, data []byte, small bool) {
 		opts := &Options{Format: CSV}
 		if small {
@@ -236,6 +239,8 @@ func FuzzDecodeFeedCSV(f *testing.F) {
 func FuzzDecodeFeedXML(f *testing.F) {
 	f.Add(generated(feedgen.Config{Count: 2, Seed: 1, Format: feedgen.XML}), false)
 	f.Add([]byte(`<?xml version="1.0" encoding="ISO-8859-1"?><p><product id="1"><name>a</name></product></p>`), false)
+	f.Add([]byte(`<products><product id="1"/><product/></products>`), false)
+	f.Add([]byte(`<products><product id="1"/><product id="2"><product id="3"/></product></products>`), false)
 	f.Add([]byte(`<catalog><group><product id="7"><description format="long">&nbsp;x</description><product id="8"/></product></group><product id="x"/></catalog>`), true)
 	f.Fuzz(func(t *testing.T, data []byte, small bool) {
 		opts := &Options{Format: XML}
