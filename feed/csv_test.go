@@ -151,7 +151,7 @@ func TestDecodeCSVBadInput(t *testing.T) {
 				if !errors.Is(last, tc.kind) {
 					t.Fatalf("%v does not match %v", last, tc.kind)
 				}
-				if !strings.HasPrefix(last.Error(), "nexway: feed") {
+				if !strings.HasPrefix(last.Error(), "feed: ") {
 					t.Fatalf("message %q", last)
 				}
 			}

@@ -20,12 +20,12 @@ var (
 	// ErrRow: one row (one product) could not be decoded fully: a
 	// value of the wrong type, too few or too many fields, a stray quote.
 	// Decoding goes on with the next row.
-	ErrRow = errors.New("nexway: feed row not fully decoded")
+	ErrRow = errors.New("feed: row not fully decoded")
 	// ErrInvalidFeed: the feed cannot be read further: empty, an HTML
 	// page, a header without "Product ID" or with a column twice, cut off
 	// inside a row, a quoted field or an XML element, or a record larger
 	// than Options.MaxRecordSize. It ends decoding.
-	ErrInvalidFeed = errors.New("nexway: invalid feed")
+	ErrInvalidFeed = errors.New("feed: invalid feed")
 )
 
 // Error reports a problem at a line of the product feed. Errors of the
@@ -56,20 +56,28 @@ const maxColumnLen = 64
 // feed, only a header name, cut short and with control characters escaped.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("nexway: feed")
+	b.WriteString("feed: ")
+	where := false
 	if e.Line > 0 {
-		b.WriteString(" line ")
+		b.WriteString("line ")
 		b.WriteString(strconv.Itoa(e.Line))
+		where = true
 	}
 	if e.Column != "" {
 		col := e.Column
 		if len(col) > maxColumnLen {
 			col = col[:maxColumnLen] + "…"
 		}
-		b.WriteString(", column ")
+		if where {
+			b.WriteString(", ")
+		}
+		b.WriteString("column ")
 		b.WriteString(strconv.Quote(col))
+		where = true
 	}
-	b.WriteString(": ")
+	if where {
+		b.WriteString(": ")
+	}
 	if e.Err != nil {
 		b.WriteString(redact.Message(e.Err.Error(), nil))
 	}

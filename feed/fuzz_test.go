@@ -91,7 +91,7 @@ func fuzzFeed(t *testing.T, data []byte, opts *Options) {
 		}
 		_ = p.Hash()
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), "nexway: feed") {
+			if !strings.HasPrefix(err.Error(), "feed: ") {
 				t.Fatalf("error %q", err)
 			}
 			ended = !errors.Is(err, ErrRow)
@@ -217,7 +217,7 @@ func heldRefs(data []byte, opts *Options) map[nexway.ProductRef]bool {
 	return held
 }
 
-func FuzzDecodeFeedCSV(f *testing.F) {
+func FuzzDecodeCSV(f *testing.F) {
 	f.Add(generated(feedgen.Config{Count: 2, Seed: 1}), false)
 	f.Add(generated(feedgen.Config{Count: 2, Seed: 2, Separator: ';', CRLF: true, DecimalComma: true,
 		Columns: []string{"Product ID", "Promo", "Categories", "Short description FR", "Language"}}), true)
@@ -236,7 +236,7 @@ func FuzzDecodeFeedCSV(f *testing.F) {
 	})
 }
 
-func FuzzDecodeFeedXML(f *testing.F) {
+func FuzzDecodeXML(f *testing.F) {
 	f.Add(generated(feedgen.Config{Count: 2, Seed: 1, Format: feedgen.XML}), false)
 	f.Add([]byte(`<?xml version="1.0" encoding="ISO-8859-1"?><p><product id="1"><name>a</name></product></p>`), false)
 	f.Add([]byte(`<products><product id="1"/><product/></products>`), false)

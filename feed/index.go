@@ -14,7 +14,7 @@ import (
 // a product, not the products themselves. Build it with BuildIndex, with
 // Add (for instance from the refs and hashes a storefront keeps), or as a
 // by-product of Compare; keep it between daily runs with WriteTo and
-// ReadFrom. The zero value is an empty index. A Index is not safe for
+// ReadFrom. The zero value is an empty index. An Index is not safe for
 // concurrent use.
 type Index struct {
 	entries []entry

@@ -281,9 +281,9 @@ func TestIndexFeedDuplicateRefs(t *testing.T) {
 	}
 }
 
-// FuzzFeedIndexReadFrom: no input panics ReadFrom, and what it accepts
+// FuzzIndexReadFrom: no input panics ReadFrom, and what it accepts
 // writes and reads back to the same index.
-func FuzzFeedIndexReadFrom(f *testing.F) {
+func FuzzIndexReadFrom(f *testing.F) {
 	var x Index
 	x.Add(3, 30)
 	x.Add(1, 10)

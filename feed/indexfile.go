@@ -24,10 +24,16 @@ const (
 	indexVersion  = 2
 	indexHeader   = len(indexMagic) + 1 + 8
 	indexChecksum = 4
-	// IndexOverhead is the size of a saved Index besides its 16 bytes a
-	// product: the header and the checksum.
-	IndexOverhead = indexHeader + indexChecksum
 )
+
+// IndexOverhead is the size of a saved Index besides its 16 bytes a
+// product: the header and the checksum.
+const IndexOverhead = 20
+
+// The overhead is the header and the checksum; this fails to compile
+// otherwise.
+var _ [IndexOverhead - indexHeader - indexChecksum]struct{}
+var _ [indexHeader + indexChecksum - IndexOverhead]struct{}
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
