@@ -80,7 +80,7 @@ func TestAdminReset(t *testing.T) {
 	}
 	srv.Advance(time.Hour)
 	call(t, srv, "POST", "/_fake/reset", "", 200, nil)
-	if len(srv.Orders()) != 0 || !srv.Now().Equal(nexwaytest.Start) || srv.KeysLeft(733551) != 50 {
+	if len(srv.Orders()) != 0 || !srv.Now().Equal(nexwaytest.DefaultStartTime()) || srv.KeysLeft(733551) != 50 {
 		t.Error("POST /_fake/reset did not reset")
 	}
 }
@@ -290,11 +290,11 @@ func TestAdminClock(t *testing.T) {
 		Now time.Time `json:"now"`
 	}
 	call(t, srv, "GET", "/_fake/clock", "", 200, &clock)
-	if !clock.Now.Equal(nexwaytest.Start) {
+	if !clock.Now.Equal(nexwaytest.DefaultStartTime()) {
 		t.Errorf("now = %v", clock.Now)
 	}
 	call(t, srv, "POST", "/_fake/clock/advance", `{"by":"48h30m"}`, 200, &clock)
-	if want := nexwaytest.Start.Add(48*time.Hour + 30*time.Minute); !clock.Now.Equal(want) || !srv.Now().Equal(want) {
+	if want := nexwaytest.DefaultStartTime().Add(48*time.Hour + 30*time.Minute); !clock.Now.Equal(want) || !srv.Now().Equal(want) {
 		t.Errorf("after advance: %v, Now %v, want %v", clock.Now, srv.Now(), want)
 	}
 	refused(t, srv, "POST", "/_fake/clock/advance", `{"by":"2 days"}`, 400, `by "2 days" is not a duration`)
