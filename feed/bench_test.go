@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
-	"github.com/nexway-go/nexway/internal/sniff"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nexway-go/nexway/internal/feedgen"
+	"github.com/nexway-go/nexway/internal/sniff"
 )
 
 // The feed benchmarks decode generated feeds of about 1 KB a row (long

@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/nexway-go/nexway/internal/feedcol"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/feedcol"
 	"github.com/nexway-go/nexway/internal/sniff"
 )
 

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/nexway-go/nexway"
-
 	"github.com/nexway-go/nexway/feed"
 )
 

@@ -15,9 +15,8 @@ import (
 	"testing"
 
 	"github.com/nexway-go/nexway"
-	"github.com/nexway-go/nexway/nexwaytest"
-
 	"github.com/nexway-go/nexway/feed"
+	"github.com/nexway-go/nexway/nexwaytest"
 )
 
 var ctx = context.Background()

@@ -1,23 +1,21 @@
 package feed
 
 import (
-	"maps"
-	"regexp"
-	"slices"
-	"strconv"
-
-	"github.com/nexway-go/nexway"
-	"github.com/nexway-go/nexway/internal/feedcol"
-
 	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
 	"io"
+	"maps"
 	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/feedcol"
 	"github.com/nexway-go/nexway/internal/feedgen"
 )
 

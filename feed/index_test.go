@@ -13,9 +13,8 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/nexway-go/nexway/internal/feedgen"
-
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/feedgen"
 )
 
 // day1 has refs 100000 to 100999. day2 drops the first ten, adds ten new
