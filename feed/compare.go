@@ -35,9 +35,14 @@ func (k ChangeKind) String() string {
 
 // Change is one difference between two snapshots of the feed.
 type Change struct {
+	// Kind is Added, Changed or Withdrawn; 0 when the value comes with an
+	// error.
 	Kind ChangeKind
-	Ref  nexway.ProductRef
-	// Product is today's product, for Added and Changed.
+	// Ref is the product's ref; with a row error, the row's ref when it
+	// could be read, else 0.
+	Ref nexway.ProductRef
+	// Product is today's product, for Added and Changed, and as far as it
+	// was decoded with a row error.
 	Product Product
 }
 
