@@ -159,7 +159,8 @@ func (e *MassWithdrawalError) Is(target error) bool { return target == ErrMassWi
 // previous hash, so that it is judged again tomorrow. When nothing is
 // withdrawn because of an error, next also keeps the products of x that
 // today's feed did not show, so that saving it forgets none of them.
-// Invalid options give a *nexway.ArgumentError before today is read.
+// Invalid options, a nil today, or next being x give a
+// *nexway.ArgumentError before today is read. A nil x is an empty index.
 func (x *Index) Compare(today iter.Seq2[Product, error], next *Index, opts *CompareOptions) iter.Seq2[Change, error] {
 	return func(yield func(Change, error) bool) {
 		var o CompareOptions
@@ -169,6 +170,17 @@ func (x *Index) Compare(today iter.Seq2[Product, error], next *Index, opts *Comp
 		if err := o.check(); err != nil {
 			yield(Change{}, err)
 			return
+		}
+		switch {
+		case today == nil:
+			yield(Change{}, invalid("today", "needs a sequence of products"))
+			return
+		case next != nil && next == x:
+			yield(Change{}, invalid("next", "must not be the index compared against"))
+			return
+		}
+		if x == nil {
+			x = new(Index) // a nil index is empty
 		}
 		x.seal()
 		seen := make([]uint64, (len(x.entries)+63)/64)

@@ -208,6 +208,10 @@ func Decode(r io.Reader, opts *Options) iter.Seq2[Product, error] {
 			yield(Product{}, err)
 			return
 		}
+		if r == nil {
+			yield(Product{}, invalid("r", "needs a reader"))
+			return
+		}
 		if o.MaxRecordSize == 0 {
 			o.MaxRecordSize = DefaultMaxRecordSize
 		}

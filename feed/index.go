@@ -35,6 +35,9 @@ func (x *Index) Add(ref nexway.ProductRef, hash uint64) {
 
 // Len returns the number of products in the index.
 func (x *Index) Len() int {
+	if x == nil {
+		return 0
+	}
 	x.seal()
 	return len(x.entries)
 }
@@ -51,6 +54,9 @@ func (x *Index) Lookup(ref nexway.ProductRef) (hash uint64, ok bool) {
 // All yields the refs and hashes in ascending ref order.
 func (x *Index) All() iter.Seq2[nexway.ProductRef, uint64] {
 	return func(yield func(nexway.ProductRef, uint64) bool) {
+		if x == nil {
+			return
+		}
 		x.seal()
 		for _, e := range x.entries {
 			if !yield(e.ref, e.hash) {
@@ -78,6 +84,9 @@ func (x *Index) seal() {
 }
 
 func (x *Index) find(ref nexway.ProductRef) (int, bool) {
+	if x == nil {
+		return 0, false
+	}
 	x.seal()
 	return slices.BinarySearchFunc(x.entries, ref, func(e entry, ref nexway.ProductRef) int { return cmp.Compare(e.ref, ref) })
 }
@@ -87,6 +96,9 @@ func (x *Index) find(ref nexway.ProductRef) (int, bool) {
 // could (its hash then differs from a good row's, so the product will
 // count as changed); any other error ends indexing and is returned.
 func BuildIndex(products iter.Seq2[Product, error]) (*Index, error) {
+	if products == nil {
+		return nil, invalid("products", "needs a sequence of products")
+	}
 	x := new(Index)
 	for p, err := range products {
 		if err != nil && !errors.Is(err, ErrRow) {

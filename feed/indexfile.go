@@ -45,6 +45,9 @@ var ErrInvalidIndex = errors.New("feed: not a saved Index, or a damaged, truncat
 // ReadFrom reads: IndexOverhead bytes plus 16 a product. It returns the
 // bytes written and the writer's first error.
 func (x *Index) WriteTo(w io.Writer) (int64, error) {
+	if x == nil {
+		x = new(Index)
+	}
 	x.seal()
 	crc := crc32.New(castagnoli)
 	cw := &countingWriter{w: w}
@@ -86,6 +89,9 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // way the index is left empty, so that a damaged file reports no product
 // withdrawn nor added by mistake but everything as added.
 func (x *Index) ReadFrom(r io.Reader) (int64, error) {
+	if x == nil {
+		return 0, invalid("Index", "ReadFrom needs a non-nil *Index")
+	}
 	x.entries, x.sorted = nil, true
 	crc := crc32.New(castagnoli)
 	br := bufio.NewReader(r)

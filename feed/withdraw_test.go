@@ -279,3 +279,62 @@ func TestAmbiguousPriceIsARowError(t *testing.T) {
 		}
 	}
 }
+
+// Nothing panics on nil arguments: a nil index is empty, a nil sequence or
+// reader is refused.
+func TestNilArguments(t *testing.T) {
+	var x *Index
+	if x.Len() != 0 {
+		t.Fatal("Len")
+	}
+	if _, ok := x.Lookup(1); ok {
+		t.Fatal("Lookup")
+	}
+	for range x.All() {
+		t.Fatal("All")
+	}
+	var buf strings.Builder
+	if n, err := x.WriteTo(&buf); err != nil || n != IndexOverhead {
+		t.Fatalf("WriteTo: %d, %v", n, err)
+	}
+	if _, err := x.ReadFrom(strings.NewReader(buf.String())); !errors.Is(err, nexway.ErrInvalidArgument) {
+		t.Fatalf("ReadFrom: %v", err)
+	}
+	var got []string
+	for ch, err := range x.Compare(Decode(strings.NewReader("Product ID\n1\n"), nil), nil, nil) {
+		got = append(got, fmt.Sprint(ch.Kind, ch.Ref, err))
+	}
+	if !slices.Equal(got, []string{"added 1 <nil>"}) {
+		t.Fatalf("Compare on a nil index: %q", got)
+	}
+	var y Index
+	y.Add(1, 1)
+	for name, seq := range map[string]func() error{
+		"nil today": func() error {
+			for _, err := range y.Compare(nil, nil, nil) {
+				return err
+			}
+			return nil
+		},
+		"next is x": func() error {
+			for _, err := range y.Compare(Decode(strings.NewReader("Product ID\n1\n"), nil), &y, nil) {
+				return err
+			}
+			return nil
+		},
+		"nil reader": func() error {
+			for _, err := range Decode(nil, nil) {
+				return err
+			}
+			return nil
+		},
+		"nil products": func() error {
+			_, err := BuildIndex(nil)
+			return err
+		},
+	} {
+		if err := seq(); !errors.Is(err, nexway.ErrInvalidArgument) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
