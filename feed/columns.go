@@ -344,8 +344,9 @@ func (l *csvLayout) product(rec csvRecord, line int, p *Product) *Error {
 			p.Extra["column "+strconv.Itoa(i+1)] = rec.field(i)
 		}
 		if l.id > 0 {
-			// A separator in an unquoted value may have shifted the
-			// columns: the Product ID read may be another column's.
+			// A separator in an unquoted value, or a value left out, may
+			// have shifted the columns: unless it is the first, the
+			// Product ID read may be another column's.
 			p.ProductRef = 0
 		}
 		return rowError(line, "", strconv.Itoa(rec.len())+" fields where the header has "+strconv.Itoa(len(l.cols)))

@@ -18,13 +18,16 @@ import (
 // *Error.
 var (
 	// ErrRow: one row (one product) could not be decoded fully: a
-	// value of the wrong type, too few or too many fields, a stray quote.
-	// Decoding goes on with the next row.
+	// value of the wrong type, a number that reads two ways, too few or
+	// too many fields, a stray quote. The *Error carries the row's ref
+	// when it could be read. Decoding goes on with the next row.
 	ErrRow = errors.New("feed: row not fully decoded")
-	// ErrInvalidFeed: the feed cannot be read further: empty, an HTML
-	// page, a header without "Product ID" or with a column twice, cut off
-	// inside a row, a quoted field or an XML element, or a record larger
-	// than Options.MaxRecordSize. It ends decoding.
+	// ErrInvalidFeed: the input is not recognised as a feed, or cannot be
+	// read further: empty, an HTML or XHTML page, an XML document without
+	// product elements or with an error element, a CSV header without
+	// "Product ID" or with a column twice, cut off inside a row, a quoted
+	// field or an XML element, or a record larger than
+	// Options.MaxRecordSize. It ends decoding.
 	ErrInvalidFeed = errors.New("feed: invalid feed")
 )
 
