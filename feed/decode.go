@@ -199,8 +199,9 @@ func (o *Options) check() error {
 // The sequence reads r once: range over it once.
 //
 // A CSV feed cut off in the middle of its last row is refused as such, but
-// one cut exactly at the end of a row looks complete; a download that the
-// connection cuts short fails with the connection's error instead.
+// one cut exactly at the end of a row looks complete (Index.Compare's bound
+// on withdrawals stops a large cut); a download that the connection cuts
+// short fails with the connection's error instead.
 func Decode(r io.Reader, opts *Options) iter.Seq2[Product, error] {
 	return func(yield func(Product, error) bool) {
 		var o Options
