@@ -2,7 +2,6 @@ package nexway
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"time"
 )
@@ -17,14 +16,14 @@ type DownloadsService service
 // the name of the order answer.
 type DownloadInfo struct {
 	Envelope
-	PartnerOrderNumber string         `json:"partnerOrderNumber"`
+	PartnerOrderNumber string         `json:"partnerOrderNumber" essential:"text"`
 	DownloadEndDate    Date           `json:"downloadEndDate" alt:"dateEndDownload"`
 	Lines              []DownloadLine `json:"orderLines"`
 }
 
 // DownloadLine lists the files of one order line.
 type DownloadLine struct {
-	ProductRef ProductRef     `json:"productRef"`
+	ProductRef ProductRef     `json:"productRef" essential:"id"`
 	Files      []DownloadFile `json:"files"`
 }
 
@@ -98,9 +97,32 @@ func ExtendByPeriod(p Period) Extension {
 // sends none: the extension still happened.
 type DownloadExtension struct {
 	Envelope
-	PartnerOrderNumber string `json:"partnerOrderNumber"`
+	PartnerOrderNumber string `json:"partnerOrderNumber" essential:"text"`
 	NewDownloadEndDate Date   `json:"newDownloadEndDate" alt:"downloadEndDate,dateEndDownload"`
+	// Basis says what the extension was counted from.
+	Basis ExtensionBasis `json:"-"`
 }
+
+// ExtensionBasis says what DownloadsService.Extend counted an extension
+// from.
+type ExtensionBasis string
+
+// Extension bases, in the order Extend tries them for a period.
+const (
+	// BasisDate: the caller gave the date (ExtendUntil).
+	BasisDate ExtensionBasis = "date"
+	// BasisDownloadInfo: the period was added to the download info's
+	// downloadEndDate, and the resulting date sent.
+	BasisDownloadInfo ExtensionBasis = "downloadEndDate"
+	// BasisOrder: the download info had no end date; the period was added
+	// to the order's dateEndDownload (OrdersService.Get), and the resulting
+	// date sent.
+	BasisOrder ExtensionBasis = "dateEndDownload"
+	// BasisPeriod: neither answer gave the current last day, so the period
+	// itself was sent for Nexway to add, in a single attempt that is not
+	// resent once it may have been processed (a resend could extend twice).
+	BasisPeriod ExtensionBasis = "period"
+)
 
 type extendRequest struct {
 	PartnerOrderNumber string `json:"partnerOrderNumber"`
@@ -110,16 +132,26 @@ type extendRequest struct {
 // Extend changes an order's download window.
 //
 // Nexway adds a period to the current window when it receives one, so a
-// resent period would extend twice. Extend therefore never sends a period:
-// for ExtendBy and ExtendByPeriod it reads the current last day (Info),
+// resent period would extend twice. Extend therefore sends a date whenever
+// it can: for ExtendBy and ExtendByPeriod it reads the current last day,
 // adds the period, and sends the resulting date, which is safe to resend
-// after a lost answer. Two concurrent extensions of the same order may thus
-// both start from the same day; serialise them if that matters. For the
-// same reason, an attempt that timed out but still reaches Nexway after a
-// later extension of the order would set its earlier date again.
+// after a lost answer. The last day is read from the download info
+// (Info); when that has none, from the order (OrdersService.Get), whose
+// lines carry it (used when every line that gives one gives the same). The
+// order answer carries no order date, so the documented 21 days from
+// purchase cannot be counted instead: when neither answer gives the last
+// day, Extend sends the period, and does not resend it once an attempt
+// may have been processed; such a failure matches ErrAmbiguous, and Info
+// tells what happened. DownloadExtension.Basis says which was done.
+//
+// Two concurrent extensions of the same order may both start from the
+// same day; serialise them if that matters. For the same reason, an
+// attempt that timed out but still reaches Nexway after a later extension
+// of the order would set its earlier date again.
 //
 // It fails with ErrInvalidArgument for an invalid extension, ErrNotFound,
-// or ErrAlreadyCancelled when the order was cancelled.
+// or ErrAlreadyCancelled when the order was cancelled, and with the errors
+// of Info and OrdersService.Get when reading the last day fails.
 func (s *DownloadsService) Extend(ctx context.Context, partnerOrderNumber string, ext Extension, opts ...CallOption) (*DownloadExtension, error) {
 	if err := checkPartnerOrderNumber("partnerOrderNumber", partnerOrderNumber); err != nil {
 		return nil, err
@@ -130,21 +162,54 @@ func (s *DownloadsService) Extend(ctx context.Context, partnerOrderNumber string
 	if ext.until.IsZero() && ext.period == (Period{}) {
 		return nil, invalid("extension", "is empty; use ExtendUntil, ExtendBy or ExtendByPeriod")
 	}
-	until := ext.until
-	if until.IsZero() {
-		info, err := s.Info(ctx, partnerOrderNumber, opts...)
+	op, value, basis := opExtendDownload, ext.until.String(), BasisDate
+	if ext.until.IsZero() {
+		base, b, err := s.lastDay(ctx, partnerOrderNumber, opts)
 		if err != nil {
 			return nil, err
 		}
-		if info.DownloadEndDate.IsZero() {
-			return nil, fmt.Errorf("%w: download info has no downloadEndDate to extend", ErrInvalidResponse)
+		basis = b
+		if base.IsZero() {
+			op, value = opExtendDownloadPeriod, ext.period.String()
+		} else {
+			value = ext.period.addTo(base).String()
 		}
-		until = ext.period.addTo(info.DownloadEndDate)
 	}
 	var out DownloadExtension
-	k := &call{op: opExtendDownload, method: http.MethodPut, path: "connect/order/download", in: extendRequest{partnerOrderNumber, until.String()}, out: &out, opts: opts}
+	k := &call{op: op, method: http.MethodPut, path: "connect/order/download", in: extendRequest{partnerOrderNumber, value}, out: &out, opts: opts}
 	if err := s.client.do(ctx, k); err != nil {
 		return nil, err
 	}
+	out.Basis = basis
 	return &out, nil
+}
+
+// lastDay finds the current last download day of an order, and where it
+// was found; a zero Date with BasisPeriod when no answer gives it.
+func (s *DownloadsService) lastDay(ctx context.Context, partnerOrderNumber string, opts []CallOption) (Date, ExtensionBasis, error) {
+	info, err := s.Info(ctx, partnerOrderNumber, opts...)
+	if err != nil {
+		return Date{}, "", err
+	}
+	if !info.DownloadEndDate.IsZero() {
+		return info.DownloadEndDate, BasisDownloadInfo, nil
+	}
+	o, err := s.client.Orders.Get(ctx, partnerOrderNumber, opts...)
+	if err != nil {
+		return Date{}, "", err
+	}
+	var day Date
+	for _, l := range o.Lines {
+		switch {
+		case l.DateEndDownload.IsZero():
+		case day.IsZero():
+			day = l.DateEndDownload
+		case day != l.DateEndDownload:
+			return Date{}, BasisPeriod, nil // no single window to count from
+		}
+	}
+	if day.IsZero() {
+		return Date{}, BasisPeriod, nil
+	}
+	return day, BasisOrder, nil
 }

@@ -19,8 +19,9 @@ import (
 // the answer again: every value that can be understood is converted to its
 // field's type (a number sent as a string, a string sent as a number, a
 // single object where a list was expected), alternative names are read,
-// and what cannot be understood leaves its field zero. Only an answer that
-// is not JSON, or whose envelope cannot be read, fails.
+// and what cannot be understood leaves its field zero, unless the field is
+// essential (essential.go). Only an answer that is not JSON, whose
+// envelope cannot be read, or whose essential value cannot be, fails.
 
 // maxLenientDepth bounds the nesting the lenient path follows; deeper
 // values are left zero. Nexway's answers nest about ten levels.
@@ -32,13 +33,14 @@ var errLenientDepth = errors.New("answer nested deeper than " + strconv.Itoa(max
 // fast, then leniently if needed, which it reports. It fails only when
 // data is not a JSON object.
 func decodeJSON(data []byte, out any) (lenient bool, err error) {
+	data = skipBOM(data)
 	err = json.Unmarshal(data, out)
 	t := reflect.TypeOf(out)
 	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
 		return false, err // the lenient path fills structs only
 	}
 	switch {
-	case err == nil && !hasAltKeys(t.Elem(), data):
+	case err == nil && !hasAltKeys(t.Elem(), data) && !(infoOf(t.Elem()).ids && hasNegative(data)):
 		return false, nil
 	case err != nil && !isTypeError(err):
 		return false, err // not JSON, or a hostile nesting encoding/json refuses
@@ -60,7 +62,7 @@ func codeReadable(data []byte) bool {
 	var env struct {
 		Code any `json:"responseCode"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := json.NewDecoder(bytes.NewReader(skipBOM(data)))
 	dec.UseNumber()
 	if dec.Decode(&env) != nil {
 		return false
@@ -147,7 +149,11 @@ func assign(v reflect.Value, x any, depth int) error {
 		}
 		for _, f := range fieldsOf(v.Type()) {
 			if val, ok := lookup(obj, f.names); ok {
-				if err := assign(v.FieldByIndex(f.index), val, depth+1); err != nil {
+				fv := v.FieldByIndex(f.index)
+				if f.need != needNone && val != nil && !readable(fv, val, f.need) {
+					return &essentialError{field: f.names[0]}
+				}
+				if err := assign(fv, val, depth+1); err != nil {
 					return err
 				}
 			}
@@ -292,11 +298,13 @@ func lookup(obj map[string]any, names []string) (any, bool) {
 type lenientField struct {
 	index []int
 	names []string
+	need  need // from the `essential` tag
 }
 
 type typeInfo struct {
 	fields  []lenientField
 	altKeys [][]byte // every alternative name of the type and the types it holds, quoted
+	ids     bool     // the type or one it holds has an `essential:"id"` field
 }
 
 var typeInfos sync.Map // reflect.Type → *typeInfo
@@ -335,7 +343,7 @@ func collectFields(t reflect.Type, prefix []int, ti *typeInfo) {
 		if alt := f.Tag.Get("alt"); alt != "" {
 			names = append(names, strings.Split(alt, ",")...)
 		}
-		ti.fields = append(ti.fields, lenientField{index: index, names: names})
+		ti.fields = append(ti.fields, lenientField{index: index, names: names, need: needs[f.Tag.Get("essential")]})
 	}
 }
 
@@ -351,6 +359,9 @@ func collectAltKeys(t reflect.Type, seen map[reflect.Type]bool, ti *typeInfo) {
 	seen[t] = true
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if needs[f.Tag.Get("essential")] == needID {
+			ti.ids = true
+		}
 		if alt := f.Tag.Get("alt"); alt != "" {
 			for _, a := range strings.Split(alt, ",") {
 				ti.altKeys = append(ti.altKeys, []byte(strconv.Quote(a)))
