@@ -125,7 +125,9 @@ func (q *FeedQuery) check() error {
 // a FeedQuery, and they bypass the client's rate limiter and retries (run
 // the daily download again on failure). They go through the client's
 // transport (WithTransport, or the transport of WithHTTPClient) and never
-// follow redirects.
+// follow redirects. Package feed (github.com/nexway-go/nexway/feed) decodes
+// what Open returns and compares one day's feed with the next; its
+// Products downloads and decodes in one loop.
 type FeedService service
 
 // feedClient is what a Client keeps for the feed's downloads.
@@ -154,7 +156,8 @@ func (s *FeedService) URL() string {
 
 // Open sends the feed request and returns the body, to be read as a
 // stream and closed by the caller: to keep a copy of the day's file, or
-// to decode it later with feed.Decode (package feed). The body is not buffered whole.
+// to decode it later with feed.Decode (package feed). The body is not
+// buffered whole.
 //
 // Errors are *APIError, before any request an *ArgumentError: without
 // WithFeedURL, or for an invalid query. A non-2xx status gives the

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
-	"github.com/nexway-go/nexway/internal/sniff"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nexway-go/nexway/internal/feedgen"
+	"github.com/nexway-go/nexway/internal/sniff"
 )
 
 // The feed benchmarks decode generated feeds of about 1 KB a row (long
@@ -277,7 +277,7 @@ func benchCompare(b *testing.B, feed feedFile, run func(*testing.B, feedFile, fu
 				}
 			}
 		}
-		for ch, err := range old.Compare(counted, nil) {
+		for ch, err := range old.Compare(counted, nil, nil) {
 			if err != nil || ch.Kind != 0 {
 				panic(fmt.Sprint("a change in the same feed: ", ch.Kind, err))
 			}

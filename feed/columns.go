@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/nexway-go/nexway/internal/feedcol"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/feedcol"
 	"github.com/nexway-go/nexway/internal/sniff"
 )
 
@@ -29,6 +29,8 @@ type csvLayout struct {
 	decimals  int      // columns that hold a Decimal
 	intLists  []int    // columns that hold a list of ids
 	strLists  []int    // columns that hold a list of strings
+	id        int      // the Product ID column
+	mark      byte     // the decimal mark, 0 for either
 }
 
 // newCSVLayout resolves a header. A column named twice, or no Product ID
@@ -67,7 +69,9 @@ func newCSVLayout(header []string, line int) (*csvLayout, error) {
 				Err: errors.New("the header names this column twice (columns " + strconv.Itoa(j+1) + " and " + strconv.Itoa(i+1) + ")")}
 		}
 		seen[key] = i
-		hasID = hasID || c.kind == feedcol.ProductID
+		if c.kind == feedcol.ProductID {
+			hasID, l.id = true, i
+		}
 		switch c.kind {
 		case feedcol.TotalSize, feedcol.Price, feedcol.PublicPrice, feedcol.RetailerPrice:
 			l.decimals++
@@ -150,6 +154,7 @@ func decodeCSV(br *bufio.Reader, o *Options, yield func(Product, error) bool) {
 		yield(Product{}, err)
 		return
 	}
+	layout.mark = byte(o.DecimalMark)
 	for {
 		rec, err := s.next()
 		if err == io.EOF {
@@ -164,7 +169,13 @@ func decodeCSV(br *bufio.Reader, o *Options, yield func(Product, error) bool) {
 			if s.badField > 0 && s.badField <= len(layout.cols) {
 				fe.Column = layout.cols[s.badField-1].name
 			}
-			if !yield(Product{Line: fe.Line}, fe) {
+			// The fields before the bad one were read whole.
+			p := Product{Line: fe.Line}
+			if layout.id < s.badField-1 {
+				p.ProductRef = readRef(s.partial().field(layout.id))
+			}
+			fe.Ref = p.ProductRef
+			if !yield(p, fe) {
 				return
 			}
 			continue
@@ -177,6 +188,7 @@ func decodeCSV(br *bufio.Reader, o *Options, yield func(Product, error) bool) {
 		}
 		var p Product
 		if ferr := layout.product(rec, s.start, &p); ferr != nil {
+			ferr.Ref = p.ProductRef
 			if !yield(p, ferr) {
 				return
 			}
@@ -218,11 +230,9 @@ func (l *csvLayout) product(rec csvRecord, line int, p *Product) *Error {
 		c, v := &l.cols[i], rec.field(i)
 		switch c.kind {
 		case feedcol.ProductID:
-			id, ok := parseInt(v)
-			if !ok || id <= 0 {
+			if p.ProductRef = readRef(v); p.ProductRef == 0 {
 				fail(c, v, "not a product id (a positive integer)")
 			}
-			p.ProductRef = nexway.ProductRef(id)
 		case feedcol.PublisherID:
 			p.PublisherID = v
 		case feedcol.PublisherName:
@@ -258,7 +268,7 @@ func (l *csvLayout) product(rec csvRecord, line int, p *Product) *Error {
 		case feedcol.TotalSize, feedcol.Price, feedcol.PublicPrice, feedcol.RetailerPrice:
 			var d *Decimal
 			if strings.TrimSpace(v) != "" {
-				if dv, err := ParseDecimal(v); err == nil {
+				if dv, err := parseDecimal(v, l.mark); err == nil {
 					if decimals == nil {
 						decimals = make([]Decimal, 0, l.decimals)
 					}
@@ -333,9 +343,23 @@ func (l *csvLayout) product(rec csvRecord, line int, p *Product) *Error {
 			}
 			p.Extra["column "+strconv.Itoa(i+1)] = rec.field(i)
 		}
+		if l.id > 0 {
+			// A separator in an unquoted value, or a value left out, may
+			// have shifted the columns: unless it is the first, the
+			// Product ID read may be another column's.
+			p.ProductRef = 0
+		}
 		return rowError(line, "", strconv.Itoa(rec.len())+" fields where the header has "+strconv.Itoa(len(l.cols)))
 	}
 	return first
+}
+
+// readRef reads a Product ID, 0 when it is not a positive integer.
+func readRef(v string) nexway.ProductRef {
+	if id, ok := parseInt(v); ok && id > 0 {
+		return nexway.ProductRef(id)
+	}
+	return 0
 }
 
 var errCutRow = fmt.Errorf("the feed ends in the middle of a row: %w", io.ErrUnexpectedEOF)

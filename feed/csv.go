@@ -107,6 +107,10 @@ func (s *csvScanner) next() (csvRecord, error) {
 	return csvRecord{string(rec), ends}, nil
 }
 
+// partial returns the fields of the record that the last row error cut
+// short, as far as they were read; the bad field is the last.
+func (s *csvScanner) partial() csvRecord { return csvRecord{string(s.rec), s.ends} }
+
 // quoted appends to rec the value of a quoted field whose opening quote
 // is just before body, reading more lines while the field goes on, and
 // returns what follows the closing quote.

@@ -1,11 +1,8 @@
 package feed
 
 import (
-	"github.com/nexway-go/nexway/internal/feedcol"
-
 	"bufio"
 	"errors"
-	"github.com/nexway-go/nexway/internal/sniff"
 	"io"
 	"math/rand/v2"
 	"reflect"
@@ -15,9 +12,10 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/nexway-go/nexway/internal/feedgen"
-
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/feedcol"
+	"github.com/nexway-go/nexway/internal/feedgen"
+	"github.com/nexway-go/nexway/internal/sniff"
 )
 
 // Every documented column and an unknown one, in a shuffled order, with
@@ -151,7 +149,7 @@ func TestDecodeCSVBadInput(t *testing.T) {
 				if !errors.Is(last, tc.kind) {
 					t.Fatalf("%v does not match %v", last, tc.kind)
 				}
-				if !strings.HasPrefix(last.Error(), "nexway: feed") {
+				if !strings.HasPrefix(last.Error(), "feed: ") {
 					t.Fatalf("message %q", last)
 				}
 			}

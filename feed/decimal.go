@@ -19,7 +19,10 @@ type Decimal struct {
 
 const maxDecimalDigits = 18
 
-var errNotDecimal = errors.New("not a decimal number")
+var (
+	errNotDecimal = errors.New("not a decimal number")
+	errAmbiguous  = errors.New("ambiguous decimal: a single ',' or '.' before exactly three digits may be a thousands separator; set the decimal mark (Options.DecimalMark)")
+)
 
 // pow10 holds 10^0 to 10^18.
 var pow10 = func() (p [maxDecimalDigits + 1]uint64) {
@@ -30,11 +33,19 @@ var pow10 = func() (p [maxDecimalDigits + 1]uint64) {
 	return p
 }()
 
-// ParseDecimal reads a decimal number such as "19.99", "-0.5" or "7". The
-// feed's decimal separator is not documented, so a comma is accepted as
-// well as a point ("19,99"); surrounding spaces are ignored. Exponents,
-// thousands separators and more than 18 significant digits are refused.
-func ParseDecimal(s string) (Decimal, error) {
+// ParseDecimal reads a decimal number such as "19.99", "-0.5" or "7",
+// surrounding spaces ignored. The feed's decimal mark is not documented,
+// so a comma is accepted as well as a point ("19,99"); a number that reads
+// two ways is refused rather than guessed: one separator followed by
+// exactly three digits after a whole part of 1 to 999 ("1,299", "1.299":
+// 1.299 or 1299?). Exponents, thousands separators and more than 18
+// significant digits are refused too. Options.DecimalMark removes the
+// ambiguity when the feed's mark is known.
+func ParseDecimal(s string) (Decimal, error) { return parseDecimal(s, 0) }
+
+// parseDecimal reads a decimal number whose mark is '.' or ',', or either
+// when mark is 0, refusing then what reads two ways.
+func parseDecimal(s string, mark byte) (Decimal, error) {
 	s = strings.TrimSpace(s)
 	neg := false
 	if s != "" && (s[0] == '-' || s[0] == '+') {
@@ -42,7 +53,7 @@ func ParseDecimal(s string) (Decimal, error) {
 		s = s[1:]
 	}
 	var units uint64
-	scale, digits, significant := -1, 0, 0
+	scale, digits, significant, whole := -1, 0, 0, 0
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9':
@@ -56,8 +67,10 @@ func ParseDecimal(s string) (Decimal, error) {
 			units = units*10 + uint64(c-'0')
 			if scale >= 0 {
 				scale++
+			} else {
+				whole++
 			}
-		case (c == '.' || c == ',') && scale < 0:
+		case (c == mark || (mark == 0 && (c == '.' || c == ','))) && scale < 0:
 			scale = 0
 		default:
 			return Decimal{}, errNotDecimal
@@ -65,6 +78,11 @@ func ParseDecimal(s string) (Decimal, error) {
 	}
 	if digits == 0 || scale > maxDecimalDigits {
 		return Decimal{}, errNotDecimal
+	}
+	// "1,299" is 1.299 or 1299; "0,299" and "1234,567" are not how
+	// thousands are grouped, so they read one way only.
+	if mark == 0 && scale == 3 && whole >= 1 && whole <= 3 && s[0] != '0' {
+		return Decimal{}, errAmbiguous
 	}
 	d := Decimal{Units: int64(units), Scale: max(scale, 0)}
 	if neg {
@@ -100,11 +118,12 @@ func (d Decimal) MarshalText() ([]byte, error) {
 	return d.append(nil), nil
 }
 
-// UnmarshalText reads what ParseDecimal reads.
+// UnmarshalText reads what MarshalText writes: a number with a '.'
+// decimal mark, such as "19.99" or "1.299". A comma is refused.
 func (d *Decimal) UnmarshalText(b []byte) error {
-	v, err := ParseDecimal(string(b))
+	v, err := parseDecimal(string(b), '.')
 	if err != nil {
-		return errors.New("nexway: " + errNotDecimal.Error())
+		return errors.New("feed: " + errNotDecimal.Error())
 	}
 	*d = v
 	return nil

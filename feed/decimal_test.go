@@ -2,6 +2,7 @@ package feed
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 )
 
@@ -35,9 +36,45 @@ func TestParseDecimal(t *testing.T) {
 	}
 }
 
+// A number that reads two ways is refused unless the mark is known; with
+// the mark known, the other one is refused.
+func TestParseDecimalAmbiguous(t *testing.T) {
+	for _, in := range []string{"1,299", "1.299", "12.345", "-999,000", "+1.000", " 1,299 "} {
+		if d, err := ParseDecimal(in); !errors.Is(err, errAmbiguous) {
+			t.Errorf("ParseDecimal(%q) = %v, %v; want the ambiguity refused", in, d, err)
+		}
+	}
+	// Thousands are not grouped so: these read one way only.
+	for in, want := range map[string]Decimal{"0,299": {299, 3}, "1234.567": {1234567, 3}, ".299": {299, 3},
+		"1,2990": {12990, 4}, "1,29": {129, 2}, "1299": {1299, 0}} {
+		if got, err := ParseDecimal(in); err != nil || got != want {
+			t.Errorf("ParseDecimal(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, tc := range []struct {
+		in   string
+		mark byte
+		want Decimal
+		ok   bool
+	}{
+		{"1,299", ',', Decimal{1299, 3}, true},
+		{"1.299", '.', Decimal{1299, 3}, true},
+		{"1.299", ',', Decimal{}, false},
+		{"1,299", '.', Decimal{}, false},
+		{"19,99", '.', Decimal{}, false},
+		{"19.99", ',', Decimal{}, false},
+		{"7", ',', Decimal{7, 0}, true},
+	} {
+		got, err := parseDecimal(tc.in, tc.mark)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseDecimal(%q, %q) = %v, %v; want %v, ok %v", tc.in, tc.mark, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
 func TestDecimalCmp(t *testing.T) {
 	d := func(s string) Decimal {
-		v, err := ParseDecimal(s)
+		v, err := parseDecimal(s, '.')
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +150,7 @@ func FuzzParseDecimal(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := ParseDecimal(d.String())
+		again, err := parseDecimal(d.String(), '.')
 		if err != nil || again != d || again.Cmp(d) != 0 {
 			t.Fatalf("%q -> %+v -> %q -> %+v, %v", s, d, d.String(), again, err)
 		}

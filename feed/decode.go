@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nexway-go/nexway"
 	"github.com/nexway-go/nexway/internal/redact"
 	"github.com/nexway-go/nexway/internal/sniff"
 )
@@ -17,18 +18,21 @@ import (
 // *Error.
 var (
 	// ErrRow: one row (one product) could not be decoded fully: a
-	// value of the wrong type, too few or too many fields, a stray quote.
-	// Decoding goes on with the next row.
-	ErrRow = errors.New("nexway: feed row not fully decoded")
-	// ErrInvalidFeed: the feed cannot be read further: empty, an HTML
-	// page, a header without "Product ID" or with a column twice, cut off
-	// inside a row, a quoted field or an XML element, or a record larger
-	// than Options.MaxRecordSize. It ends decoding.
-	ErrInvalidFeed = errors.New("nexway: invalid feed")
+	// value of the wrong type, a number that reads two ways, too few or
+	// too many fields, a stray quote. The *Error carries the row's ref
+	// when it could be read. Decoding goes on with the next row.
+	ErrRow = errors.New("feed: row not fully decoded")
+	// ErrInvalidFeed: the input is not recognised as a feed, or cannot be
+	// read further: empty, an HTML or XHTML page, an XML document without
+	// product elements or with an error element, a CSV header without
+	// "Product ID" or with a column twice, cut off inside a row, a quoted
+	// field or an XML element, or a record larger than
+	// Options.MaxRecordSize. It ends decoding.
+	ErrInvalidFeed = errors.New("feed: invalid feed")
 )
 
 // Error reports a problem at a line of the product feed. Errors of the
-// reader under the feed (a connection lost, a context cancelled) come as a
+// reader under the feed (a connection lost, a context cancelled) come as an
 // Error too, whose Unwrap returns them, so that errors.Is(err,
 // context.Canceled) holds; like ErrInvalidFeed they end decoding.
 type Error struct {
@@ -37,6 +41,10 @@ type Error struct {
 	Line int
 	// Column is the CSV column (header name) or XML element at fault, or "".
 	Column string
+	// Ref is, for a row error (ErrRow), the product's ref when the row's
+	// Product ID (or the element's id) could be read for certain, else 0:
+	// a row without a readable ref makes Index.Compare incomplete.
+	Ref nexway.ProductRef
 	// Err says what is wrong, or is the reader's error.
 	Err error
 
@@ -51,20 +59,28 @@ const maxColumnLen = 64
 // feed, only a header name, cut short and with control characters escaped.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("nexway: feed")
+	b.WriteString("feed: ")
+	where := false
 	if e.Line > 0 {
-		b.WriteString(" line ")
+		b.WriteString("line ")
 		b.WriteString(strconv.Itoa(e.Line))
+		where = true
 	}
 	if e.Column != "" {
 		col := e.Column
 		if len(col) > maxColumnLen {
 			col = col[:maxColumnLen] + "…"
 		}
-		b.WriteString(", column ")
+		if where {
+			b.WriteString(", ")
+		}
+		b.WriteString("column ")
 		b.WriteString(strconv.Quote(col))
+		where = true
 	}
-	b.WriteString(": ")
+	if where {
+		b.WriteString(": ")
+	}
 	if e.Err != nil {
 		b.WriteString(redact.Message(e.Err.Error(), nil))
 	}
@@ -138,6 +154,12 @@ type Options struct {
 	// golang.org/x/text. Nil reads UTF-8; invalid bytes are kept as they
 	// are in CSV, and refused by the XML parser.
 	Charset func(io.Reader) io.Reader
+	// DecimalMark is the mark between the whole and the fractional part
+	// of the CSV feed's prices and sizes, '.' or ','; Nexway does not
+	// document it, so 0 accepts either and refuses, as a row error, a
+	// number that reads two ways (see ParseDecimal). With a mark set, the
+	// other one is refused.
+	DecimalMark rune
 	// MaxRecordSize bounds a CSV record or an XML product element, in
 	// bytes; 0 means DefaultMaxRecordSize. A larger one ends decoding with
 	// ErrInvalidFeed: it bounds memory whatever the input.
@@ -156,6 +178,8 @@ func (o *Options) check() error {
 		return invalid("Options.Quote", "must be an ASCII character other than a line break, or NoQuote")
 	case sep != 0 && (sep == quote || (quote == 0 && sep == '"')):
 		return invalid("Options.Separator", "must differ from the quote character")
+	case o.DecimalMark != 0 && o.DecimalMark != '.' && o.DecimalMark != ',':
+		return invalid("Options.DecimalMark", "must be '.', ',' or 0 (either, refusing ambiguous numbers)")
 	case o.MaxRecordSize < 0:
 		return invalid("Options.MaxRecordSize", "must not be negative")
 	}
@@ -175,8 +199,9 @@ func (o *Options) check() error {
 // The sequence reads r once: range over it once.
 //
 // A CSV feed cut off in the middle of its last row is refused as such, but
-// one cut exactly at the end of a row looks complete; a download that the
-// connection cuts short fails with the connection's error instead.
+// one cut exactly at the end of a row looks complete (Index.Compare's bound
+// on withdrawals stops a large cut); a download that the connection cuts
+// short fails with the connection's error instead.
 func Decode(r io.Reader, opts *Options) iter.Seq2[Product, error] {
 	return func(yield func(Product, error) bool) {
 		var o Options
@@ -185,6 +210,10 @@ func Decode(r io.Reader, opts *Options) iter.Seq2[Product, error] {
 		}
 		if err := o.check(); err != nil {
 			yield(Product{}, err)
+			return
+		}
+		if r == nil {
+			yield(Product{}, invalid("r", "needs a reader"))
 			return
 		}
 		if o.MaxRecordSize == 0 {

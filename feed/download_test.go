@@ -15,9 +15,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/nexway-go/nexway/internal/feedgen"
-
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/feedgen"
 )
 
 var testQuery = &nexway.FeedQuery{Secret: "f33dSecret", Provider: "1c774002-211f-5012-9d53-80e6cb60759d", Config: "7016b623-3853-3db5-a67a-cf6aec336459"}
@@ -396,5 +395,45 @@ func TestFeedDebugLog(t *testing.T) {
 	if !strings.Contains(line, "nexway feed") || !strings.Contains(line, "path=/flow/getcatalog/v2.4/") ||
 		!strings.Contains(line, "status=200") || strings.Contains(line, "secret") {
 		t.Fatalf("log %q", line)
+	}
+}
+
+// What a feed host or a proxy in trouble serves with status 200, in any
+// content type, withdraws nothing: the decoder does not take it for a feed
+// (or the download refuses it, for text/html).
+func TestNotAFeedThroughTheDownload(t *testing.T) {
+	xhtml := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">` + "\n" +
+		`<html xmlns="http://www.w3.org/1999/xhtml"><head><title>503</title></head><body><p>Service unavailable</p></body></html>`
+	for _, tc := range []struct{ name, contentType, body string }{
+		{"XHTML as XHTML", "application/xhtml+xml", xhtml},
+		{"XHTML as XML", "text/xml", xhtml},
+		{"XHTML as CSV", "text/csv", xhtml},
+		{"XHTML untyped", "", xhtml},
+		{"XML error", "application/xml", `<?xml version="1.0"?><error><code>403</code><message>IP not allowed</message></error>`},
+		{"JSON error", "application/json", `{"error":"invalid provider"}`},
+		{"empty", "text/csv", ""},
+		{"BOM only", "text/csv", "\xef\xbb\xbf"},
+		{"HTML as HTML", "text/html", "<html><body>Maintenance</body></html>"},
+		{"HTML as CSV", "text/csv", "<!DOCTYPE html><html><body>Maintenance</body></html>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := feedServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				_, _ = io.WriteString(w, tc.body)
+			})
+			var x Index
+			x.Add(733551, 1)
+			x.Add(733552, 1)
+			var last error
+			for ch, err := range x.Compare(Products(bg, c, testQuery, nil), nil, &CompareOptions{MaxWithdrawn: 1}) {
+				if ch.Kind == Withdrawn {
+					t.Fatalf("%d withdrawn", ch.Ref)
+				}
+				last = err
+			}
+			if !errors.Is(last, ErrInvalidFeed) && !errors.Is(last, nexway.ErrInvalidResponse) {
+				t.Fatalf("last error %v", last)
+			}
+		})
 	}
 }

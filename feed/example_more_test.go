@@ -90,7 +90,7 @@ func ExampleError_Error() {
 	for _, err := range feed.Decode(strings.NewReader("Product ID,Number of users\n733551,many\n"), nil) {
 		fmt.Println(err)
 	}
-	// Output: nexway: feed line 2, column "Number of users": not an integer
+	// Output: feed: line 2, column "Number of users": not an integer
 }
 
 // A row error lets the loop go on; any other error ends the feed.
@@ -219,4 +219,69 @@ func ExampleProduct_Description() {
 	// Output:
 	// Antivirus (FR)
 	// ""
+}
+
+// A feed that omits more of yesterday's products than the bound allows
+// withdraws none of them: here an empty feed that still looked whole.
+func ExampleMassWithdrawalError() {
+	yesterday, _ := feed.BuildIndex(feed.Decode(strings.NewReader("Product ID\n1\n2\n3\n4\n5\n"), nil))
+	today := feed.Decode(strings.NewReader("Product ID\n"), nil)
+	for _, err := range yesterday.Compare(today, nil, nil) {
+		var mw *feed.MassWithdrawalError
+		if errors.As(err, &mw) {
+			fmt.Println(mw.Withdrawn, "of", mw.Previous, "would go; at most", mw.Limit)
+		}
+	}
+	// Output: 5 of 5 would go; at most 1
+}
+
+func ExampleMassWithdrawalError_Error() {
+	err := &feed.MassWithdrawalError{Withdrawn: 300, Previous: 1000, Limit: 200}
+	fmt.Println(err)
+	// Output: feed: today's feed would withdraw 300 of 1000 products, more than the 200 allowed (CompareOptions.MaxWithdrawn): nothing withdrawn
+}
+
+// A shop that truly delists much of its catalog says so for that run.
+func ExampleMassWithdrawalError_Is() {
+	yesterday, _ := feed.BuildIndex(feed.Decode(strings.NewReader("Product ID\n1\n2\n3\n4\n"), nil))
+	feedText := "Product ID\n1\n"
+	for _, err := range yesterday.Compare(feed.Decode(strings.NewReader(feedText), nil), nil, nil) {
+		fmt.Println(errors.Is(err, feed.ErrMassWithdrawal))
+	}
+	opts := &feed.CompareOptions{MaxWithdrawn: 0.75}
+	for ch, err := range yesterday.Compare(feed.Decode(strings.NewReader(feedText), nil), nil, opts) {
+		fmt.Println(ch.Kind, ch.Ref, err)
+	}
+	// Output:
+	// true
+	// withdrawn 2 <nil>
+	// withdrawn 3 <nil>
+	// withdrawn 4 <nil>
+}
+
+// A row whose ref cannot be read may be any product: nothing is withdrawn.
+func ExampleIncompleteError() {
+	yesterday, _ := feed.BuildIndex(feed.Decode(strings.NewReader("Product ID\n1\n2\n"), nil))
+	today := feed.Decode(strings.NewReader("Product ID\n1\n#2\n"), nil)
+	for ch, err := range yesterday.Compare(today, nil, &feed.CompareOptions{MaxWithdrawn: 1}) {
+		var ie *feed.IncompleteError
+		switch {
+		case errors.As(err, &ie):
+			fmt.Println("incomplete: rows", ie.Rows, "at lines", ie.Lines)
+		case ch.Kind == feed.Withdrawn:
+			fmt.Println("withdrawn", ch.Ref) // never printed here
+		}
+	}
+	// Output: incomplete: rows 1 at lines [3]
+}
+
+func ExampleIncompleteError_Error() {
+	fmt.Println(&feed.IncompleteError{Rows: 2, Lines: []int{7, 9}})
+	// Output: feed: 2 row(s) without a readable Product ID (first at line 7): comparison incomplete, nothing withdrawn
+}
+
+func ExampleIncompleteError_Is() {
+	var err error = &feed.IncompleteError{Rows: 1, Lines: []int{3}}
+	fmt.Println(errors.Is(err, feed.ErrIncomplete), errors.Is(err, feed.ErrMassWithdrawal))
+	// Output: true false
 }

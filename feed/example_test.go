@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/nexway-go/nexway"
-
 	"github.com/nexway-go/nexway/feed"
 )
 
@@ -43,9 +42,12 @@ func ExampleIndex_Compare() {
 	today := feed.Decode(strings.NewReader(
 		"Product ID,Name,Price wo.VAT\n1,One,10.00\n3,Three,25.00\n4,Four,40.00\n"), nil)
 	next := new(feed.Index)
-	for ch, err := range yesterday.Compare(today, next) {
+	// One withdrawal in three products is more than the default bound
+	// (20% of yesterday's products): a small catalog raises it.
+	opts := &feed.CompareOptions{MaxWithdrawn: 0.5}
+	for ch, err := range yesterday.Compare(today, next, opts) {
 		if err != nil {
-			log.Fatal(err) // a feed cut short: nothing was reported withdrawn
+			log.Fatal(err) // cut short, unreadable refs or too many withdrawals: nothing was withdrawn
 		}
 		switch ch.Kind {
 		case feed.Added, feed.Changed:

@@ -15,9 +15,8 @@ import (
 	"testing"
 
 	"github.com/nexway-go/nexway"
-	"github.com/nexway-go/nexway/nexwaytest"
-
 	"github.com/nexway-go/nexway/feed"
+	"github.com/nexway-go/nexway/nexwaytest"
 )
 
 var ctx = context.Background()
@@ -109,7 +108,7 @@ func TestFeedEndToEndWithFake(t *testing.T) {
 			}
 			today := new(feed.Index)
 			var got []string
-			for ch, err := range yesterday.Compare(feed.Products(ctx, srv.Client, fakeFeedQuery(), nil), today) {
+			for ch, err := range yesterday.Compare(feed.Products(ctx, srv.Client, fakeFeedQuery(), nil), today, nil) {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -125,7 +124,7 @@ func TestFeedEndToEndWithFake(t *testing.T) {
 			if today.Len() != 8 {
 				t.Fatalf("today's index holds %d products", today.Len())
 			}
-			for ch, err := range today.Compare(feed.Products(ctx, srv.Client, fakeFeedQuery(), nil), nil) {
+			for ch, err := range today.Compare(feed.Products(ctx, srv.Client, fakeFeedQuery(), nil), nil, nil) {
 				t.Fatalf("a third day with no change: %v %v, %v", ch.Kind, ch.Ref, err)
 			}
 		})
@@ -292,4 +291,41 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// The fake serves either decimal mark; with the mark set, every price is
+// exact, and with the wrong one set, each priced row is a row error that
+// keeps its ref, so that nothing is withdrawn.
+func TestFeedDecimalMarkWithFake(t *testing.T) {
+	t.Parallel()
+	for _, comma := range []bool{false, true} {
+		srv := nexwaytest.NewServer(t, nexwaytest.WithFeed(nexwaytest.FeedSettings{Separator: ";", DecimalComma: comma}))
+		right, wrong := '.', ','
+		if comma {
+			right, wrong = wrong, right
+		}
+		for p, err := range feed.Products(ctx, srv.Client, fakeFeedQuery(), &feed.Options{DecimalMark: right}) {
+			if err != nil {
+				t.Fatalf("comma %v, mark %q: %v", comma, right, err)
+			}
+			if p.ProductRef == 733551 && cents(p.Price) != 4166 {
+				t.Fatalf("comma %v: price %v", comma, p.Price)
+			}
+		}
+		yesterday, err := feed.BuildIndex(feed.Products(ctx, srv.Client, fakeFeedQuery(), &feed.Options{DecimalMark: right}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := 0
+		for ch, err := range yesterday.Compare(feed.Products(ctx, srv.Client, fakeFeedQuery(), &feed.Options{DecimalMark: wrong}), nil, nil) {
+			var fe *feed.Error
+			if !errors.As(err, &fe) || !errors.Is(err, feed.ErrRow) || fe.Ref == 0 || ch.Ref != fe.Ref || ch.Kind == feed.Withdrawn {
+				t.Fatalf("comma %v, mark %q: %v %v, %v", comma, wrong, ch.Kind, ch.Ref, err)
+			}
+			rows++
+		}
+		if rows != yesterday.Len() {
+			t.Fatalf("comma %v: %d row errors for %d products", comma, rows, yesterday.Len())
+		}
+	}
 }

@@ -6,10 +6,16 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"maps"
 	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/feedcol"
 	"github.com/nexway-go/nexway/internal/feedgen"
 )
 
@@ -83,7 +89,7 @@ func fuzzFeed(t *testing.T, data []byte, opts *Options) {
 		}
 		_ = p.Hash()
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), "nexway: feed") {
+			if !strings.HasPrefix(err.Error(), "feed: ") {
 				t.Fatalf("error %q", err)
 			}
 			ended = !errors.Is(err, ErrRow)
@@ -99,24 +105,140 @@ func fuzzFeed(t *testing.T, data []byte, opts *Options) {
 	}
 }
 
-func FuzzDecodeFeedCSV(f *testing.F) {
+// fuzzCompare checks Compare's rule on any input: no ref the input holds
+// is withdrawn, and nothing is withdrawn after an error that ends the feed
+// or a row without a readable ref. The refs the input holds are read
+// apart from the decoder: those of every value Decode yields, the Product
+// ID column of every record when encoding/csv reads the input whole, and
+// the id attributes of product tags, outside comments, CDATA sections and
+// instructions, for XML. The previous index holds them and refs the input
+// cannot hold, and the bound is lifted so that withdrawals happen: when
+// the feed was read whole with every ref readable, exactly the refs it did
+// not show are withdrawn.
+func fuzzCompare(t *testing.T, data []byte, opts *Options) {
+	present := map[nexway.ProductRef]bool{}
+	clean := true
+	for p, err := range Decode(bytes.NewReader(data), opts) {
+		if p.ProductRef > 0 {
+			present[p.ProductRef] = true
+		}
+		if err != nil && (!errors.Is(err, ErrRow) || p.ProductRef <= 0) {
+			clean = false
+		}
+	}
+	shown := maps.Clone(present)
+	for ref := range heldRefs(data, opts) {
+		present[ref] = true
+	}
+	var x Index
+	for ref := range present {
+		x.Add(ref, 1)
+	}
+	absent := []nexway.ProductRef{1 << 62, 1<<62 + 1, 1<<62 + 2}
+	for _, ref := range absent {
+		x.Add(ref, 1)
+	}
+	withdrawn := map[nexway.ProductRef]bool{}
+	for ch, err := range x.Compare(Decode(bytes.NewReader(data), opts), nil, &CompareOptions{MaxWithdrawn: 1}) {
+		if ch.Kind != Withdrawn {
+			continue
+		}
+		if err != nil || present[ch.Ref] && !slices.Contains(absent, ch.Ref) {
+			t.Fatalf("input %q: %d withdrawn although the input holds it (%v)", data, ch.Ref, err)
+		}
+		if !clean {
+			t.Fatalf("input %q: %d withdrawn after an error", data, ch.Ref)
+		}
+		withdrawn[ch.Ref] = true
+	}
+	if clean {
+		for ref := range x.All() {
+			if withdrawn[ref] == shown[ref] {
+				t.Fatalf("input %q: ref %d shown %v, withdrawn %v", data, ref, shown[ref], withdrawn[ref])
+			}
+		}
+	}
+}
+
+var (
+	// xmlHidden matches what holds no element: comments, CDATA sections,
+	// processing instructions.
+	xmlHidden = regexp.MustCompile(`(?s)<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>`)
+	// productTag matches a product start tag; productID one of its id
+	// attributes.
+	productTag = regexp.MustCompile(`<product(\s[^>]*)?>`)
+	productID  = regexp.MustCompile(`\s(?:[\w.-]+:)?id\s*=\s*(?:"\s*(\d+)\s*"|'\s*(\d+)\s*')`)
+)
+
+// heldRefs reads the refs the input holds without the decoder.
+func heldRefs(data []byte, opts *Options) map[nexway.ProductRef]bool {
+	held := map[nexway.ProductRef]bool{}
+	add := func(v string) {
+		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n > 0 {
+			held[nexway.ProductRef(n)] = true
+		}
+	}
+	body := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if opts.Format == XML {
+		for _, tag := range productTag.FindAll(xmlHidden.ReplaceAll(body, nil), -1) {
+			for _, m := range productID.FindAllSubmatch(tag, -1) {
+				add(string(m[1]) + string(m[2]))
+			}
+		}
+		return held
+	}
+	if opts.Quote != 0 && opts.Quote != '"' {
+		return held
+	}
+	sep, nl := sniffCSV(body, '"')
+	if opts.Separator != 0 {
+		sep = byte(opts.Separator)
+	}
+	if nl != '\n' {
+		return held
+	}
+	r := csv.NewReader(bytes.NewReader(body))
+	r.Comma, r.FieldsPerRecord = rune(sep), -1
+	records, err := r.ReadAll()
+	if err != nil || len(records) == 0 {
+		return held
+	}
+	for k, h := range records[0] {
+		if feedcol.Lookup(h) == feedcol.ProductID {
+			for _, rec := range records[1:] {
+				if k < len(rec) {
+					add(rec[k])
+				}
+			}
+		}
+	}
+	return held
+}
+
+func FuzzDecodeCSV(f *testing.F) {
 	f.Add(generated(feedgen.Config{Count: 2, Seed: 1}), false)
 	f.Add(generated(feedgen.Config{Count: 2, Seed: 2, Separator: ';', CRLF: true, DecimalComma: true,
 		Columns: []string{"Product ID", "Promo", "Categories", "Short description FR", "Language"}}), true)
 	f.Add([]byte("\ufeffProduct ID|Name\r1|\"a\"\"b\"\r2|x\"y\r"), false)
 	f.Add([]byte("Product ID,,Name\n1,,\"open"), true)
+	f.Add([]byte("Product ID,Name\n1,\"a\"b\n2,c\n"), false)
+	f.Add([]byte("Name,Product ID\n\"a\"b,1\nc,2\n"), false)
+	f.Add([]byte("Product ID;Price wo.VAT\nx;1\n3;1,299\n"), false)
 	f.Fuzz(func(t *testing.T, data []byte, small bool) {
 		opts := &Options{Format: CSV}
 		if small {
 			opts.MaxRecordSize = 64
 		}
 		fuzzFeed(t, data, opts)
+		fuzzCompare(t, data, opts)
 	})
 }
 
-func FuzzDecodeFeedXML(f *testing.F) {
+func FuzzDecodeXML(f *testing.F) {
 	f.Add(generated(feedgen.Config{Count: 2, Seed: 1, Format: feedgen.XML}), false)
 	f.Add([]byte(`<?xml version="1.0" encoding="ISO-8859-1"?><p><product id="1"><name>a</name></product></p>`), false)
+	f.Add([]byte(`<products><product id="1"/><product/></products>`), false)
+	f.Add([]byte(`<products><product id="1"/><product id="2"><product id="3"/></product></products>`), false)
 	f.Add([]byte(`<catalog><group><product id="7"><description format="long">&nbsp;x</description><product id="8"/></product></group><product id="x"/></catalog>`), true)
 	f.Fuzz(func(t *testing.T, data []byte, small bool) {
 		opts := &Options{Format: XML}
@@ -124,5 +246,6 @@ func FuzzDecodeFeedXML(f *testing.F) {
 			opts.MaxRecordSize = 64
 		}
 		fuzzFeed(t, data, opts)
+		fuzzCompare(t, data, opts)
 	})
 }

@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"maps"
@@ -12,9 +13,8 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/nexway-go/nexway/internal/feedgen"
-
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/feedgen"
 )
 
 // day1 has refs 100000 to 100999. day2 drops the first ten, adds ten new
@@ -42,7 +42,7 @@ func TestCompareSnapshots(t *testing.T) {
 	old := index(t, day1)
 	next := new(Index)
 	got := map[ChangeKind][]nexway.ProductRef{}
-	for ch, err := range old.Compare(Decode(feedgen.New(day2), nil), next) {
+	for ch, err := range old.Compare(Decode(feedgen.New(day2), nil), next, nil) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestCompareCutFeedWithdrawsNothing(t *testing.T) {
 	feed := io.LimitReader(feedgen.New(day2), 500<<10) // about half
 	var kinds []ChangeKind
 	var last error
-	for ch, err := range old.Compare(Decode(feed, nil), nil) {
+	for ch, err := range old.Compare(Decode(feed, nil), nil, nil) {
 		kinds = append(kinds, ch.Kind)
 		last = err
 	}
@@ -97,7 +97,7 @@ func TestCompareRowError(t *testing.T) {
 	old.Add(3, 33)
 	feed := "Product ID,Name,Price wo.VAT\n1,a,bad\n4,d,1\n"
 	var got []string
-	for ch, err := range old.Compare(Decode(strings.NewReader(feed), nil), nil) {
+	for ch, err := range old.Compare(Decode(strings.NewReader(feed), nil), nil, &CompareOptions{MaxWithdrawn: 1}) {
 		s := ch.Kind.String()
 		if err != nil {
 			s = "error"
@@ -117,7 +117,7 @@ func TestCompareWithStoredRefs(t *testing.T) {
 	}
 	counts := map[ChangeKind]int{}
 	products := Decode(feedgen.New(feedgen.Config{Count: 3, Seed: 1}), nil)
-	for ch, err := range held.Compare(products, nil) {
+	for ch, err := range held.Compare(products, nil, &CompareOptions{MaxWithdrawn: 0.5}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestCompareWithStoredRefs(t *testing.T) {
 func TestCompareStopsEarly(t *testing.T) {
 	old := index(t, day1)
 	n := 0
-	for range old.Compare(Decode(feedgen.New(day2), nil), nil) {
+	for range old.Compare(Decode(feedgen.New(day2), nil), nil, nil) {
 		if n++; n == 3 {
 			break
 		}
@@ -165,7 +165,7 @@ func TestFeedIndexSaveAndLoad(t *testing.T) {
 	x := index(t, day1)
 	var buf bytes.Buffer
 	n, err := x.WriteTo(&buf)
-	if err != nil || n != int64(buf.Len()) || n != int64(len(indexMagic)+8+16*1000) {
+	if err != nil || n != int64(buf.Len()) || n != int64(IndexOverhead+16*1000) {
 		t.Fatalf("%d bytes, %v", n, err)
 	}
 	saved := buf.Bytes()
@@ -280,16 +280,17 @@ func TestIndexFeedDuplicateRefs(t *testing.T) {
 	}
 }
 
-// FuzzFeedIndexReadFrom: no input panics ReadFrom, and what it accepts
+// FuzzIndexReadFrom: no input panics ReadFrom, and what it accepts
 // writes and reads back to the same index.
-func FuzzFeedIndexReadFrom(f *testing.F) {
+func FuzzIndexReadFrom(f *testing.F) {
 	var x Index
 	x.Add(3, 30)
 	x.Add(1, 10)
 	var buf bytes.Buffer
 	_, _ = x.WriteTo(&buf)
 	f.Add(buf.Bytes())
-	f.Add([]byte(indexMagic + "\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Add([]byte(indexMagic + "\x02\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Add([]byte(indexMagic + "\x01\x00\x00\x00\x00\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var x Index
 		if _, err := x.ReadFrom(bytes.NewReader(data)); err != nil {
@@ -307,4 +308,40 @@ func FuzzFeedIndexReadFrom(f *testing.F) {
 			t.Fatalf("round trip: %v", err)
 		}
 	})
+}
+
+// Any changed byte, any cut and the older format fail and leave the index
+// empty: a damaged file must not report products withdrawn or added.
+func TestIndexReadFromDetectsDamage(t *testing.T) {
+	var x Index
+	for i := range 50 {
+		x.Add(nexway.ProductRef(733551+i), uint64(i)*0x9e3779b97f4a7c15+1)
+	}
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	saved := buf.Bytes()
+	if len(saved) != IndexOverhead+16*50 {
+		t.Fatalf("%d bytes for 50 products", len(saved))
+	}
+	check := func(name string, data []byte) {
+		t.Helper()
+		var y Index
+		y.Add(1, 1)
+		if _, err := y.ReadFrom(bytes.NewReader(data)); !errors.Is(err, ErrInvalidIndex) || y.Len() != 0 {
+			t.Fatalf("%s: %v, %d entries", name, err, y.Len())
+		}
+	}
+	for i := range saved {
+		for _, bit := range []byte{0x01, 0x80} {
+			damaged := bytes.Clone(saved)
+			damaged[i] ^= bit
+			check(fmt.Sprintf("byte %d ^ %#x", i, bit), damaged)
+		}
+		check(fmt.Sprintf("cut at %d", i), saved[:i])
+	}
+	// Version 1: the same layout without a checksum.
+	v1 := append([]byte("NXFIDX\x00\x01"), saved[indexHeader-8:len(saved)-indexChecksum]...)
+	check("version 1", v1)
 }

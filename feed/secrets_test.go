@@ -11,9 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nexway-go/nexway/internal/feedgen"
-
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/feedgen"
 )
 
 const (

@@ -9,9 +9,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/nexway-go/nexway/internal/feedgen"
-
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/feedgen"
 )
 
 // decoded is one value of a decoded feed.

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -32,6 +33,12 @@ type xmlDescription struct {
 }
 
 // decodeXML yields every product element, at any depth, in document order.
+// Nexway documents the product element but not the root, so a document is
+// taken for a feed when it has product elements, or none under a root
+// named products (an empty feed); an XHTML page, an error element outside
+// a product (error, errors, fault, exception) or a document without
+// products under another root is ErrInvalidFeed: what a proxy or a feed
+// host in trouble serves must not read as a catalog without products.
 func decodeXML(src *countingReader, br *bufio.Reader, o *Options, yield func(Product, error) bool) {
 	d := xml.NewDecoder(br)
 	d.Entity = xml.HTMLEntity // descriptions may use &nbsp; and the like
@@ -45,10 +52,14 @@ func decodeXML(src *countingReader, br *bufio.Reader, o *Options, yield func(Pro
 	}
 	// What the buffer holds ahead comes on top of the element.
 	src.limit = int64(o.MaxRecordSize) + sniff.BufferSize
+	root, products := "", 0
 	for {
 		src.mark = d.InputOffset()
 		tok, err := d.Token()
 		if err == io.EOF {
+			if products == 0 && !strings.EqualFold(root, "products") {
+				yield(Product{}, invalidFeed(0, errors.New("an XML document without product elements, not a feed")))
+			}
 			return
 		}
 		if err != nil {
@@ -56,10 +67,28 @@ func decodeXML(src *countingReader, br *bufio.Reader, o *Options, yield func(Pro
 			return
 		}
 		start, ok := tok.(xml.StartElement)
-		if !ok || start.Name.Local != "product" {
+		if !ok {
 			continue
 		}
 		line, _ := d.InputPos()
+		name := start.Name.Local
+		if root == "" {
+			root = name
+			if strings.EqualFold(name, "html") {
+				yield(Product{}, invalidFeed(line, errors.New("an XHTML page, not a feed")))
+				return
+			}
+		}
+		if name != "product" {
+			switch strings.ToLower(name) {
+			case "error", "errors", "fault", "exception":
+				yield(Product{}, &Error{Line: line, Column: name, kind: ErrInvalidFeed,
+					Err: errors.New("an error element, not a feed")})
+				return
+			}
+			continue
+		}
+		products++
 		begin := d.InputOffset()
 		var x xmlProduct
 		if err := d.DecodeElement(&x, &start); err != nil {
@@ -70,15 +99,63 @@ func decodeXML(src *countingReader, br *bufio.Reader, o *Options, yield func(Pro
 			yield(Product{}, invalidFeed(line, errRecordTooLarge))
 			return
 		}
-		p, ferr := x.product(line)
+		ids := 0
+		for _, a := range start.Attr {
+			if a.Name.Local == "id" {
+				ids++
+			}
+		}
+		p, ferr := x.product(line, ids)
 		if ferr != nil {
+			ferr.Ref = p.ProductRef
 			if !yield(p, ferr) {
 				return
 			}
+		} else if !yield(p, nil) {
+			return
+		}
+		if !nestedProducts(x.Inner, line, yield) {
+			return
+		}
+	}
+}
+
+// nestedProducts yields a row error, with its ref when it has one, for
+// each product element inside another one (related products, perhaps):
+// whether such a product is on sale is unknown, but it must not be taken
+// for withdrawn. It reports false when the loop stopped.
+func nestedProducts(inner []byte, line int, yield func(Product, error) bool) bool {
+	if !bytes.Contains(inner, []byte("<product")) && !bytes.Contains(inner, []byte(":product")) {
+		return true
+	}
+	d := xml.NewDecoder(bytes.NewReader(inner))
+	d.Strict = false // the outer element was well-formed; entities stay text
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return true
+		}
+		start, ok := tok.(xml.StartElement)
+		if !ok || start.Name.Local != "product" {
 			continue
 		}
-		if !yield(p, nil) {
-			return
+		at, _ := d.InputPos()
+		at += line - 1
+		var ref nexway.ProductRef
+		ids := 0
+		for _, a := range start.Attr {
+			if a.Name.Local == "id" {
+				ids++
+				ref = readRef(a.Value)
+			}
+		}
+		if ids != 1 {
+			ref = 0
+		}
+		e := rowError(at, "product", "a product element inside another one")
+		e.Ref = ref
+		if !yield(Product{Line: at, ProductRef: ref}, e) {
+			return false
 		}
 	}
 }
@@ -102,7 +179,9 @@ func xmlError(d *xml.Decoder, err, charset error) error {
 
 // product maps the element. Text is trimmed, as pretty-printed XML puts
 // line breaks around it; languages are upper-cased.
-func (x *xmlProduct) product(line int) (Product, *Error) {
+// ids is the number of id attributes of the element: more than one makes
+// the ref unreadable.
+func (x *xmlProduct) product(line, ids int) (Product, *Error) {
 	p := Product{
 		Line:          line,
 		Name:          strings.TrimSpace(x.Name),
@@ -134,7 +213,7 @@ func (x *xmlProduct) product(line int) (Product, *Error) {
 		}
 	}
 	id, ok := parseInt(x.ID)
-	if !ok || id <= 0 {
+	if !ok || id <= 0 || ids != 1 {
 		if p.Extra == nil {
 			p.Extra = map[string]string{}
 		}

@@ -10,9 +10,8 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/nexway-go/nexway/internal/feedgen"
-
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/feedgen"
 )
 
 func TestDecodeGeneratedXML(t *testing.T) {

@@ -61,7 +61,7 @@ func run(ctx context.Context, w io.Writer, srv *nexwaytest.Server) error {
 	fmt.Fprintln(w, "Day 1: the catalog from the product feed")
 	var day1 feed.Index
 	// Against an empty index every product is new; day1 is filled on the way.
-	for ch, err := range new(feed.Index).Compare(feed.Products(ctx, c, q, nil), &day1) {
+	for ch, err := range new(feed.Index).Compare(feed.Products(ctx, c, q, nil), &day1, nil) {
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func run(ctx context.Context, w io.Writer, srv *nexwaytest.Server) error {
 
 	fmt.Fprintln(w, "\nDay 2: what changed")
 	var day2 feed.Index
-	for ch, err := range day1.Compare(feed.Products(ctx, c, q, nil), &day2) {
+	for ch, err := range day1.Compare(feed.Products(ctx, c, q, nil), &day2, nil) {
 		if err != nil {
 			return err // a feed cut short: nothing is reported withdrawn
 		}

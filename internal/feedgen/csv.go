@@ -1,10 +1,10 @@
 package feedgen
 
 import (
-	"github.com/nexway-go/nexway/internal/feedcol"
-
 	"strconv"
 	"strings"
+
+	"github.com/nexway-go/nexway/internal/feedcol"
 )
 
 // column is a CSV column: its header name and what it holds.

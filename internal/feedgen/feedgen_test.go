@@ -1,8 +1,6 @@
 package feedgen
 
 import (
-	"github.com/nexway-go/nexway/internal/feedcol"
-
 	"bytes"
 	"encoding/csv"
 	"encoding/xml"
@@ -11,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/nexway-go/nexway/internal/feedcol"
 )
 
 func read(t testing.TB, cfg Config) []byte {
