@@ -47,11 +47,17 @@ func (s *DownloadsService) Info(ctx context.Context, partnerOrderNumber string, 
 		return nil, err
 	}
 	var out DownloadInfo
-	k := &call{op: opDownloadInfo, method: http.MethodGet, path: "connect/order/" + pathEscape(partnerOrderNumber) + "/download", out: &out, opts: opts}
+	k := infoCall(partnerOrderNumber, &out)
+	k.opts = opts
 	if err := s.client.do(ctx, k); err != nil {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// infoCall reads an order's download window into out.
+func infoCall(partnerOrderNumber string, out *DownloadInfo) *call {
+	return &call{op: opDownloadInfo, method: http.MethodGet, path: "connect/order/" + pathEscape(partnerOrderNumber) + "/download", out: out}
 }
 
 // Extension is a change of download window, made by ExtendUntil, ExtendBy
@@ -118,6 +124,10 @@ type extendRequest struct {
 // same reason, an attempt that timed out but still reaches Nexway after a
 // later extension of the order would set its earlier date again.
 //
+// The read and the write are one call: an Observer sees one ExtendDownload
+// call whose first attempts are the read (AttemptInfo.Part PartRead), and
+// WithResponse counts both.
+//
 // It fails with ErrInvalidArgument for an invalid extension, ErrNotFound,
 // or ErrAlreadyCancelled when the order was cancelled.
 func (s *DownloadsService) Extend(ctx context.Context, partnerOrderNumber string, ext Extension, opts ...CallOption) (*DownloadExtension, error) {
@@ -130,21 +140,31 @@ func (s *DownloadsService) Extend(ctx context.Context, partnerOrderNumber string
 	if ext.until.IsZero() && ext.period == (Period{}) {
 		return nil, invalid("extension", "is empty; use ExtendUntil, ExtendBy or ExtendByPeriod")
 	}
+	var out DownloadExtension
+	k := &call{op: opExtendDownload, method: http.MethodPut, path: "connect/order/download", out: &out, opts: opts}
+	ctx, err := s.client.begin(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.extend(ctx, k, partnerOrderNumber, ext); err != nil {
+		return nil, s.client.end(k, nil, err)
+	}
+	return &out, s.client.end(k, &out, nil)
+}
+
+// extend sends k, reading the window first to move it by a period.
+func (s *DownloadsService) extend(ctx context.Context, k *call, partnerOrderNumber string, ext Extension) error {
 	until := ext.until
 	if until.IsZero() {
-		info, err := s.Info(ctx, partnerOrderNumber, opts...)
-		if err != nil {
-			return nil, err
+		info := new(DownloadInfo)
+		if err := s.client.sendPart(ctx, k, infoCall(partnerOrderNumber, info), PartRead); err != nil {
+			return err
 		}
 		if info.DownloadEndDate.IsZero() {
-			return nil, fmt.Errorf("%w: download info has no downloadEndDate to extend", ErrInvalidResponse)
+			return fmt.Errorf("%w: download info has no downloadEndDate to extend", ErrInvalidResponse)
 		}
 		until = ext.period.addTo(info.DownloadEndDate)
 	}
-	var out DownloadExtension
-	k := &call{op: opExtendDownload, method: http.MethodPut, path: "connect/order/download", in: extendRequest{partnerOrderNumber, until.String()}, out: &out, opts: opts}
-	if err := s.client.do(ctx, k); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	k.in = extendRequest{partnerOrderNumber, until.String()}
+	return s.client.send(ctx, k)
 }

@@ -2,6 +2,7 @@ package nexway
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 )
@@ -11,14 +12,29 @@ import (
 // OpenTelemetry spans and metrics on it). What it is given is scrubbed like
 // errors: no secret, token or customer e-mail reaches it.
 //
-// The hooks run on the call's goroutine, in order: StartCall, then for
-// each attempt StartAttempt and EndAttempt, then EndCall. The contexts the
-// start hooks return carry on to the next hooks (a span's context, say).
-// A hook that blocks delays the call by as long, but cannot change what
-// the call does or reports; a hook that panics is recovered, logged at
-// level Error by the client's logger, and the observer is not called again
-// for that call. An Observer is shared by every call of the client: it must
-// be safe for concurrent use.
+// A call is what the caller made: one method call, one StartCall and one
+// EndCall, whatever requests it took. The hooks run on the call's
+// goroutine, in order: StartCall, then for each request sent StartAttempt
+// and EndAttempt, then EndCall. A call may send requests of its own parts
+// (Create's read-back of an ambiguous order, Extend's read of the window
+// before moving it by a period): they are attempts of the same call, with
+// AttemptInfo.Part saying which. EndCall reports the outcome the caller
+// gets: success when the caller gets a result (a cancel settled by 1011,
+// a create settled by its read-back), Ambiguous exactly when the caller's
+// error matches ErrAmbiguous.
+//
+// An Observer cannot change a call. It is given copies: writing into the
+// error it gets does not change the caller's. The contexts the start hooks
+// return carry on to the next hooks (a span's context, say), and their
+// values reach the request, but the caller's deadline and cancellation
+// bound every attempt whatever context a hook returns: a hook may add
+// values, not remove or add limits. What it is given is scrubbed before
+// the first hook runs, the call's own secrets (a territory secret) and the
+// customer's e-mail included. A hook that blocks delays the call by as
+// long; a hook that panics is recovered, logged at level Error by the
+// client's logger, and the observer is not called again for that call. An
+// Observer is shared by every call of the client: it must be safe for
+// concurrent use.
 type Observer interface {
 	// StartCall is called when a call starts, after its arguments were
 	// checked.
@@ -53,11 +69,18 @@ type CallInfo struct {
 	Write bool
 }
 
-// AttemptInfo describes one attempt of a call.
+// AttemptInfo describes one attempt of a call: one request sent.
 type AttemptInfo struct {
+	// CallInfo is the request's: the call's own, or for a part the
+	// operation it reads ("GetOrder" for Create's read-back, with its
+	// method, path and route).
 	CallInfo
-	// Attempt counts the attempts of the call from 1.
+	// Attempt counts the requests of the call from 1, parts included, as
+	// CallResult.Attempts does.
 	Attempt int
+	// Part is "" for the call's own request, PartReadBack for Create's
+	// read-back, PartRead for Extend's read of the window.
+	Part string
 }
 
 // AttemptResult is what an attempt met.
@@ -82,11 +105,19 @@ type AttemptResult struct {
 
 // CallResult is how a call ended.
 type CallResult struct {
-	// Attempts is the number of requests sent.
+	// Attempts is the number of requests the call sent: retries, resends
+	// after a token renewal and the requests of its parts included (as
+	// Response.Attempts and APIError.Attempts count).
 	Attempts int
-	// HTTPStatus and ResponseCode are those of the last answer, 0 for none.
+	// ReadBacks is how many of Attempts were requests of the call's parts
+	// (a read-back, Extend's read), not of its own request.
+	ReadBacks int
+	// HTTPStatus and ResponseCode are those of the last answer, 0 for none;
+	// on success, those of the answer the result comes from (ResponseCode
+	// 1011 for a cancel settled by it).
 	HTTPStatus, ResponseCode int
-	// Err is the call's error (an *APIError, scrubbed), nil on success.
+	// Err is a copy of the call's error (an *APIError, scrubbed), nil
+	// exactly when the caller gets a result.
 	Err error
 	// Ambiguous says the outcome is unknown (Err matches ErrAmbiguous).
 	Ambiguous bool
@@ -113,6 +144,8 @@ type observation struct {
 	dead    bool // a hook panicked: no more calls
 	logger  *slog.Logger
 	call    CallInfo
+	current CallInfo // the request being sent: call, or a part's
+	part    string
 	start   time.Time
 	ctx     context.Context // the call's, from StartCall
 	attempt struct {
@@ -152,22 +185,39 @@ func (ob *observation) guard(hook string, f func()) (ok bool) {
 	return true
 }
 
-// startCall begins the observation of a call.
+// startCall begins the observation of a call. It returns the context of
+// the call's requests: the hook's values, the caller's limits.
 func (c *Client) startCall(ctx context.Context, k *call) (context.Context, *observation) {
+	ob := &observation{o: c.observer, logger: c.logger, start: time.Now(), call: c.callInfo(k)}
+	ob.current = ob.call
+	ob.ctx = ctx
+	if !ob.guard("StartCall", func() { ob.ctx = ob.o.StartCall(ctx, ob.call) }) || ob.ctx == nil {
+		return ctx, nil
+	}
+	return bounded(ob.ctx, ctx), ob
+}
+
+// callInfo describes k, scrubbed.
+func (c *Client) callInfo(k *call) CallInfo {
 	path := k.state.scrub("/" + cutQuery(k.path))
 	route := k.op.route
 	if route == "" && !k.op.raw {
 		route = path // a path without ids
 	}
-	ob := &observation{o: c.observer, logger: c.logger, start: time.Now(), call: CallInfo{
+	return CallInfo{
 		Operation: k.op.name, Method: k.method, Path: path, Route: route,
 		Scheme: c.scheme, Host: c.host, Write: k.op.mutates,
-	}}
-	ob.ctx = ctx
-	if !ob.guard("StartCall", func() { ob.ctx = ob.o.StartCall(ctx, ob.call) }) || ob.ctx == nil {
-		return ctx, nil
 	}
-	return ob.ctx, ob
+}
+
+// startPart makes the next attempts those of a part of the call.
+func (ob *observation) startPart(info CallInfo, part string) {
+	ob.current, ob.part = info, part
+}
+
+// endPart makes the next attempts the call's own again.
+func (ob *observation) endPart() {
+	ob.current, ob.part = ob.call, ""
 }
 
 func cutQuery(path string) string {
@@ -180,18 +230,20 @@ func cutQuery(path string) string {
 }
 
 // startAttempt reports an attempt about to be sent, first ending the one
-// before when its retry decision never came (a resend after a 401).
+// before when its retry decision never came (a resend after a 401). It
+// returns the attempt's context: the hook's values, ctx's limits.
 func (ob *observation) startAttempt(ctx context.Context, n int) context.Context {
 	if ob.attempt.stage == sent {
 		ob.decide(true, "token refused: renewed")
 	}
-	ob.attempt.info = AttemptInfo{CallInfo: ob.call, Attempt: n}
+	ob.attempt.info = AttemptInfo{CallInfo: ob.current, Attempt: n, Part: ob.part}
 	ob.attempt.ctx, ob.attempt.start = ctx, time.Now()
-	ob.guard("StartAttempt", func() { ob.attempt.ctx = ob.o.StartAttempt(ctx, ob.attempt.info) })
+	info := ob.attempt.info // the hook's copy
+	ob.guard("StartAttempt", func() { ob.attempt.ctx = ob.o.StartAttempt(ctx, info) })
 	if ob.attempt.ctx == nil {
 		ob.attempt.ctx = ctx
 	}
-	return ob.attempt.ctx
+	return bounded(ob.attempt.ctx, ctx)
 }
 
 // attemptDone records what the attempt met; the retry decision comes next.
@@ -257,14 +309,18 @@ func codeOf(k *call, err error) int {
 	return 0
 }
 
-// endCall reports the end of the call.
-func (ob *observation) endCall(k *call, err error) {
-	ob.finish(codeOf(k, err))
-	r := CallResult{Attempts: k.state.attempts, Err: err, ResponseCode: codeOf(k, err), Duration: time.Since(ob.start)}
-	if e, ok := err.(*APIError); ok {
-		r.HTTPStatus, r.Ambiguous = e.HTTPStatus, e.ambiguous
-	} else if err == nil {
-		r.HTTPStatus = k.state.lastStatus
+// endCall reports the end of the call with the outcome its caller gets:
+// out, or a copy of err.
+func (ob *observation) endCall(run *run, out result, err error) {
+	r := CallResult{Attempts: run.requests, ReadBacks: run.readBacks, Duration: time.Since(ob.start)}
+	switch e := err.(type) {
+	case nil:
+		r.HTTPStatus, r.ResponseCode = run.status, out.envelope().ResponseCode
+	case *APIError:
+		r.HTTPStatus, r.ResponseCode, r.Ambiguous = e.HTTPStatus, e.ResponseCode, e.ambiguous
+	default:
+		r.Ambiguous = errors.Is(err, ErrAmbiguous)
 	}
+	r.Err = observedErr(err)
 	ob.guard("EndCall", func() { ob.o.EndCall(ob.ctx, ob.call, r) })
 }

@@ -1,0 +1,189 @@
+package nexway
+
+import (
+	"context"
+	"errors"
+)
+
+// A caller's call may send more than one request: Create reads an
+// ambiguous order back, Extend by a period reads the download window
+// before writing it. Every report on the call (the Observer's, WithResponse,
+// the error's Attempts) is made from one record, its run, once the service
+// method has decided the outcome the caller gets: the reports cannot
+// disagree with the caller, nor with each other.
+
+// Parts of a call, as AttemptInfo.Part names them.
+const (
+	// PartReadBack is Create's read of an order after an attempt that may
+	// have been processed without a settling answer.
+	PartReadBack = "read-back"
+	// PartRead is Extend's read of the download window, before it writes
+	// the window moved by a period.
+	PartRead = "read"
+)
+
+// run is a call as its caller sees it, from its arguments checked to the
+// outcome returned.
+type run struct {
+	cc        callConfig
+	obs       *observation // nil without an Observer
+	requests  int          // every request sent, parts included
+	readBacks int          // the requests of parts
+	part      string       // the part being sent, "" for the call's own request
+	status    int          // of the last answer, 0 for none
+	requestID string       // of the last answer, not yet scrubbed
+}
+
+// begin starts k's run: it reads the call options, gathers every value
+// of the call to scrub, and only then starts the observation, so that no
+// hook sees a secret. The context it returns bounds the call's requests:
+// the caller's deadline and cancellation, with the values a hook added.
+func (c *Client) begin(ctx context.Context, k *call) (context.Context, error) {
+	r := &k.own
+	k.state.run, k.state.op, k.state.client = r, k.op, c
+	if len(k.opts) > 0 {
+		for _, o := range k.opts {
+			o(&r.cc)
+		}
+		if r.cc.err != nil {
+			return ctx, r.cc.err
+		}
+		if r.cc.secret != "" {
+			k.state.hidden = append(k.state.hidden, r.cc.secret)
+		}
+	}
+	if c.observer != nil {
+		ctx, r.obs = c.startCall(ctx, k)
+	}
+	return ctx, nil
+}
+
+// end reports k's run with the outcome the caller gets, out or err, and
+// returns err, its Attempts counting every request of the call.
+func (c *Client) end(k *call, out result, err error) error {
+	r := k.state.run
+	if e, ok := err.(*APIError); ok {
+		e.Attempts = r.requests
+	}
+	if err == nil {
+		if r.cc.noRaw {
+			out.envelope().Raw = nil
+		}
+		if r.cc.response != nil {
+			*r.cc.response = Response{HTTPStatus: r.status, RequestID: k.state.scrub(r.requestID), Attempts: r.requests, ReadBacks: r.readBacks}
+		}
+	}
+	if r.obs != nil {
+		r.obs.endCall(r, out, err)
+	}
+	return err
+}
+
+// do sends k, a call of one request, and decodes the answer into k.out.
+func (c *Client) do(ctx context.Context, k *call) error {
+	return c.doSettled(ctx, k, 0)
+}
+
+// doSettled is do for a write whose resend, after an attempt that may
+// have been processed, meets code done (1011 for a cancel) when the first
+// attempt did its work: the call then succeeds.
+func (c *Client) doSettled(ctx context.Context, k *call, done int) error {
+	ctx, err := c.begin(ctx, k)
+	if err != nil {
+		return err
+	}
+	err = c.send(ctx, k)
+	if done != 0 && retriedInto(k, err, done) {
+		err = nil
+	}
+	if err != nil {
+		return c.end(k, nil, err)
+	}
+	return c.end(k, k.out, nil)
+}
+
+// sendPart sends part, a request made for parent's call, within its run.
+func (c *Client) sendPart(ctx context.Context, parent, part *call, name string) error {
+	r := parent.state.run
+	part.state.run, part.state.op, part.state.client = r, part.op, c
+	part.state.hidden, part.state.email = parent.state.hidden, parent.state.email
+	r.part = name
+	if r.obs != nil {
+		r.obs.startPart(c.callInfo(part), name)
+	}
+	err := c.send(ctx, part)
+	r.part = ""
+	if r.obs != nil {
+		r.obs.endPart()
+	}
+	return err
+}
+
+// observedErr gives an Observer its own copy of err: a hook that writes
+// into what it was given cannot change the caller's error.
+func observedErr(err error) error {
+	switch e := err.(type) {
+	case nil:
+		return nil
+	case *APIError:
+		cp := *e
+		cp.Err = observedErr(e.Err)
+		return &cp
+	case *ArgumentError:
+		cp := *e
+		return &cp
+	}
+	return &errorCopy{msg: err.Error(), orig: err}
+}
+
+// errorCopy is an error's text and what it matches, without a way back
+// to the error itself.
+type errorCopy struct {
+	msg  string
+	orig error
+}
+
+func (e *errorCopy) Error() string { return e.msg }
+
+// Is matches what the original matches.
+func (e *errorCopy) Is(target error) bool { return errors.Is(e.orig, target) }
+
+// Timeout reports whether the original was a timeout.
+func (e *errorCopy) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return errors.As(e.orig, &t) && t.Timeout()
+}
+
+// hookContext is a context an Observer's hook returned, used for its
+// values only: the caller's deadline and cancellation bound the call
+// whatever the hook returned.
+type hookContext struct {
+	context.Context // the caller's
+	values          context.Context
+}
+
+// Value looks in the hook's context first, so that a span it started is
+// the request's, then in the caller's.
+func (h *hookContext) Value(key any) any {
+	if v := h.values.Value(key); v != nil {
+		return v
+	}
+	return h.Context.Value(key)
+}
+
+// bounded returns the context a request runs on after a hook returned
+// hook: hook itself when it keeps caller's limits (a context derived with
+// values only), otherwise hook's values under caller's limits.
+func bounded(hook, caller context.Context) context.Context {
+	if hook == nil || hook == caller {
+		return caller
+	}
+	if hook.Done() == caller.Done() && hook.Err() == caller.Err() {
+		hd, hok := hook.Deadline()
+		cd, cok := caller.Deadline()
+		if hok == cok && hd.Equal(cd) {
+			return hook
+		}
+	}
+	return &hookContext{Context: caller, values: hook}
+}
