@@ -62,10 +62,10 @@ type callState struct {
 	// an answer that says whether it was (see settle).
 	maybeProcessed bool
 	client         *Client
-	hidden         []string     // the call's own credentials (a territory secret, the feed's query), scrubbed from what leaves
-	email          [1]string    // the customer's, scrubbed likewise
-	run            *run         // the caller's call this request is for
-	sends          int          // attempts of the retry loop (a 401 resend is not one)
+	hidden         []string  // the call's own credentials (a territory secret, the feed's query), scrubbed from what leaves
+	email          [1]string // the customer's, scrubbed likewise
+	run            *run      // the caller's call this request is for
+	sends          int       // attempts of the retry loop (a 401 resend is not one)
 }
 
 type stateKey struct{}
