@@ -176,20 +176,18 @@ func (s *scanner) value(v reflect.Value, quoted bool) (stored bool, err error) {
 	return storeScalar(v, s.literal(), false), nil
 }
 
-// setNull stores null as encoding/json does: nil for a pointer, map,
-// slice or interface; a type that decodes itself decodes it; anything else
-// stays as it is.
+// setNull stores null as encoding/json does: nil for a pointer; a type
+// that decodes itself decodes it; nil for a map, slice or interface;
+// anything else stays as it is.
 func setNull(v reflect.Value) {
-	if !v.CanSet() {
-		return
-	}
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
+	switch {
+	case !v.CanSet():
+	case v.Kind() == reflect.Pointer:
 		v.SetZero()
-		return
-	}
-	if infoOf(v.Type()).unmarshaler {
+	case infoOf(v.Type()).unmarshaler:
 		_ = v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(nullLiteral)
+	case v.Kind() == reflect.Map || v.Kind() == reflect.Slice || v.Kind() == reflect.Interface:
+		v.SetZero()
 	}
 }
 

@@ -50,9 +50,15 @@ type RawResponse struct {
 }
 
 // Decode decodes the answer into v, a pointer, leniently as the package
-// decodes its own results when v points to a struct (see Envelope): values
-// of another type than v's fields are converted when they can be, and
-// left zero when not. It fails only when Raw is not JSON.
+// decodes its own results when v points to a struct (see Envelope): what
+// encoding/json would decode is decoded as it would be (maps, interfaces,
+// arrays, pointers, json.RawMessage, types with UnmarshalJSON or
+// UnmarshalText, embedded structs, ",string" fields), and scalars of
+// another type than their field's are converted when they can be and left
+// as they are when not, without losing the rest. When a conversion is
+// needed, the struct is decoded afresh: fields the answer does not set are
+// zero. Decoding takes time and memory in proportion to Raw. It fails only
+// when Raw is not JSON (or nests deeper than 100 levels).
 func (r *RawResponse) Decode(v any) error {
 	if v == nil {
 		return invalid("v", "is nil")
