@@ -140,7 +140,9 @@ func WithObserver(o Observer) Option {
 // observation follows one call for its observer; nil when the client has
 // none.
 type observation struct {
+	run     run // the call's, in the same allocation
 	o       Observer
+	sends   int  // attempts of the current request's retry loop (a 401 resend is not one)
 	dead    bool // a hook panicked: no more calls
 	logger  *slog.Logger
 	call    CallInfo
@@ -185,16 +187,17 @@ func (ob *observation) guard(hook string, f func()) (ok bool) {
 	return true
 }
 
-// startCall begins the observation of a call. It returns the context of
-// the call's requests: the hook's values, the caller's limits.
-func (c *Client) startCall(ctx context.Context, k *call) (context.Context, *observation) {
-	ob := &observation{o: c.observer, logger: c.logger, start: time.Now(), call: c.callInfo(k)}
+// startCall begins ob, the observation of k. It returns the context of
+// the call's requests (the hook's values, the caller's limits), and
+// whether the observation goes on.
+func (c *Client) startCall(ctx context.Context, k *call, ob *observation) (context.Context, bool) {
+	ob.o, ob.logger, ob.start, ob.call = c.observer, c.logger, time.Now(), c.callInfo(k)
 	ob.current = ob.call
 	ob.ctx = ctx
 	if !ob.guard("StartCall", func() { ob.ctx = ob.o.StartCall(ctx, ob.call) }) || ob.ctx == nil {
-		return ctx, nil
+		return ctx, false
 	}
-	return bounded(ob.ctx, ctx), ob
+	return bounded(ob.ctx, ctx), true
 }
 
 // callInfo describes k, scrubbed.
@@ -212,7 +215,7 @@ func (c *Client) callInfo(k *call) CallInfo {
 
 // startPart makes the next attempts those of a part of the call.
 func (ob *observation) startPart(info CallInfo, part string) {
-	ob.current, ob.part = info, part
+	ob.current, ob.part, ob.sends = info, part, 0
 }
 
 // endPart makes the next attempts the call's own again.

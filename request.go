@@ -47,7 +47,6 @@ type call struct {
 	out    result
 	opts   []CallOption
 	state  callState
-	own    run // the run of a call the caller made; a part uses its parent's
 }
 
 // result is a decoded answer: every result embeds Envelope.
@@ -64,8 +63,7 @@ type callState struct {
 	client         *Client
 	hidden         []string  // the call's own credentials (a territory secret, the feed's query), scrubbed from what leaves
 	email          [1]string // the customer's, scrubbed likewise
-	run            *run      // the caller's call this request is for
-	sends          int       // attempts of the retry loop (a 401 resend is not one)
+	run            *run      // the caller's call this request is for; nil for a plain call
 }
 
 type stateKey struct{}
@@ -81,6 +79,9 @@ var jsonType = []string{"application/json"}
 // loop and decodes the answer into k.out.
 func (c *Client) send(ctx context.Context, k *call) (err error) {
 	r := k.state.run
+	if r == nil {
+		r = &plainRun
+	}
 	if ob := r.obs; ob != nil {
 		defer func() { ob.finish(codeOf(k, err)) }()
 	}
@@ -127,7 +128,9 @@ func (c *Client) send(ctx context.Context, k *call) (err error) {
 	if err != nil {
 		return c.transportError(ctx, k, err)
 	}
-	r.status, r.requestID = resp.StatusCode, requestID(resp.Header)
+	if r != &plainRun {
+		r.status, r.header = resp.StatusCode, resp.Header
+	}
 	return c.decode(k, resp, data)
 }
 

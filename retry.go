@@ -50,8 +50,8 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	st := stateOf(ctx)
 	retry, reason := c.shouldRetry(ctx, st, resp, err)
 	if st.run != nil && st.run.obs != nil {
-		st.sends++
-		if retry && st.sends > c.retryPolicy.MaxRetries {
+		st.run.obs.sends++
+		if retry && st.run.obs.sends > c.retryPolicy.MaxRetries {
 			retry, reason = false, "attempts exhausted; last: "+reason
 		}
 		st.run.obs.decide(retry, reason)

@@ -3,6 +3,7 @@ package nexway
 import (
 	"context"
 	"errors"
+	"net/http"
 )
 
 // A caller's call may send more than one request: Create reads an
@@ -23,7 +24,8 @@ const (
 )
 
 // run is a call as its caller sees it, from its arguments checked to the
-// outcome returned.
+// outcome returned. A plain call (no option, no observer, one request)
+// has none: its callState counts its attempts.
 type run struct {
 	cc        callConfig
 	obs       *observation // nil without an Observer
@@ -31,16 +33,29 @@ type run struct {
 	readBacks int          // the requests of parts
 	part      string       // the part being sent, "" for the call's own request
 	status    int          // of the last answer, 0 for none
-	requestID string       // of the last answer, not yet scrubbed
+	header    http.Header  // of the last answer
 }
+
+// plainRun stands for the run of a plain call, never written.
+var plainRun run
 
 // begin starts k's run: it reads the call options, gathers every value
 // of the call to scrub, and only then starts the observation, so that no
 // hook sees a secret. The context it returns bounds the call's requests:
 // the caller's deadline and cancellation, with the values a hook added.
 func (c *Client) begin(ctx context.Context, k *call) (context.Context, error) {
-	r := &k.own
-	k.state.run, k.state.op, k.state.client = r, k.op, c
+	k.state.op, k.state.client = k.op, c
+	var ob *observation
+	switch {
+	case c.observer != nil:
+		ob = new(observation) // the run in the same allocation
+		k.state.run = &ob.run
+	case len(k.opts) > 0:
+		k.state.run = new(run)
+	default:
+		return ctx, nil
+	}
+	r := k.state.run
 	if len(k.opts) > 0 {
 		for _, o := range k.opts {
 			o(&r.cc)
@@ -52,8 +67,11 @@ func (c *Client) begin(ctx context.Context, k *call) (context.Context, error) {
 			k.state.hidden = append(k.state.hidden, r.cc.secret)
 		}
 	}
-	if c.observer != nil {
-		ctx, r.obs = c.startCall(ctx, k)
+	if ob != nil {
+		var ok bool
+		if ctx, ok = c.startCall(ctx, k, ob); ok {
+			r.obs = ob
+		}
 	}
 	return ctx, nil
 }
@@ -62,6 +80,9 @@ func (c *Client) begin(ctx context.Context, k *call) (context.Context, error) {
 // returns err, its Attempts counting every request of the call.
 func (c *Client) end(k *call, out result, err error) error {
 	r := k.state.run
+	if r == nil {
+		return err // a plain call: its error counts its attempts already
+	}
 	if e, ok := err.(*APIError); ok {
 		e.Attempts = r.requests
 	}
@@ -70,7 +91,7 @@ func (c *Client) end(k *call, out result, err error) error {
 			out.envelope().Raw = nil
 		}
 		if r.cc.response != nil {
-			*r.cc.response = Response{HTTPStatus: r.status, RequestID: k.state.scrub(r.requestID), Attempts: r.requests, ReadBacks: r.readBacks}
+			*r.cc.response = Response{HTTPStatus: r.status, RequestID: k.state.scrub(requestID(r.header)), Attempts: r.requests, ReadBacks: r.readBacks}
 		}
 	}
 	if r.obs != nil {
@@ -105,6 +126,11 @@ func (c *Client) doSettled(ctx context.Context, k *call, done int) error {
 // sendPart sends part, a request made for parent's call, within its run.
 func (c *Client) sendPart(ctx context.Context, parent, part *call, name string) error {
 	r := parent.state.run
+	if r == nil {
+		// A plain call becomes one of parts: its requests so far count.
+		r = &run{requests: parent.state.attempts}
+		parent.state.run = r
+	}
 	part.state.run, part.state.op, part.state.client = r, part.op, c
 	part.state.hidden, part.state.email = parent.state.hidden, parent.state.email
 	r.part = name
