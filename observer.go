@@ -142,16 +142,15 @@ func WithObserver(o Observer) Option {
 type observation struct {
 	run     run // the call's, in the same allocation
 	o       Observer
-	sends   int  // attempts of the current request's retry loop (a 401 resend is not one)
-	dead    bool // a hook panicked: no more calls
+	sends   int32 // attempts of the current request's retry loop (a 401 resend is not one)
+	dead    bool  // a hook panicked: no more calls
 	logger  *slog.Logger
 	call    CallInfo
-	current CallInfo // the request being sent: call, or a part's
-	part    string
+	part    *CallInfo // the part being sent, nil for the call's own request
 	start   time.Time
 	ctx     context.Context // the call's, from StartCall
 	attempt struct {
-		info   AttemptInfo
+		n      int // its number in the call
 		ctx    context.Context
 		start  time.Time
 		result AttemptResult
@@ -192,7 +191,6 @@ func (ob *observation) guard(hook string, f func()) (ok bool) {
 // whether the observation goes on.
 func (c *Client) startCall(ctx context.Context, k *call, ob *observation) (context.Context, bool) {
 	ob.o, ob.logger, ob.start, ob.call = c.observer, c.logger, time.Now(), c.callInfo(k)
-	ob.current = ob.call
 	ob.ctx = ctx
 	if !ob.guard("StartCall", func() { ob.ctx = ob.o.StartCall(ctx, ob.call) }) || ob.ctx == nil {
 		return ctx, false
@@ -214,13 +212,13 @@ func (c *Client) callInfo(k *call) CallInfo {
 }
 
 // startPart makes the next attempts those of a part of the call.
-func (ob *observation) startPart(info CallInfo, part string) {
-	ob.current, ob.part, ob.sends = info, part, 0
+func (ob *observation) startPart(info CallInfo) {
+	ob.part, ob.sends = &info, 0
 }
 
 // endPart makes the next attempts the call's own again.
 func (ob *observation) endPart() {
-	ob.current, ob.part = ob.call, ""
+	ob.part, ob.sends = nil, 0
 }
 
 func cutQuery(path string) string {
@@ -239,9 +237,9 @@ func (ob *observation) startAttempt(ctx context.Context, n int) context.Context 
 	if ob.attempt.stage == sent {
 		ob.decide(true, "token refused: renewed")
 	}
-	ob.attempt.info = AttemptInfo{CallInfo: ob.current, Attempt: n, Part: ob.part}
+	ob.attempt.n = n
 	ob.attempt.ctx, ob.attempt.start = ctx, time.Now()
-	info := ob.attempt.info // the hook's copy
+	info := ob.attemptInfo()
 	ob.guard("StartAttempt", func() { ob.attempt.ctx = ob.o.StartAttempt(ctx, info) })
 	if ob.attempt.ctx == nil {
 		ob.attempt.ctx = ctx
@@ -285,8 +283,17 @@ func (ob *observation) finish(code int) {
 
 func (ob *observation) report() {
 	ob.attempt.stage, ob.attempt.body = reported, nil
-	r := ob.attempt.result
-	ob.guard("EndAttempt", func() { ob.o.EndAttempt(ob.attempt.ctx, ob.attempt.info, r) })
+	r, info := ob.attempt.result, ob.attemptInfo()
+	ob.guard("EndAttempt", func() { ob.o.EndAttempt(ob.attempt.ctx, info, r) })
+}
+
+// attemptInfo describes the current attempt, made when a hook needs it
+// so that the observation stays small.
+func (ob *observation) attemptInfo() AttemptInfo {
+	if ob.part != nil {
+		return AttemptInfo{CallInfo: *ob.part, Attempt: ob.attempt.n, Part: ob.run.part}
+	}
+	return AttemptInfo{CallInfo: ob.call, Attempt: ob.attempt.n}
 }
 
 // codeIn reads the responseCode of an answer, 0 when it has none.
@@ -315,7 +322,7 @@ func codeOf(k *call, err error) int {
 // endCall reports the end of the call with the outcome its caller gets:
 // out, or a copy of err.
 func (ob *observation) endCall(run *run, out result, err error) {
-	r := CallResult{Attempts: run.requests, ReadBacks: run.readBacks, Duration: time.Since(ob.start)}
+	r := CallResult{Attempts: int(run.requests), ReadBacks: int(run.readBacks), Duration: time.Since(ob.start)}
 	switch e := err.(type) {
 	case nil:
 		r.HTTPStatus, r.ResponseCode = run.status, out.envelope().ResponseCode

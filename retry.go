@@ -51,7 +51,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	retry, reason := c.shouldRetry(ctx, st, resp, err)
 	if st.run != nil && st.run.obs != nil {
 		st.run.obs.sends++
-		if retry && st.run.obs.sends > c.retryPolicy.MaxRetries {
+		if retry && int(st.run.obs.sends) > c.retryPolicy.MaxRetries {
 			retry, reason = false, "attempts exhausted; last: "+reason
 		}
 		st.run.obs.decide(retry, reason)

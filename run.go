@@ -29,8 +29,8 @@ const (
 type run struct {
 	cc        callConfig
 	obs       *observation // nil without an Observer
-	requests  int          // every request sent, parts included
-	readBacks int          // the requests of parts
+	requests  int32        // every request sent, parts included
+	readBacks int32        // the requests of parts
 	part      string       // the part being sent, "" for the call's own request
 	status    int          // of the last answer, 0 for none
 	header    http.Header  // of the last answer
@@ -84,14 +84,14 @@ func (c *Client) end(k *call, out result, err error) error {
 		return err // a plain call: its error counts its attempts already
 	}
 	if e, ok := err.(*APIError); ok {
-		e.Attempts = r.requests
+		e.Attempts = int(r.requests)
 	}
 	if err == nil {
 		if r.cc.noRaw {
 			out.envelope().Raw = nil
 		}
 		if r.cc.response != nil {
-			*r.cc.response = Response{HTTPStatus: r.status, RequestID: k.state.scrub(requestID(r.header)), Attempts: r.requests, ReadBacks: r.readBacks}
+			*r.cc.response = Response{HTTPStatus: r.status, RequestID: k.state.scrub(requestID(r.header)), Attempts: int(r.requests), ReadBacks: int(r.readBacks)}
 		}
 	}
 	if r.obs != nil {
@@ -128,14 +128,14 @@ func (c *Client) sendPart(ctx context.Context, parent, part *call, name string) 
 	r := parent.state.run
 	if r == nil {
 		// A plain call becomes one of parts: its requests so far count.
-		r = &run{requests: parent.state.attempts}
+		r = &run{requests: int32(parent.state.attempts)}
 		parent.state.run = r
 	}
 	part.state.run, part.state.op, part.state.client = r, part.op, c
 	part.state.hidden, part.state.email = parent.state.hidden, parent.state.email
 	r.part = name
 	if r.obs != nil {
-		r.obs.startPart(c.callInfo(part), name)
+		r.obs.startPart(c.callInfo(part))
 	}
 	err := c.send(ctx, part)
 	r.part = ""

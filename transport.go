@@ -180,7 +180,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	ctx := req.Context()
 	if st != nil && st.run != nil && st.run.obs != nil {
-		ctx = st.run.obs.startAttempt(ctx, st.run.requests)
+		ctx = st.run.obs.startAttempt(ctx, int(st.run.requests))
 	}
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
