@@ -61,14 +61,8 @@ func (s *scanner) stringEnd() (end int, escaped bool, err error) {
 	return 0, false, errLenientSyntax
 }
 
-// str reads a string, unescaped as encoding/json does (invalid UTF-8
-// becomes U+FFFD).
-func (s *scanner) str() (string, error) {
-	b, err := s.strBytes()
-	return string(b), err
-}
-
-// strBytes reads a string; the bytes may alias the document.
+// strBytes reads a string, unescaped as encoding/json does (invalid
+// UTF-8 becomes U+FFFD); the bytes may alias the document.
 func (s *scanner) strBytes() ([]byte, error) {
 	end, escaped, err := s.stringEnd()
 	if err != nil {
