@@ -6,7 +6,9 @@ package nexway
 //     (validate.go, orders_request.go) before any I/O and builds a call: its
 //     operation from operations.go (retry policy and code table), method,
 //     path, body and result.
-//  2. Client.do, in this file, encodes the body, sets the headers and puts
+//  2. Client.begin (run.go) reads the call options and starts the call's
+//     run, and its observation once every secret of the call is known.
+//     Client.send, in this file, encodes the body, sets the headers and puts
 //     the call's state in the request's context. The layers below are
 //     http.RoundTrippers, which see only a request, and the retry loop's
 //     CheckRetry sees only a context: the context is how state that spans
@@ -26,7 +28,9 @@ package nexway
 //     are built by apiError, which scrubs everything that leaves (redact.go).
 //  6. The service method acts on the outcome: Create reads an ambiguous
 //     order back (orders.go), a cancel takes a 1011 after a lost answer as
-//     done.
+//     done. Then Client.end (run.go) reports that outcome, the one the
+//     caller gets, to WithResponse and the Observer, counting every request
+//     of the call.
 
 import (
 	"context"
