@@ -232,75 +232,61 @@ func (s *scanner) object(v reflect.Value, ti *typeInfo) error {
 
 // structObject decodes an object's members into the fields they name, in
 // the object's order, exactly then regardless of case, as encoding/json
-// does. A field missing under its own name is read under its first
-// alternative name present.
+// does. A field missing under its own name is read under its first-listed
+// alternative name present: a better name met later decodes the field
+// afresh, so that every value is read once.
 func (s *scanner) structObject(v reflect.Value, ti *typeInfo) error {
-	type altValue struct {
-		ref altRef
-		raw []byte
+	const unset, own = math.MaxInt, -1
+	var from []int // per field: own, the rank of the alternative it came under, or unset
+	if len(ti.altExact) > 0 {
+		from = make([]int, len(ti.fields))
+		for i := range from {
+			from[i] = unset
+		}
 	}
-	var alts []altValue // few: only where an alternative name is used
-	var own []bool
-	err := s.members(func(key []byte) error {
+	return s.members(func(key []byte) error {
+		rank := own
 		i, ok := ti.exact[string(key)]
 		if !ok {
 			var arr [32]byte
 			i, ok = ti.folded[string(appendFolded(arr[:0], key))]
 		}
-		if ok {
-			if own == nil && len(ti.altExact) > 0 {
-				own = make([]bool, len(ti.fields))
-			}
-			if own != nil {
-				own[i] = true
-			}
-			f := &ti.fields[i]
-			field, settable := fieldOf(v, f.index)
-			if !settable {
-				_, err := s.skip()
-				return err
-			}
-			_, err := s.value(field, f.quoted)
-			return err
-		}
-		if len(ti.altExact) > 0 {
-			ref, ok := ti.altExact[string(key)]
-			if !ok {
+		if !ok && from != nil {
+			var ref altRef
+			if ref, ok = ti.altExact[string(key)]; !ok {
 				var arr [32]byte
 				ref, ok = ti.altFolded[string(appendFolded(arr[:0], key))]
 			}
-			if ok {
-				raw, err := s.skip()
-				alts = append(alts, altValue{ref, raw})
-				return err
-			}
+			i, rank = ref.field, ref.rank
 		}
-		_, err := s.skip()
-		return err
-	})
-	if err != nil || len(alts) == 0 {
-		return err
-	}
-	// The first-listed alternative present wins, the first of its
-	// occurrences, unless the field came under its own name.
-	best := map[int]altValue{}
-	for _, a := range alts {
-		if b, ok := best[a.ref.field]; (!ok || a.ref.rank < b.ref.rank) && (own == nil || !own[a.ref.field]) {
-			best[a.ref.field] = a
-		}
-	}
-	for i, a := range best {
-		f := &ti.fields[i]
-		field, settable := fieldOf(v, f.index)
-		if !settable {
-			continue
-		}
-		sub := &scanner{data: a.raw, depth: s.depth}
-		if _, err := sub.value(field, f.quoted); err != nil {
+		if !ok {
+			_, err := s.skip()
 			return err
 		}
-	}
-	return nil
+		f := &ti.fields[i]
+		field, settable := fieldOf(v, f.index)
+		afresh := false
+		if from != nil {
+			switch prev := from[i]; {
+			case rank != own && prev <= rank: // the field has a better source
+				settable = false
+			case prev != unset && prev != rank:
+				afresh = true
+			}
+		}
+		if !settable {
+			_, err := s.skip()
+			return err
+		}
+		if afresh {
+			field.SetZero()
+		}
+		if from != nil {
+			from[i] = rank
+		}
+		_, err := s.value(field, f.quoted)
+		return err
+	})
 }
 
 // fieldOf finds the field at index in v, allocating embedded pointers as

@@ -431,3 +431,22 @@ func FuzzLenientDecode(f *testing.F) {
 		}
 	})
 }
+
+// A field's own name wins over its alternatives, and an earlier-listed
+// alternative over a later one, wherever they stand in the answer.
+func TestLenientAlternativePriority(t *testing.T) {
+	t.Parallel()
+	for doc, want := range map[string]SubscriptionStatus{
+		`{"state":"expired","status":"active"}`:                              "active",
+		`{"status":"active","state":"expired"}`:                              "active",
+		`{"state":"expired","subscriptionStatus":"cancelled"}`:               "cancelled",
+		`{"subscriptionStatus":"cancelled","state":"expired"}`:               "cancelled",
+		`{"state":"expired"}`:                                                "expired",
+		`{"STATE":"expired","Status":"active","subscriptionstatus":"other"}`: "active",
+	} {
+		var got Subscription
+		if err := decodeLenient([]byte(doc), &got); err != nil || got.Status != want {
+			t.Errorf("%s: %q, %v; want %q", doc, got.Status, err, want)
+		}
+	}
+}
