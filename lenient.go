@@ -111,6 +111,12 @@ func (s *scanner) value(v reflect.Value, quoted bool) (stored bool, err error) {
 		return false, err
 	}
 	if v.Kind() == reflect.Pointer {
+		if s.pointers >= maxLenientDepth { // a type that points to itself
+			_, err := s.skip()
+			return false, err
+		}
+		s.pointers++
+		defer func() { s.pointers-- }()
 		if !v.IsNil() {
 			return s.value(v.Elem(), quoted)
 		}

@@ -248,6 +248,10 @@ func foldRune(r rune) rune {
 // type reachable from it.
 func collectAltKeys(t reflect.Type, seen map[reflect.Type]bool, ti *typeInfo) {
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+		if seen[t] {
+			return // a type that holds itself
+		}
+		seen[t] = true
 		t = t.Elem()
 	}
 	if t.Kind() != reflect.Struct || seen[t] {

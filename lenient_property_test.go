@@ -461,3 +461,17 @@ func TestLenientAlternativePriority(t *testing.T) {
 		}
 	}
 }
+
+// selfPointer points to itself: decoding into it ends.
+type selfPointer *selfPointer
+
+func TestLenientSelfPointer(t *testing.T) {
+	t.Parallel()
+	var v struct {
+		P selfPointer `json:"p"`
+		N int         `json:"n"`
+	}
+	if err := decodeLenient([]byte(`{"p":"x","n":"3"}`), &v); err != nil || v.N != 3 {
+		t.Errorf("%+v, %v", v, err)
+	}
+}

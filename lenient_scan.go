@@ -10,9 +10,10 @@ import (
 // lenient path reads each byte a bounded number of times, whatever the
 // document's shape.
 type scanner struct {
-	data  []byte
-	pos   int
-	depth int
+	data     []byte
+	pos      int
+	depth    int // objects and arrays entered
+	pointers int // pointers followed to the current value
 }
 
 var errLenientSyntax = errors.New("answer is not valid JSON")
