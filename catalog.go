@@ -22,7 +22,7 @@ type Categories struct {
 // "subcategory" (the legacy API's). An id sent as a string of digits is
 // read as a number.
 type Category struct {
-	ID            int        `json:"id"`
+	ID            int        `json:"id" essential:"id"`
 	Label         string     `json:"label"`
 	Subcategories []Category `json:"Subcategory list,omitempty" alt:"subcategory"`
 }
@@ -54,7 +54,7 @@ type OperatingSystems struct {
 
 // OperatingSystem is an operating system a product can require.
 type OperatingSystem struct {
-	ID    int    `json:"id"`
+	ID    int    `json:"id" essential:"id"`
 	Label string `json:"label"`
 }
 

@@ -16,7 +16,8 @@ type CartItem struct {
 	Quantity   int        `json:"quantity"`
 }
 
-// OfferType says how an offer relates to the cart.
+// OfferType says how an offer relates to the cart. Nexway documents three;
+// another is kept as sent (lower-cased), never an error.
 type OfferType string
 
 // Offer types (https://api-doc.nexway.store/nexway-connect/reference/manage-your-products/get-cross-up-sell).
@@ -52,7 +53,7 @@ func (o *Offers) normalize() {
 // "ref" (Nexway's documentation) or "productRef" (the request's name); the
 // price from a number or a decimal string.
 type Offer struct {
-	Ref              ProductRef `json:"ref" alt:"productRef"`
+	Ref              ProductRef `json:"ref" alt:"productRef" essential:"id"`
 	Type             OfferType  `json:"type"`
 	Name             string     `json:"name"`
 	AmountDutyFree   *float64   `json:"amountDutyFree"` // price excluding tax; nil when Nexway sent none

@@ -64,8 +64,9 @@ func TestDialectsGiveTheSameValues(t *testing.T) {
 		"extra fields":       {ExtraFields: true},
 		"gzip":               {Compression: "gzip"},
 		"deflate":            {Compression: "deflate"},
+		"byte order mark":    {ByteOrderMark: true},
 		"everything": {NumbersAsStrings: true, AlternativeNames: true, Dates: nexwaytest.DateEpoch, NullLists: true,
-			SingleObjects: true, ExtraFields: true, Compression: "deflate"},
+			SingleObjects: true, ExtraFields: true, Compression: "deflate", ByteOrderMark: true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			got, raws := script(t, nexwaytest.WithDialect(d))

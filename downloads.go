@@ -2,7 +2,6 @@ package nexway
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"time"
 )
@@ -17,14 +16,14 @@ type DownloadsService service
 // the name of the order answer.
 type DownloadInfo struct {
 	Envelope
-	PartnerOrderNumber string         `json:"partnerOrderNumber"`
+	PartnerOrderNumber string         `json:"partnerOrderNumber" essential:"text"`
 	DownloadEndDate    Date           `json:"downloadEndDate" alt:"dateEndDownload"`
 	Lines              []DownloadLine `json:"orderLines"`
 }
 
 // DownloadLine lists the files of one order line.
 type DownloadLine struct {
-	ProductRef ProductRef     `json:"productRef"`
+	ProductRef ProductRef     `json:"productRef" essential:"id"`
 	Files      []DownloadFile `json:"files"`
 }
 
@@ -104,9 +103,32 @@ func ExtendByPeriod(p Period) Extension {
 // sends none: the extension still happened.
 type DownloadExtension struct {
 	Envelope
-	PartnerOrderNumber string `json:"partnerOrderNumber"`
+	PartnerOrderNumber string `json:"partnerOrderNumber" essential:"text"`
 	NewDownloadEndDate Date   `json:"newDownloadEndDate" alt:"downloadEndDate,dateEndDownload"`
+	// Basis says what the extension was counted from.
+	Basis ExtensionBasis `json:"-"`
 }
+
+// ExtensionBasis says what DownloadsService.Extend counted an extension
+// from.
+type ExtensionBasis string
+
+// Extension bases, in the order Extend tries them for a period.
+const (
+	// BasisDate: the caller gave the date (ExtendUntil).
+	BasisDate ExtensionBasis = "date"
+	// BasisDownloadInfo: the period was added to the download info's
+	// downloadEndDate, and the resulting date sent.
+	BasisDownloadInfo ExtensionBasis = "downloadEndDate"
+	// BasisOrder: the download info had no end date; the period was added
+	// to the order's dateEndDownload (OrdersService.Get), and the resulting
+	// date sent.
+	BasisOrder ExtensionBasis = "dateEndDownload"
+	// BasisPeriod: neither answer gave the current last day, so the period
+	// itself was sent for Nexway to add, in a single attempt that is not
+	// resent once it may have been processed (a resend could extend twice).
+	BasisPeriod ExtensionBasis = "period"
+)
 
 type extendRequest struct {
 	PartnerOrderNumber string `json:"partnerOrderNumber"`
@@ -116,20 +138,30 @@ type extendRequest struct {
 // Extend changes an order's download window.
 //
 // Nexway adds a period to the current window when it receives one, so a
-// resent period would extend twice. Extend therefore never sends a period:
-// for ExtendBy and ExtendByPeriod it reads the current last day (Info),
+// resent period would extend twice. Extend therefore sends a date whenever
+// it can: for ExtendBy and ExtendByPeriod it reads the current last day,
 // adds the period, and sends the resulting date, which is safe to resend
-// after a lost answer. Two concurrent extensions of the same order may thus
-// both start from the same day; serialise them if that matters. For the
-// same reason, an attempt that timed out but still reaches Nexway after a
-// later extension of the order would set its earlier date again.
+// after a lost answer. The last day is read from the download info
+// (Info); when that has none, from the order (OrdersService.Get), whose
+// lines carry it (used when every line that gives one gives the same). The
+// order answer carries no order date, so the documented 21 days from
+// purchase cannot be counted instead: when neither answer gives the last
+// day, Extend sends the period, and does not resend it once an attempt
+// may have been processed; such a failure matches ErrAmbiguous, and Info
+// tells what happened. DownloadExtension.Basis says which was done.
 //
-// The read and the write are one call: an Observer sees one ExtendDownload
-// call whose first attempts are the read (AttemptInfo.Part PartRead), and
-// WithResponse counts both.
+// Two concurrent extensions of the same order may both start from the
+// same day; serialise them if that matters. For the same reason, an
+// attempt that timed out but still reaches Nexway after a later extension
+// of the order would set its earlier date again.
+//
+// The reads and the write are one call: an Observer sees one
+// ExtendDownload call whose first attempts are the reads (AttemptInfo.Part
+// PartRead), and WithResponse counts them all.
 //
 // It fails with ErrInvalidArgument for an invalid extension, ErrNotFound,
-// or ErrAlreadyCancelled when the order was cancelled.
+// or ErrAlreadyCancelled when the order was cancelled, and with the errors
+// of Info and OrdersService.Get when reading the last day fails.
 func (s *DownloadsService) Extend(ctx context.Context, partnerOrderNumber string, ext Extension, opts ...CallOption) (*DownloadExtension, error) {
 	if err := checkPartnerOrderNumber("partnerOrderNumber", partnerOrderNumber); err != nil {
 		return nil, err
@@ -152,19 +184,56 @@ func (s *DownloadsService) Extend(ctx context.Context, partnerOrderNumber string
 	return &out, s.client.end(k, &out, nil)
 }
 
-// extend sends k, reading the window first to move it by a period.
+// extend sends k, reading the last day first to move it by a period.
 func (s *DownloadsService) extend(ctx context.Context, k *call, partnerOrderNumber string, ext Extension) error {
-	until := ext.until
-	if until.IsZero() {
-		info := new(DownloadInfo)
-		if err := s.client.sendPart(ctx, k, infoCall(partnerOrderNumber, info), PartRead); err != nil {
+	value, basis := ext.until.String(), BasisDate
+	if ext.until.IsZero() {
+		base, b, err := s.lastDay(ctx, k, partnerOrderNumber)
+		if err != nil {
 			return err
 		}
-		if info.DownloadEndDate.IsZero() {
-			return fmt.Errorf("%w: download info has no downloadEndDate to extend", ErrInvalidResponse)
+		basis = b
+		if base.IsZero() {
+			k.op, k.state.op, value = opExtendDownloadPeriod, opExtendDownloadPeriod, ext.period.String()
+		} else {
+			value = ext.period.addTo(base).String()
 		}
-		until = ext.period.addTo(info.DownloadEndDate)
 	}
-	k.in = extendRequest{partnerOrderNumber, until.String()}
-	return s.client.send(ctx, k)
+	k.in = extendRequest{partnerOrderNumber, value}
+	if err := s.client.send(ctx, k); err != nil {
+		return err
+	}
+	k.out.(*DownloadExtension).Basis = basis
+	return nil
+}
+
+// lastDay finds the current last download day of an order, and where it
+// was found; a zero Date with BasisPeriod when no answer gives it. The
+// reads are parts of k's call.
+func (s *DownloadsService) lastDay(ctx context.Context, k *call, partnerOrderNumber string) (Date, ExtensionBasis, error) {
+	info := new(DownloadInfo)
+	if err := s.client.sendPart(ctx, k, infoCall(partnerOrderNumber, info), PartRead); err != nil {
+		return Date{}, "", err
+	}
+	if !info.DownloadEndDate.IsZero() {
+		return info.DownloadEndDate, BasisDownloadInfo, nil
+	}
+	o := new(Order)
+	if err := s.client.sendPart(ctx, k, getCall(partnerOrderNumber, o), PartRead); err != nil {
+		return Date{}, "", err
+	}
+	var day Date
+	for _, l := range o.Lines {
+		switch {
+		case l.DateEndDownload.IsZero():
+		case day.IsZero():
+			day = l.DateEndDownload
+		case day != l.DateEndDownload:
+			return Date{}, BasisPeriod, nil // no single window to count from
+		}
+	}
+	if day.IsZero() {
+		return Date{}, BasisPeriod, nil
+	}
+	return day, BasisOrder, nil
 }

@@ -29,6 +29,9 @@ func fuzzDecoder[T any, P interface {
 	f.Add([]byte(`{"responseCode":0}`))
 	f.Add([]byte(`{"responseCode":"0"}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte("\xef\xbb\xbf{\"responseCode\":0}"))
+	f.Add([]byte(`{"responseCode":0,"orderNumber":-1,"ref":1e400,"productRef":"12345678901234567890123","id":1.5}`))
+	f.Add([]byte(`{"responseCode":0,"partnerOrderNumber":{},"orderLines":[{"productRef":-2,"lineItems":[{"serials":[{"data":true}]}]}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var v T
 		if decodeAs(op, body, P(&v)) != nil {

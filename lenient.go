@@ -19,8 +19,9 @@ import (
 // the answer again: every value that can be understood is converted to its
 // field's type (a number sent as a string, a string sent as a number, a
 // single object where a list was expected), alternative names are read,
-// and what cannot be understood leaves its field zero. Only an answer that
-// is not JSON, or whose envelope cannot be read, fails.
+// and what cannot be understood leaves its field zero, unless the field is
+// essential (essential.go). Only an answer that is not JSON, whose
+// envelope cannot be read, or whose essential value cannot be, fails.
 
 // maxLenientDepth bounds the nesting the lenient path follows: a deeper
 // answer fails. Nexway's answers nest about ten levels.
@@ -32,13 +33,14 @@ var errLenientDepth = errors.New("answer nested deeper than " + strconv.Itoa(max
 // fast, then leniently if needed, which it reports. It fails only when
 // data is not a JSON object.
 func decodeJSON(data []byte, out any) (lenient bool, err error) {
+	data = skipBOM(data)
 	err = json.Unmarshal(data, out)
 	t := reflect.TypeOf(out)
 	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
 		return false, err // the lenient path fills structs only
 	}
 	switch {
-	case err == nil && !hasAltKeys(t.Elem(), data):
+	case err == nil && !hasAltKeys(t.Elem(), data) && !(infoOf(t.Elem()).ids && hasNegative(data)):
 		return false, nil
 	case err != nil && !isTypeError(err) && !json.Valid(data):
 		return false, err // not JSON, or a hostile nesting encoding/json refuses
@@ -62,7 +64,7 @@ func codeReadable(data []byte) bool {
 	var env struct {
 		Code json.RawMessage `json:"responseCode"`
 	}
-	if json.Unmarshal(data, &env) != nil {
+	if json.Unmarshal(skipBOM(data), &env) != nil {
 		return false
 	}
 	if len(env.Code) == 0 || string(env.Code) == "null" {
@@ -283,6 +285,9 @@ func (s *scanner) structObject(v reflect.Value, ti *typeInfo) error {
 		if !settable {
 			_, err := s.skip()
 			return err
+		}
+		if f.need != needNone && !s.readable(field, f.need) {
+			return &essentialError{field: f.name}
 		}
 		if afresh {
 			field.SetZero()

@@ -22,6 +22,7 @@ type lenientField struct {
 	tagged bool
 	quoted bool
 	alts   []string
+	need   need // from the `essential` tag
 }
 
 // typeInfo is what the lenient path knows of a type, computed once.
@@ -33,6 +34,7 @@ type typeInfo struct {
 	altExact        map[string]altRef // alternative name → field
 	altFolded       map[string]altRef
 	altKeys         [][]byte // every alternative name of the type and the types it holds, quoted
+	ids             bool     // the type or one it holds has an `essential:"id"` field
 }
 
 type altRef struct{ field, rank int }
@@ -140,6 +142,7 @@ func structFields(t reflect.Type) []lenientField {
 					if alt := sf.Tag.Get("alt"); alt != "" {
 						f.alts = strings.Split(alt, ",")
 					}
+					f.need = needs[sf.Tag.Get("essential")]
 					fields = append(fields, f)
 					if count[c.typ] > 1 {
 						fields = append(fields, f) // a duplicate, so that the name is dropped
@@ -260,6 +263,9 @@ func collectAltKeys(t reflect.Type, seen map[reflect.Type]bool, ti *typeInfo) {
 	seen[t] = true
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if needs[f.Tag.Get("essential")] == needID {
+			ti.ids = true
+		}
 		if alt := f.Tag.Get("alt"); alt != "" {
 			for _, a := range strings.Split(alt, ",") {
 				ti.altKeys = append(ti.altKeys, []byte(strconv.Quote(a)))

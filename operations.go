@@ -45,6 +45,9 @@ var (
 		71: {"secret not valid", ErrInvalidSecret},
 	}
 	internalError = code{"internal error", ErrUnavailable}
+	// paymentInternalError is create's and get's 1065, an internal error
+	// too (§3.4 of the reference: possibly transient, retry with backoff).
+	paymentInternalError = code{"internal error on payment transaction", ErrUnavailable}
 )
 
 func validation(meaning string) code { return code{meaning, ErrValidation} }
@@ -171,7 +174,7 @@ var opCreateOrder = &operation{name: "CreateOrder", retryAmbiguous: true, mutate
 	1062: {"order cancelled, fraud suspicion", ErrOrderRejected},
 	1063: validation("payment transaction not found"),
 	1064: {"order cancelled, payment not validated", ErrOrderRejected},
-	1065: {"internal error on payment transaction", ErrUnavailable},
+	1065: paymentInternalError,
 	3011: {"licence files missing on the test environment", ErrOutOfStock},
 }}
 
@@ -195,7 +198,7 @@ var opGetOrder = &operation{name: "GetOrder", route: "/connect/order/{partnerOrd
 	1061: {"order waiting for fraud-system validation", ErrPending},
 	1062: {"order cancelled, fraud suspicion", ErrOrderRejected},
 	1064: {"order cancelled, payment not validated", ErrOrderRejected},
-	1065: {"internal error on payment transaction", ErrUnavailable},
+	1065: paymentInternalError,
 }}
 
 // Cancel order: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/cancel-order
@@ -212,8 +215,8 @@ var opCancelOrder = &operation{name: "CancelOrder", retryAmbiguous: true, mutate
 }}
 
 // Update download time: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/update-download-time
-// The SDK always sends an absolute date, so a retry cannot extend twice
-// (DownloadsService.Extend).
+// The SDK sends an absolute date whenever it can find the current last day,
+// so a retry cannot extend twice (DownloadsService.Extend).
 var opExtendDownload = &operation{name: "ExtendDownload", retryAmbiguous: true, mutates: true, codes: map[int]code{
 	100:  validation("partnerOrderNumber missing"),
 	110:  validation("time value missing"),
@@ -222,6 +225,11 @@ var opExtendDownload = &operation{name: "ExtendDownload", retryAmbiguous: true, 
 	1010: {"order not found", ErrNotFound},
 	1011: {"order already cancelled", ErrAlreadyCancelled},
 }}
+
+// opExtendDownloadPeriod sends a period, which Nexway adds to the current
+// window: a resend after an attempt that may have been processed could
+// extend twice, so there is none (DownloadsService.Extend).
+var opExtendDownloadPeriod = &operation{name: "ExtendDownload", mutates: true, codes: opExtendDownload.codes}
 
 // Download info: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/get-order-download-info
 var opDownloadInfo = &operation{name: "DownloadInfo", route: "/connect/order/{partnerOrderNumber}/download", retryAmbiguous: true, codes: map[int]code{
@@ -268,6 +276,14 @@ func (op *operation) lookup(rc int) code {
 		return code{"undocumented validation code", ErrValidation}
 	}
 	return code{"undocumented response code", nil}
+}
+
+// transient reports whether rc is one of Nexway's internal errors for op
+// (1000, and 1052 and 1065 where op's table has them), which the reference
+// calls possibly transient: a read meeting one is resent like a 5xx.
+func (op *operation) transient(rc int) bool {
+	c := op.lookup(rc)
+	return c == internalError || c == paymentInternalError
 }
 
 // statusCode gives the meaning and sentinel of a non-2xx HTTP status.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -164,9 +165,12 @@ func (s *OrdersService) AwaitDelivery(ctx context.Context, partnerOrderNumber st
 
 // CancelReason is why an order is cancelled, as numbered by the legacy API
 // (https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/cancel-order).
+// Nexway's list is known only in part (the reference expects more codes,
+// such as 1 and 7 to 15), so Cancel sends any positive code and lets Nexway
+// refuse one it does not take (ErrValidation, code 101).
 type CancelReason int
 
-// Cancel reasons, as numbered by Nexway.
+// Cancel reasons known from Nexway's legacy API.
 const (
 	ReasonOrderCancelled      CancelReason = 2  // generic cancellation
 	ReasonCustomerUnsatisfied CancelReason = 3  // the customer is not satisfied
@@ -176,7 +180,7 @@ const (
 	ReasonFraudChargeback     CancelReason = 16 // fraud or chargeback
 )
 
-// String names the reason.
+// String names a known reason, and gives another as "CancelReason(17)".
 func (r CancelReason) String() string {
 	switch r {
 	case ReasonOrderCancelled:
@@ -192,23 +196,19 @@ func (r CancelReason) String() string {
 	case ReasonFraudChargeback:
 		return "fraud or chargeback"
 	}
-	return "cancel reason " + strconv.Itoa(int(r))
+	return "CancelReason(" + strconv.Itoa(int(r)) + ")"
 }
 
-func (r CancelReason) valid() bool {
-	switch r {
-	case ReasonOrderCancelled, ReasonCustomerUnsatisfied, ReasonDuplicateOrder, ReasonWrongProduct, ReasonIncompatible, ReasonFraudChargeback:
-		return true
-	}
-	return false
-}
+// valid checks the range Nexway's int32 reasonCode can hold, not
+// membership in the known list: the list is incomplete.
+func (r CancelReason) valid() bool { return r > 0 && r <= math.MaxInt32 }
 
 // Cancellation is the answer to OrdersService.Cancel, documented only for
 // the legacy API; its fields may be zero when Nexway sends none.
 type Cancellation struct {
 	Envelope
-	PartnerOrderNumber string      `json:"partnerOrderNumber"`
-	OrderNumber        OrderNumber `json:"orderNumber"`
+	PartnerOrderNumber string      `json:"partnerOrderNumber" essential:"text"`
+	OrderNumber        OrderNumber `json:"orderNumber" essential:"id"`
 }
 
 type cancelRequest struct {
@@ -228,14 +228,16 @@ const maxComment = 1000
 // A cancel whose answer was lost is retried; if Nexway then answers that
 // the order is already cancelled (1011), the cancel is reported as done,
 // with ResponseCode 1011 on the result. Otherwise 1011 fails with
-// ErrAlreadyCancelled. Other failures: ErrNotFound, ErrCancelNotAllowed
-// (cancel period expired, or cancel not authorized).
+// ErrAlreadyCancelled. Other failures: ErrInvalidArgument for a reason
+// that is not a positive 32-bit code, ErrValidation for one Nexway does
+// not take, ErrNotFound, ErrCancelNotAllowed (cancel period expired, or
+// cancel not authorized).
 func (s *OrdersService) Cancel(ctx context.Context, partnerOrderNumber string, reason CancelReason, comment string, opts ...CallOption) (*Cancellation, error) {
 	if err := checkPartnerOrderNumber("partnerOrderNumber", partnerOrderNumber); err != nil {
 		return nil, err
 	}
 	if !reason.valid() {
-		return nil, invalid("reasonCode", "is not a known cancel reason")
+		return nil, invalid("reasonCode", "must be a positive 32-bit code")
 	}
 	if len(comment) > maxComment || !utf8.ValidString(comment) {
 		return nil, invalid("comment", "must be valid UTF-8 of at most "+strconv.Itoa(maxComment)+" bytes")

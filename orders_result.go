@@ -11,13 +11,15 @@ import (
 // numbers, subscription ids, sizes and codes from numbers or strings, keys
 // and other text from strings or numbers, dates in any form Date reads. An
 // answer with neither partnerOrderNumber nor orderNumber fails with
-// ErrInvalidResponse.
+// ErrInvalidResponse, as does one whose order number, product refs,
+// subscription ids, line and item codes or serials are present but cannot
+// be represented (see Envelope).
 type Order struct {
 	Envelope
-	PartnerOrderNumber string `json:"partnerOrderNumber"`
+	PartnerOrderNumber string `json:"partnerOrderNumber" essential:"text"`
 	// OrderNumber is Nexway's number; show it to the shopper, who needs it
 	// to reach Nexway's support.
-	OrderNumber     OrderNumber     `json:"orderNumber"`
+	OrderNumber     OrderNumber     `json:"orderNumber" essential:"id"`
 	DownloadManager DownloadManager `json:"downloadManager"`
 	Lines           []OrderLine     `json:"orderLines"`
 }
@@ -32,7 +34,7 @@ type DownloadManager struct {
 // OrderLine is the delivery of one ordered product. A non-zero ResponseCode
 // reports a problem with this line only; the order itself exists.
 type OrderLine struct {
-	ProductRef ProductRef `json:"productRef"`
+	ProductRef ProductRef `json:"productRef" essential:"id"`
 	// DateEndDownload is the last day the files can be downloaded (21 days
 	// after purchase unless extended).
 	DateEndDownload   Date   `json:"dateEndDownload"`
@@ -42,7 +44,7 @@ type OrderLine struct {
 	Remark          string     `json:"remark"`
 	Files           []File     `json:"files"`
 	Items           []LineItem `json:"lineItems"`
-	ResponseCode    int        `json:"responseCode"`
+	ResponseCode    int        `json:"responseCode" essential:"int"`
 	ResponseMessage string     `json:"responseMessage"`
 }
 
@@ -63,18 +65,18 @@ type LineItem struct {
 	Serials []Serial `json:"serials"`
 	// SubscriptionID is set for subscription products; the subscription
 	// calls need it.
-	SubscriptionID  SubscriptionID `json:"subscriptionId"`
-	ResponseCode    int            `json:"responseCode"`
+	SubscriptionID  SubscriptionID `json:"subscriptionId" essential:"id"`
+	ResponseCode    int            `json:"responseCode" essential:"int"`
 	ResponseMessage string         `json:"responseMessage"`
 }
 
 // Serial is a license key, or a license file when FileName is set. A key
 // sent as a number is kept as its digits.
 type Serial struct {
-	Data     string `json:"data"`
-	Encoding string `json:"encoding"`
+	Data     string `json:"data" essential:"text"`
+	Encoding string `json:"encoding" essential:"text"`
 	Charset  string `json:"charset"`
-	FileName string `json:"fileName"`
+	FileName string `json:"fileName" essential:"text"`
 }
 
 // Bytes returns the serial's content, decoded when Encoding is base64. It

@@ -201,7 +201,7 @@ func TestOrdersCancelRetriedIntoAlreadyCancelled(t *testing.T) {
 
 func TestCancelReasonString(t *testing.T) {
 	t.Parallel()
-	if ReasonFraudChargeback.String() != "fraud or chargeback" || CancelReason(9).String() != "cancel reason 9" {
+	if ReasonFraudChargeback.String() != "fraud or chargeback" || CancelReason(9).String() != "CancelReason(9)" {
 		t.Error("CancelReason.String")
 	}
 }

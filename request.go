@@ -150,6 +150,7 @@ func responseBytes(resp *http.Response) ([]byte, error) {
 
 // decode maps the HTTP status, then Nexway's responseCode, then the result.
 func (c *Client) decode(k *call, resp *http.Response, data []byte) error {
+	data = skipBOM(data) // Raw keeps the JSON, not the mark
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		kind := statusCode(resp.StatusCode)
 		var env Envelope
@@ -164,6 +165,10 @@ func (c *Client) decode(k *call, resp *http.Response, data []byte) error {
 		return c.unreadable(k, resp, "response is not JSON")
 	}
 	if lenient, err := decodeJSON(data, k.out); err != nil || (lenient && !codeReadable(data)) {
+		var ee *essentialError
+		if errors.As(err, &ee) {
+			return c.unreadableEssential(k, resp, data, ee)
+		}
 		return c.unreadable(k, resp, "response is not the expected JSON")
 	}
 	if n, ok := k.out.(interface{ normalize() }); ok {
@@ -188,7 +193,7 @@ func (c *Client) unreadable(k *call, resp *http.Response, meaning string) error 
 }
 
 func isJSONObject(data []byte) bool {
-	for _, b := range data {
+	for _, b := range skipBOM(data) {
 		switch b {
 		case ' ', '\t', '\r', '\n':
 			continue

@@ -1,6 +1,7 @@
 package nexway
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -17,7 +18,8 @@ import (
 // method: a request that never left, and a 429, are retried for every
 // operation; a timeout, a dropped connection or a 5xx, which may have been
 // processed, only for operations where a repeat is harmless or recognised
-// (all but renewing a subscription).
+// (all but renewing a subscription); and an answer with one of Nexway's
+// internal-error codes (1000, 1052, 1065) only for reads.
 type RetryPolicy struct {
 	// MaxRetries is the number of retries after the first attempt; 0 sends
 	// every request once.
@@ -102,8 +104,24 @@ func (c *Client) shouldRetry(ctx context.Context, st *callState, resp *http.Resp
 			return false, "HTTP " + strconv.Itoa(status) + ": may have been processed; not resent"
 		}
 		return true, "HTTP " + strconv.Itoa(status)
+	case status >= 200 && status <= 299 && !st.op.mutates && st.op.retryAmbiguous:
+		// Nexway's internal errors are possibly transient, and a read is
+		// safe to resend; a write's answer stays the answer.
+		if b, ok := resp.Body.(*bufferedBody); ok {
+			if mayHoldInternalCode(b.data) {
+				if rc := codeIn(b.data); st.op.transient(rc) {
+					return true, "code " + strconv.Itoa(rc) + ": internal error"
+				}
+			}
+		}
 	}
 	return false, "answered"
+}
+
+// mayHoldInternalCode spares a healthy answer a second decode: an answer
+// that does not contain the digits of an internal-error code has none.
+func mayHoldInternalCode(data []byte) bool {
+	return bytes.Contains(data, []byte("1000")) || bytes.Contains(data, []byte("1052")) || bytes.Contains(data, []byte("1065"))
 }
 
 // retryableTransportError rules out failures a resend cannot fix: an

@@ -14,7 +14,9 @@ type StockService service
 // StockLevel is how much stock Nexway has for a product.
 type StockLevel int
 
-// Stock levels, as numbered by the legacy API.
+// Stock levels, as numbered by the legacy API. Its list may not be
+// complete for REST: another level is kept as its number, never an error,
+// and is not Orderable.
 const (
 	// InStock: enough stock.
 	InStock StockLevel = 100
@@ -24,7 +26,8 @@ const (
 	OutOfStock StockLevel = 300
 )
 
-// String returns the level's name, or its number when unknown.
+// String returns the level's name, or "StockLevel(400)" for a level the
+// legacy API did not list.
 func (l StockLevel) String() string {
 	switch l {
 	case InStock:
@@ -34,7 +37,7 @@ func (l StockLevel) String() string {
 	case OutOfStock:
 		return "out of stock"
 	}
-	return "stock level " + strconv.Itoa(int(l))
+	return "StockLevel(" + strconv.Itoa(int(l)) + ")"
 }
 
 // Orderable reports whether a product at this level can be ordered.
@@ -53,9 +56,9 @@ type StockStatus struct {
 // not know has ResponseCode 1010 and a zero Level; such per-product codes are
 // not errors of the call.
 type ProductStock struct {
-	ProductRef      ProductRef `json:"productRef"`
-	Level           StockLevel `json:"status"`
-	ResponseCode    int        `json:"responseCode"`
+	ProductRef      ProductRef `json:"productRef" essential:"int"` // Nexway echoes an invalid ref (-1) with code 1010
+	Level           StockLevel `json:"status" essential:"int"`
+	ResponseCode    int        `json:"responseCode" essential:"int"`
 	ResponseMessage string     `json:"responseMessage"`
 }
 

@@ -54,7 +54,7 @@ func TestStockStatus(t *testing.T) {
 
 func TestStockLevelString(t *testing.T) {
 	t.Parallel()
-	for l, want := range map[StockLevel]string{InStock: "in stock", LowStock: "low stock", OutOfStock: "out of stock", 7: "stock level 7"} {
+	for l, want := range map[StockLevel]string{InStock: "in stock", LowStock: "low stock", OutOfStock: "out of stock", 7: "StockLevel(7)"} {
 		if l.String() != want {
 			t.Errorf("%d.String() = %q, want %q", int(l), l.String(), want)
 		}

@@ -18,7 +18,9 @@ import (
 // Raw keeps whatever Nexway really sent.
 type SubscriptionsService service
 
-// SubscriptionStatus is the state of a subscription.
+// SubscriptionStatus is the state of a subscription. Nexway documents no
+// list; a status other than the constants is kept as sent (lower-cased),
+// never an error.
 type SubscriptionStatus string
 
 // Subscription states.

@@ -244,12 +244,12 @@ func emptyToNil(v reflect.Value) {
 func TestUnreadableValuesLeaveZero(t *testing.T) {
 	t.Parallel()
 	var o Order
-	body := `{"responseCode":"0","partnerOrderNumber":"P1","orderNumber":{"n":1},"orderLines":[{"productRef":"12a",` +
-		`"dateEndDownload":"22/05/2024","files":[{"size":"big","url":7}],"lineItems":"none"}]}`
+	body := `{"responseCode":"0","partnerOrderNumber":"P1","orderNumber":5,"orderLines":[{"productRef":"12",` +
+		`"dateEndDownload":"22/05/2024","files":[{"size":"big","url":7,"label":{}}],"remark":[1],"lineItems":"none"}]}`
 	if err := decodeAs(opGetOrder, []byte(body), &o); err != nil {
 		t.Fatal(err)
 	}
-	want := Order{PartnerOrderNumber: "P1", Lines: []OrderLine{{Files: []File{{URL: "7"}}}}}
+	want := Order{PartnerOrderNumber: "P1", OrderNumber: 5, Lines: []OrderLine{{ProductRef: 12, Files: []File{{URL: "7"}}}}}
 	o.Raw = nil
 	if !sameValues(&o, &want) {
 		t.Errorf("got %+v", o)

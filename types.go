@@ -37,9 +37,12 @@ type SubscriptionID int64
 // fields the package does not know are all read; a value that cannot be
 // understood leaves its field zero and the answer is still returned. A
 // call fails with ErrInvalidResponse only when the answer is not a JSON
-// object, when responseCode is present but not a number, or when it lacks
+// object, when responseCode is present but not a number, when it lacks
 // what the call asked for (an order without its numbers, a stock answer
-// without a product). ResponseCode is read from a number or a string of
+// without a product), or when a value tagged essential (an order number,
+// a product ref, a key) is present but cannot be represented: such a value
+// is never invented (essential.go). A leading UTF-8 byte order mark is
+// skipped. ResponseCode is read from a number or a string of
 // digits, ResponseMessage from a string or a number.
 //
 // Raw is the JSON the result was decoded from, kept because several

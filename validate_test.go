@@ -137,8 +137,8 @@ func TestOtherArgumentErrors(t *testing.T) {
 			t.Errorf("%s: %v, want an argument error on %s", name, err, field)
 		}
 	}
-	_, err := m.c.Orders.Cancel(bg, "P1", CancelReason(7), "")
-	check("unknown cancel reason", "reasonCode", err)
+	_, err := m.c.Orders.Cancel(bg, "P1", CancelReason(-7), "")
+	check("negative cancel reason", "reasonCode", err)
 	_, err = m.c.Orders.Cancel(bg, "P1", 0, "")
 	check("zero cancel reason", "reasonCode", err)
 	_, err = m.c.Orders.Cancel(bg, "P1", ReasonOrderCancelled, strings.Repeat("x", 1001))

@@ -328,9 +328,13 @@ func TestAdminWaitIdle(t *testing.T) {
 	srv := adminServer(t)
 	call(t, srv, "POST", "/_fake/wait-idle", "", 200, nil)
 
-	arrived, release := make(chan struct{}), make(chan struct{})
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
 	if err := srv.SetPublisher(733552, nexwaytest.PublisherFunc(func(context.Context, nexwaytest.LicenseRequest) (string, error) {
-		close(arrived)
+		// A callback may run again (a resend, a redelivery): signal, never close.
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
 		<-release
 		return "SLOW-1", nil
 	})); err != nil {

@@ -47,6 +47,13 @@ type Dialect struct {
 	// Compression compresses every answer, whether or not the client asked:
 	// "gzip" or "deflate" (Content-Encoding); "" sends it as it is.
 	Compression string
+	// ByteOrderMark puts a UTF-8 byte order mark before every JSON answer,
+	// as some Windows-hosted gateways and .NET serializers do.
+	ByteOrderMark bool
+	// NoDownloadEndDate leaves downloadEndDate out of the download info,
+	// whose fields only the legacy API documents: a client extending the
+	// window by a period must find its base elsewhere.
+	NoDownloadEndDate bool
 }
 
 // DateForm is a way to send a calendar date.
@@ -76,7 +83,9 @@ func WithDialect(d Dialect) Option {
 
 // WithVariants makes the fake answer each request in a dialect drawn at
 // random from a source seeded by seed: every field of Dialect is on or off
-// with even odds, and the date form and compression are drawn among all.
+// with even odds, and the date form and compression are drawn among all;
+// ByteOrderMark and NoDownloadEndDate stay off, so that a test decoding the
+// fake's answers by hand keeps working.
 // The same seed and the same requests give the same answers. Run a
 // storefront's tests with it to make sure they do not depend on one shape.
 //
@@ -129,7 +138,8 @@ func (d *dialects) next() Dialect {
 }
 
 func (d Dialect) rewrites() bool {
-	return d.NumbersAsStrings || d.AlternativeNames || d.Dates != DatePlain || d.NullLists || d.SingleObjects || d.ExtraFields
+	return d.NumbersAsStrings || d.AlternativeNames || d.Dates != DatePlain || d.NullLists || d.SingleObjects || d.ExtraFields ||
+		d.ByteOrderMark || d.NoDownloadEndDate
 }
 
 // alternativeNames are the other names of fields, per route.
@@ -161,8 +171,14 @@ func (d Dialect) speak(route Route, body []byte) []byte {
 	if dec.Decode(&tree) != nil {
 		return body
 	}
+	if obj, ok := tree.(map[string]any); ok && d.NoDownloadEndDate && route == RouteDownloadInfo {
+		delete(obj, "downloadEndDate")
+	}
 	tree = d.rewrite(route, tree, true)
 	var buf bytes.Buffer
+	if d.ByteOrderMark {
+		buf.WriteString("\uFEFF")
+	}
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if enc.Encode(tree) != nil {

@@ -314,9 +314,13 @@ func TestFaultStallUntilClientGoesAway(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.s.InjectFault(RouteCreateOrder, Fault{Kind: FaultStall})
-	processing := make(chan struct{})
+	processing := make(chan struct{}, 1)
 	if err := e.s.SetPublisher(733552, PublisherFunc(func(context.Context, LicenseRequest) (string, error) {
-		close(processing)
+		// A callback may run again (a resend, a redelivery): signal, never close.
+		select {
+		case processing <- struct{}{}:
+		default:
+		}
 		return "HELD-KEY", nil
 	})); err != nil {
 		t.Fatal(err)

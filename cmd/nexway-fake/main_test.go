@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -267,10 +268,9 @@ func TestBinaryStopsOnSignal(t *testing.T) {
 			// A request the fake holds until its client gives up, or the
 			// fake stops.
 			post(t, url+"/_fake/faults", `{"route":"GET /connect/catalog/oslist","fault":{"kind":"stall"}}`)
-			wrote := make(chan struct{})
+			trace, wrote := wroteSignal()
 			held := make(chan error, 1)
 			go func() {
-				trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { close(wrote) }}
 				req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", url+"/connect/catalog/oslist", nil)
 				req.Header.Set("secret", "test-secret")
 				resp, err := http.DefaultClient.Do(req)
@@ -303,4 +303,97 @@ func TestBinaryStopsOnSignal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wroteSignal returns a trace whose WroteRequest hook signals the channel
+// it returns. net/http writes a request again when it resends an
+// idempotent one after a kept-alive connection the server had closed, so
+// the hook runs once per write: it never closes the channel, it offers a
+// token to its buffer and drops the ones after the first.
+func wroteSignal() (*httptrace.ClientTrace, <-chan struct{}) {
+	wrote := make(chan struct{}, 1)
+	return &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
+		select {
+		case wrote <- struct{}{}:
+		default:
+		}
+	}}, wrote
+}
+
+// The WroteRequest hook of wroteSignal survives being called twice: a
+// server closes its kept-alive connection after reading the second
+// request, so net/http writes that request again on a new connection.
+func TestWroteSignalSurvivesAResend(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	served := make(chan error, 1)
+	go func() { served <- closeAfterSecondRequest(ln) }()
+
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	url := "http://" + ln.Addr().String() + "/"
+	resp, err := client.Get(url) // leaves its connection idle, kept alive
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+
+	trace, wrote := wroteSignal()
+	var writes atomic.Int32
+	hook := trace.WroteRequest
+	trace.WroteRequest = func(i httptrace.WroteRequestInfo) { writes.Add(1); hook(i) }
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", url, nil)
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	if writes := writes.Load(); writes != 2 {
+		t.Fatalf("the request was written %d times, want 2: the resend this test is about did not happen", writes)
+	}
+	select {
+	case <-wrote:
+	default:
+		t.Error("no signal")
+	}
+}
+
+// closeAfterSecondRequest answers the first request of the first
+// connection, keeps it alive, reads a second request on it and closes it
+// unanswered; then it answers one request on a new connection.
+func closeAfterSecondRequest(ln net.Listener) error {
+	const ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	first, err := ln.Accept()
+	if err != nil {
+		return err
+	}
+	br := bufio.NewReader(first)
+	if _, err := http.ReadRequest(br); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(first, ok); err != nil {
+		return err
+	}
+	if _, err := http.ReadRequest(br); err != nil {
+		return err
+	}
+	first.Close()
+	second, err := ln.Accept()
+	if err != nil {
+		return err
+	}
+	defer second.Close()
+	if _, err := http.ReadRequest(bufio.NewReader(second)); err != nil {
+		return err
+	}
+	_, err = io.WriteString(second, ok)
+	return err
 }

@@ -1,0 +1,106 @@
+package nexway
+
+import (
+	"net/http"
+	"reflect"
+)
+
+// What is used is what was checked: a value a storefront acts on (an order
+// number it shows, the product a key belongs to, a key itself) is never
+// invented. A field tagged `essential` that is present but cannot be
+// represented fails the answer with ErrInvalidResponse instead of being
+// left zero, as the lenient path leaves other fields. Absent or null, it
+// stays zero as before. The tag says what is representable:
+//
+//	essential:"id"    an integer >= 0 that fits the field (1e400, a 23-digit
+//	                  string, 1.5, -3, "abc", true or an object are not)
+//	essential:"int"   an integer that fits the field, negative included
+//	essential:"text"  a string, or a number kept as its digits (not true,
+//	                  an object or a list)
+type need uint8
+
+const (
+	needNone need = iota
+	needID
+	needInt
+	needText
+)
+
+var needs = map[string]need{"id": needID, "int": needInt, "text": needText}
+
+// essentialError names the JSON field whose value could not be read; it
+// never quotes the value.
+type essentialError struct{ field string }
+
+func (e *essentialError) Error() string { return "essential field " + e.field + " cannot be read" }
+
+// readable reports whether the next value, before it is decoded, is null
+// or representable in fv as n requires; it does not move the scanner.
+func (s *scanner) readable(fv reflect.Value, n need) bool {
+	c := s.peek()
+	if c == 'n' || n == needNone {
+		return true // null, as absent, stays zero
+	}
+	start := s.pos
+	defer func() { s.pos = start }()
+	var text string
+	switch {
+	case c == '"':
+		b, err := s.strBytes()
+		if err != nil {
+			return false
+		}
+		text = string(b)
+	case c == '-' || (c >= '0' && c <= '9'):
+		text = string(s.literal())
+	default:
+		return false // true, false, an object or a list
+	}
+	if n == needText {
+		return true
+	}
+	i, ok := intOf(text)
+	if !ok || (n == needID && i < 0) {
+		return false
+	}
+	for fv.Kind() == reflect.Pointer {
+		fv = reflect.New(fv.Type().Elem()).Elem()
+	}
+	switch fv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return !fv.OverflowInt(i)
+	}
+	return false
+}
+
+// hasNegative reports whether data may hold a negative number, which the
+// fast path would store in an `essential:"id"` field unchecked: a '-'
+// before a digit, after ':', '[' or ','. A string that looks so only costs
+// the lenient path.
+func hasNegative(data []byte) bool {
+	for i := 1; i+1 < len(data); i++ {
+		if data[i] != '-' || data[i+1] < '0' || data[i+1] > '9' {
+			continue
+		}
+		j := i - 1
+		for j > 0 && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
+			j--
+		}
+		if c := data[j]; c == ':' || c == '[' || c == ',' {
+			return true
+		}
+	}
+	return false
+}
+
+// unreadableEssential reports an answer with an essential value it cannot
+// read. A failure code in its envelope is still the answer (an error answer
+// may carry anything in its other fields); otherwise it is an unreadable
+// answer, ambiguous for a write.
+func (c *Client) unreadableEssential(k *call, resp *http.Response, data []byte, ee *essentialError) error {
+	var env Envelope
+	if _, err := decodeJSON(data, &env); err == nil && env.ResponseCode != 0 && codeReadable(data) {
+		return c.apiError(k, resp, k.op.lookup(env.ResponseCode), env.ResponseCode, env.ResponseMessage, nil)
+	}
+	return c.unreadable(k, resp, "response has an unreadable "+ee.field)
+}
