@@ -79,7 +79,7 @@ type AttemptInfo struct {
 	// CallResult.Attempts does.
 	Attempt int
 	// Part is "" for the call's own request, PartReadBack for Create's
-	// read-back, PartRead for Extend's read of the window.
+	// read-back, PartRead for Extend's reads of the last download day.
 	Part string
 }
 

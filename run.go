@@ -17,8 +17,9 @@ const (
 	// PartReadBack is Create's read of an order after an attempt that may
 	// have been processed without a settling answer.
 	PartReadBack = "read-back"
-	// PartRead is Extend's read of the download window, before it writes
-	// the window moved by a period.
+	// PartRead is one of Extend's reads of the last download day (the
+	// download info, then the order), before it writes the window moved by
+	// a period.
 	PartRead = "read"
 )
 
