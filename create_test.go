@@ -149,8 +149,8 @@ func TestCreateAmbiguousUnresolved(t *testing.T) {
 		t.Fatalf("%v, want ErrAmbiguous alone", err)
 	}
 	mustContain(t, err.Error(), "outcome unknown")
-	if e := apiErrorOf(t, err); e.Attempts != 4 {
-		t.Errorf("%d attempts, want 4", e.Attempts)
+	if e := apiErrorOf(t, err); e.Attempts != 5 { // 4 creates, 1 read-back
+		t.Errorf("%d attempts, want 5", e.Attempts)
 	}
 }
 

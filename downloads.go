@@ -46,11 +46,17 @@ func (s *DownloadsService) Info(ctx context.Context, partnerOrderNumber string, 
 		return nil, err
 	}
 	var out DownloadInfo
-	k := &call{op: opDownloadInfo, method: http.MethodGet, path: "connect/order/" + pathEscape(partnerOrderNumber) + "/download", out: &out, opts: opts}
+	k := infoCall(partnerOrderNumber, &out)
+	k.opts = opts
 	if err := s.client.do(ctx, k); err != nil {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// infoCall reads an order's download window into out.
+func infoCall(partnerOrderNumber string, out *DownloadInfo) *call {
+	return &call{op: opDownloadInfo, method: http.MethodGet, path: "connect/order/" + pathEscape(partnerOrderNumber) + "/download", out: out}
 }
 
 // Extension is a change of download window, made by ExtendUntil, ExtendBy
@@ -149,6 +155,10 @@ type extendRequest struct {
 // attempt that timed out but still reaches Nexway after a later extension
 // of the order would set its earlier date again.
 //
+// The reads and the write are one call: an Observer sees one
+// ExtendDownload call whose first attempts are the reads (AttemptInfo.Part
+// PartRead), and WithResponse counts them all.
+//
 // It fails with ErrInvalidArgument for an invalid extension, ErrNotFound,
 // or ErrAlreadyCancelled when the order was cancelled, and with the errors
 // of Info and OrdersService.Get when reading the last day fails.
@@ -162,40 +172,54 @@ func (s *DownloadsService) Extend(ctx context.Context, partnerOrderNumber string
 	if ext.until.IsZero() && ext.period == (Period{}) {
 		return nil, invalid("extension", "is empty; use ExtendUntil, ExtendBy or ExtendByPeriod")
 	}
-	op, value, basis := opExtendDownload, ext.until.String(), BasisDate
+	var out DownloadExtension
+	k := &call{op: opExtendDownload, method: http.MethodPut, path: "connect/order/download", out: &out, opts: opts}
+	ctx, err := s.client.begin(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.extend(ctx, k, partnerOrderNumber, ext); err != nil {
+		return nil, s.client.end(k, nil, err)
+	}
+	return &out, s.client.end(k, &out, nil)
+}
+
+// extend sends k, reading the last day first to move it by a period.
+func (s *DownloadsService) extend(ctx context.Context, k *call, partnerOrderNumber string, ext Extension) error {
+	value, basis := ext.until.String(), BasisDate
 	if ext.until.IsZero() {
-		base, b, err := s.lastDay(ctx, partnerOrderNumber, opts)
+		base, b, err := s.lastDay(ctx, k, partnerOrderNumber)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		basis = b
 		if base.IsZero() {
-			op, value = opExtendDownloadPeriod, ext.period.String()
+			k.op, k.state.op, value = opExtendDownloadPeriod, opExtendDownloadPeriod, ext.period.String()
 		} else {
 			value = ext.period.addTo(base).String()
 		}
 	}
-	var out DownloadExtension
-	k := &call{op: op, method: http.MethodPut, path: "connect/order/download", in: extendRequest{partnerOrderNumber, value}, out: &out, opts: opts}
-	if err := s.client.do(ctx, k); err != nil {
-		return nil, err
+	k.in = extendRequest{partnerOrderNumber, value}
+	if err := s.client.send(ctx, k); err != nil {
+		return err
 	}
-	out.Basis = basis
-	return &out, nil
+	k.out.(*DownloadExtension).Basis = basis
+	return nil
 }
 
 // lastDay finds the current last download day of an order, and where it
-// was found; a zero Date with BasisPeriod when no answer gives it.
-func (s *DownloadsService) lastDay(ctx context.Context, partnerOrderNumber string, opts []CallOption) (Date, ExtensionBasis, error) {
-	info, err := s.Info(ctx, partnerOrderNumber, opts...)
-	if err != nil {
+// was found; a zero Date with BasisPeriod when no answer gives it. The
+// reads are parts of k's call.
+func (s *DownloadsService) lastDay(ctx context.Context, k *call, partnerOrderNumber string) (Date, ExtensionBasis, error) {
+	info := new(DownloadInfo)
+	if err := s.client.sendPart(ctx, k, infoCall(partnerOrderNumber, info), PartRead); err != nil {
 		return Date{}, "", err
 	}
 	if !info.DownloadEndDate.IsZero() {
 		return info.DownloadEndDate, BasisDownloadInfo, nil
 	}
-	o, err := s.client.Orders.Get(ctx, partnerOrderNumber, opts...)
-	if err != nil {
+	o := new(Order)
+	if err := s.client.sendPart(ctx, k, getCall(partnerOrderNumber, o), PartRead); err != nil {
 		return Date{}, "", err
 	}
 	var day Date

@@ -97,7 +97,8 @@ type APIError struct {
 	Meaning string
 	// RequestID is the server's request id header, when present.
 	RequestID string
-	// Attempts is how many requests were sent, retries included.
+	// Attempts is how many requests the call sent, retries and the
+	// requests of its parts included (see Response.Attempts).
 	Attempts int
 	// RetryAfter is the wait Nexway asked for with a 429 or 503.
 	RetryAfter time.Duration

@@ -1,7 +1,6 @@
 package nexway
 
 import (
-	"encoding/json"
 	"net/http"
 	"reflect"
 )
@@ -35,28 +34,43 @@ type essentialError struct{ field string }
 
 func (e *essentialError) Error() string { return "essential field " + e.field + " cannot be read" }
 
-// readable reports whether x, a parsed value, is representable in fv as n
-// requires.
-func readable(fv reflect.Value, x any, n need) bool {
-	switch n {
-	case needText:
-		switch x.(type) {
-		case string, json.Number:
-			return true
-		}
-		return false
-	case needID, needInt:
-		i, ok := intOf(x)
-		if !ok || (n == needID && i < 0) {
+// readable reports whether the next value, before it is decoded, is null
+// or representable in fv as n requires; it does not move the scanner.
+func (s *scanner) readable(fv reflect.Value, n need) bool {
+	c := s.peek()
+	if c == 'n' || n == needNone {
+		return true // null, as absent, stays zero
+	}
+	start := s.pos
+	defer func() { s.pos = start }()
+	var text string
+	switch {
+	case c == '"':
+		b, err := s.strBytes()
+		if err != nil {
 			return false
 		}
-		switch fv.Kind() {
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			return !fv.OverflowInt(i)
-		}
+		text = string(b)
+	case c == '-' || (c >= '0' && c <= '9'):
+		text = string(s.literal())
+	default:
+		return false // true, false, an object or a list
+	}
+	if n == needText {
+		return true
+	}
+	i, ok := intOf(text)
+	if !ok || (n == needID && i < 0) {
 		return false
 	}
-	return true
+	for fv.Kind() == reflect.Pointer {
+		fv = reflect.New(fv.Type().Elem()).Elem()
+	}
+	switch fv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return !fv.OverflowInt(i)
+	}
+	return false
 }
 
 // hasNegative reports whether data may hold a negative number, which the

@@ -2,6 +2,7 @@ package nexway
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 )
@@ -11,14 +12,29 @@ import (
 // OpenTelemetry spans and metrics on it). What it is given is scrubbed like
 // errors: no secret, token or customer e-mail reaches it.
 //
-// The hooks run on the call's goroutine, in order: StartCall, then for
-// each attempt StartAttempt and EndAttempt, then EndCall. The contexts the
-// start hooks return carry on to the next hooks (a span's context, say).
-// A hook that blocks delays the call by as long, but cannot change what
-// the call does or reports; a hook that panics is recovered, logged at
-// level Error by the client's logger, and the observer is not called again
-// for that call. An Observer is shared by every call of the client: it must
-// be safe for concurrent use.
+// A call is what the caller made: one method call, one StartCall and one
+// EndCall, whatever requests it took. The hooks run on the call's
+// goroutine, in order: StartCall, then for each request sent StartAttempt
+// and EndAttempt, then EndCall. A call may send requests of its own parts
+// (Create's read-back of an ambiguous order, Extend's read of the window
+// before moving it by a period): they are attempts of the same call, with
+// AttemptInfo.Part saying which. EndCall reports the outcome the caller
+// gets: success when the caller gets a result (a cancel settled by 1011,
+// a create settled by its read-back), Ambiguous exactly when the caller's
+// error matches ErrAmbiguous.
+//
+// An Observer cannot change a call. It is given copies: writing into the
+// error it gets does not change the caller's. The contexts the start hooks
+// return carry on to the next hooks (a span's context, say), and their
+// values reach the request, but the caller's deadline and cancellation
+// bound every attempt whatever context a hook returns: a hook may add
+// values, not remove or add limits. What it is given is scrubbed before
+// the first hook runs, the call's own secrets (a territory secret) and the
+// customer's e-mail included. A hook that blocks delays the call by as
+// long; a hook that panics is recovered, logged at level Error by the
+// client's logger, and the observer is not called again for that call. An
+// Observer is shared by every call of the client: it must be safe for
+// concurrent use.
 type Observer interface {
 	// StartCall is called when a call starts, after its arguments were
 	// checked.
@@ -53,11 +69,18 @@ type CallInfo struct {
 	Write bool
 }
 
-// AttemptInfo describes one attempt of a call.
+// AttemptInfo describes one attempt of a call: one request sent.
 type AttemptInfo struct {
+	// CallInfo is the request's: the call's own, or for a part the
+	// operation it reads ("GetOrder" for Create's read-back, with its
+	// method, path and route).
 	CallInfo
-	// Attempt counts the attempts of the call from 1.
+	// Attempt counts the requests of the call from 1, parts included, as
+	// CallResult.Attempts does.
 	Attempt int
+	// Part is "" for the call's own request, PartReadBack for Create's
+	// read-back, PartRead for Extend's reads of the last download day.
+	Part string
 }
 
 // AttemptResult is what an attempt met.
@@ -82,11 +105,19 @@ type AttemptResult struct {
 
 // CallResult is how a call ended.
 type CallResult struct {
-	// Attempts is the number of requests sent.
+	// Attempts is the number of requests the call sent: retries, resends
+	// after a token renewal and the requests of its parts included (as
+	// Response.Attempts and APIError.Attempts count).
 	Attempts int
-	// HTTPStatus and ResponseCode are those of the last answer, 0 for none.
+	// ReadBacks is how many of Attempts were requests of the call's parts
+	// (a read-back, Extend's read), not of its own request.
+	ReadBacks int
+	// HTTPStatus and ResponseCode are those of the last answer, 0 for none;
+	// on success, those of the answer the result comes from (ResponseCode
+	// 1011 for a cancel settled by it).
 	HTTPStatus, ResponseCode int
-	// Err is the call's error (an *APIError, scrubbed), nil on success.
+	// Err is a copy of the call's error (an *APIError, scrubbed), nil
+	// exactly when the caller gets a result.
 	Err error
 	// Ambiguous says the outcome is unknown (Err matches ErrAmbiguous).
 	Ambiguous bool
@@ -109,14 +140,17 @@ func WithObserver(o Observer) Option {
 // observation follows one call for its observer; nil when the client has
 // none.
 type observation struct {
+	run     run // the call's, in the same allocation
 	o       Observer
-	dead    bool // a hook panicked: no more calls
+	sends   int32 // attempts of the current request's retry loop (a 401 resend is not one)
+	dead    bool  // a hook panicked: no more calls
 	logger  *slog.Logger
 	call    CallInfo
+	part    *CallInfo // the part being sent, nil for the call's own request
 	start   time.Time
 	ctx     context.Context // the call's, from StartCall
 	attempt struct {
-		info   AttemptInfo
+		n      int // its number in the call
 		ctx    context.Context
 		start  time.Time
 		result AttemptResult
@@ -152,22 +186,39 @@ func (ob *observation) guard(hook string, f func()) (ok bool) {
 	return true
 }
 
-// startCall begins the observation of a call.
-func (c *Client) startCall(ctx context.Context, k *call) (context.Context, *observation) {
+// startCall begins ob, the observation of k. It returns the context of
+// the call's requests (the hook's values, the caller's limits), and
+// whether the observation goes on.
+func (c *Client) startCall(ctx context.Context, k *call, ob *observation) (context.Context, bool) {
+	ob.o, ob.logger, ob.start, ob.call = c.observer, c.logger, time.Now(), c.callInfo(k)
+	ob.ctx = ctx
+	if !ob.guard("StartCall", func() { ob.ctx = ob.o.StartCall(ctx, ob.call) }) || ob.ctx == nil {
+		return ctx, false
+	}
+	return bounded(ob.ctx, ctx), true
+}
+
+// callInfo describes k, scrubbed.
+func (c *Client) callInfo(k *call) CallInfo {
 	path := k.state.scrub("/" + cutQuery(k.path))
 	route := k.op.route
 	if route == "" && !k.op.raw {
 		route = path // a path without ids
 	}
-	ob := &observation{o: c.observer, logger: c.logger, start: time.Now(), call: CallInfo{
+	return CallInfo{
 		Operation: k.op.name, Method: k.method, Path: path, Route: route,
 		Scheme: c.scheme, Host: c.host, Write: k.op.mutates,
-	}}
-	ob.ctx = ctx
-	if !ob.guard("StartCall", func() { ob.ctx = ob.o.StartCall(ctx, ob.call) }) || ob.ctx == nil {
-		return ctx, nil
 	}
-	return ob.ctx, ob
+}
+
+// startPart makes the next attempts those of a part of the call.
+func (ob *observation) startPart(info CallInfo) {
+	ob.part, ob.sends = &info, 0
+}
+
+// endPart makes the next attempts the call's own again.
+func (ob *observation) endPart() {
+	ob.part, ob.sends = nil, 0
 }
 
 func cutQuery(path string) string {
@@ -180,18 +231,20 @@ func cutQuery(path string) string {
 }
 
 // startAttempt reports an attempt about to be sent, first ending the one
-// before when its retry decision never came (a resend after a 401).
+// before when its retry decision never came (a resend after a 401). It
+// returns the attempt's context: the hook's values, ctx's limits.
 func (ob *observation) startAttempt(ctx context.Context, n int) context.Context {
 	if ob.attempt.stage == sent {
 		ob.decide(true, "token refused: renewed")
 	}
-	ob.attempt.info = AttemptInfo{CallInfo: ob.call, Attempt: n}
+	ob.attempt.n = n
 	ob.attempt.ctx, ob.attempt.start = ctx, time.Now()
-	ob.guard("StartAttempt", func() { ob.attempt.ctx = ob.o.StartAttempt(ctx, ob.attempt.info) })
+	info := ob.attemptInfo()
+	ob.guard("StartAttempt", func() { ob.attempt.ctx = ob.o.StartAttempt(ctx, info) })
 	if ob.attempt.ctx == nil {
 		ob.attempt.ctx = ctx
 	}
-	return ob.attempt.ctx
+	return bounded(ob.attempt.ctx, ctx)
 }
 
 // attemptDone records what the attempt met; the retry decision comes next.
@@ -230,8 +283,17 @@ func (ob *observation) finish(code int) {
 
 func (ob *observation) report() {
 	ob.attempt.stage, ob.attempt.body = reported, nil
-	r := ob.attempt.result
-	ob.guard("EndAttempt", func() { ob.o.EndAttempt(ob.attempt.ctx, ob.attempt.info, r) })
+	r, info := ob.attempt.result, ob.attemptInfo()
+	ob.guard("EndAttempt", func() { ob.o.EndAttempt(ob.attempt.ctx, info, r) })
+}
+
+// attemptInfo describes the current attempt, made when a hook needs it
+// so that the observation stays small.
+func (ob *observation) attemptInfo() AttemptInfo {
+	if ob.part != nil {
+		return AttemptInfo{CallInfo: *ob.part, Attempt: ob.attempt.n, Part: ob.run.part}
+	}
+	return AttemptInfo{CallInfo: ob.call, Attempt: ob.attempt.n}
 }
 
 // codeIn reads the responseCode of an answer, 0 when it has none.
@@ -257,14 +319,18 @@ func codeOf(k *call, err error) int {
 	return 0
 }
 
-// endCall reports the end of the call.
-func (ob *observation) endCall(k *call, err error) {
-	ob.finish(codeOf(k, err))
-	r := CallResult{Attempts: k.state.attempts, Err: err, ResponseCode: codeOf(k, err), Duration: time.Since(ob.start)}
-	if e, ok := err.(*APIError); ok {
-		r.HTTPStatus, r.Ambiguous = e.HTTPStatus, e.ambiguous
-	} else if err == nil {
-		r.HTTPStatus = k.state.lastStatus
+// endCall reports the end of the call with the outcome its caller gets:
+// out, or a copy of err.
+func (ob *observation) endCall(run *run, out result, err error) {
+	r := CallResult{Attempts: int(run.requests), ReadBacks: int(run.readBacks), Duration: time.Since(ob.start)}
+	switch e := err.(type) {
+	case nil:
+		r.HTTPStatus, r.ResponseCode = run.status, out.envelope().ResponseCode
+	case *APIError:
+		r.HTTPStatus, r.ResponseCode, r.Ambiguous = e.HTTPStatus, e.ResponseCode, e.ambiguous
+	default:
+		r.Ambiguous = errors.Is(err, ErrAmbiguous)
 	}
+	r.Err = observedErr(err)
 	ob.guard("EndCall", func() { ob.o.EndCall(ob.ctx, ob.call, r) })
 }

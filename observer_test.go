@@ -37,10 +37,14 @@ func (r *recorder) StartCall(ctx context.Context, c CallInfo) context.Context {
 }
 
 func (r *recorder) StartAttempt(ctx context.Context, a AttemptInfo) context.Context {
-	if ctx.Value(ctxKey("call")) != a.Operation {
+	if ctx.Value(ctxKey("call")) == nil {
 		r.add("", "attempt without the call's context", a)
 	}
-	r.add("StartAttempt", fmt.Sprintf("attempt %d", a.Attempt), a)
+	event := fmt.Sprintf("attempt %d", a.Attempt)
+	if a.Part != "" {
+		event += " (" + a.Part + " " + a.Operation + " " + a.Method + " " + a.Path + ")"
+	}
+	r.add("StartAttempt", event, a)
 	return context.WithValue(ctx, ctxKey("attempt"), a.Attempt)
 }
 
@@ -55,7 +59,11 @@ func (r *recorder) EndAttempt(ctx context.Context, a AttemptInfo, res AttemptRes
 }
 
 func (r *recorder) EndCall(ctx context.Context, c CallInfo, res CallResult) {
-	r.add("EndCall", fmt.Sprintf("done %s: %d attempts, HTTP %d code %d ambiguous %v err %v", c.Operation, res.Attempts, res.HTTPStatus, res.ResponseCode, res.Ambiguous, res.Err != nil), res)
+	event := fmt.Sprintf("done %s: %d attempts, HTTP %d code %d ambiguous %v err %v", c.Operation, res.Attempts, res.HTTPStatus, res.ResponseCode, res.Ambiguous, res.Err != nil)
+	if res.ReadBacks > 0 {
+		event += fmt.Sprintf(" (%d read back)", res.ReadBacks)
+	}
+	r.add("EndCall", event, res)
 }
 
 func (r *recorder) log() string {
@@ -181,7 +189,7 @@ func TestWithObserverNil(t *testing.T) {
 }
 
 // A create settled by reading the order back is one observed call, which
-// ends as the caller sees it, with the read-back a call within it.
+// ends as the caller sees it, with the read-back an attempt of it.
 func TestObserverSeesCreateAsTheCallerDoes(t *testing.T) {
 	t.Parallel()
 	rec := &recorder{}
@@ -196,21 +204,19 @@ attempt 1
 end 1: HTTP 0 code 0 retry true (no answer) maybe true
 attempt 2
 end 2: HTTP 200 code 1010 retry false (answered) maybe false
-call GetOrder GET /connect/order/PARTNER689
-attempt 1
-end 1: HTTP 200 code 0 retry false (answered) maybe false
-done GetOrder: 1 attempts, HTTP 200 code 0 ambiguous false err false
-done CreateOrder: 2 attempts, HTTP 200 code 1010 ambiguous false err false`
+attempt 3 (read-back GetOrder GET /connect/order/PARTNER689)
+end 3: HTTP 200 code 0 retry false (answered) maybe false
+done CreateOrder: 3 attempts, HTTP 200 code 0 ambiguous false err false (1 read back)`
 	if got := rec.log(); got != want {
 		t.Errorf("events:\n%s\nwant:\n%s", got, want)
 	}
 	var routes []string
 	for _, text := range rec.texts {
-		if strings.HasPrefix(text, "{Operation:") {
+		if strings.HasPrefix(text, "{CallInfo:") {
 			routes = append(routes, text)
 		}
 	}
-	if len(routes) != 2 || !strings.Contains(routes[1], "Route:/connect/order/{partnerOrderNumber} Scheme:https Host:api.test") {
-		t.Errorf("call infos: %q", routes)
+	if len(routes) != 3 || !strings.Contains(routes[2], "Route:/connect/order/{partnerOrderNumber} Scheme:https Host:api.test") {
+		t.Errorf("attempt infos: %q", routes)
 	}
 }

@@ -347,12 +347,20 @@ type callConfig struct {
 
 // Response is the metadata of a successful call, captured with WithResponse.
 type Response struct {
-	// HTTPStatus of the last attempt.
+	// HTTPStatus of the answer the result comes from: the last one.
 	HTTPStatus int
-	// RequestID is the server's request id header, when present.
+	// RequestID is the server's request id header of that answer, when
+	// present.
 	RequestID string
-	// Attempts is how many requests were sent, retries included.
+	// Attempts is how many requests the call sent: retries, resends after
+	// a token renewal, and the requests of its parts (Create's read-back
+	// of an ambiguous order, Extend's read of the window before moving it
+	// by a period) included. Observer's CallResult.Attempts and
+	// APIError.Attempts count the same.
 	Attempts int
+	// ReadBacks is how many of Attempts were requests of the call's
+	// parts; Attempts - ReadBacks were the call's own request.
+	ReadBacks int
 }
 
 // WithTerritorySecret sends secret instead of the client's default for this
@@ -396,8 +404,10 @@ func WithoutRaw() CallOption {
 	return func(cc *callConfig) { cc.noRaw = true }
 }
 
-// WithResponse stores the call's metadata in r when the call succeeds.
-// On failure the same metadata is on the *APIError.
+// WithResponse stores the call's metadata in r when the call succeeds,
+// once its outcome is decided (after a read-back, a cancel settled by
+// 1011); r is left untouched when it fails, whose *APIError carries the
+// same metadata.
 func WithResponse(r *Response) CallOption {
 	return func(cc *callConfig) { cc.response = r }
 }

@@ -40,7 +40,7 @@ type OrdersService service
 // validation (see AwaitDelivery); ErrOrderRejected that it exists and
 // Nexway cancelled it. Line items whose key is still to come are not
 // errors: see Order.Delivered.
-func (s *OrdersService) Create(ctx context.Context, r *CreateOrderRequest, opts ...CallOption) (_ *Order, err error) {
+func (s *OrdersService) Create(ctx context.Context, r *CreateOrderRequest, opts ...CallOption) (*Order, error) {
 	if r == nil {
 		return nil, invalid("request", "is nil")
 	}
@@ -50,18 +50,24 @@ func (s *OrdersService) Create(ctx context.Context, r *CreateOrderRequest, opts 
 	var out Order
 	k := &call{op: opCreateOrder, method: http.MethodPost, path: "connect/order/new", in: r.wire(), out: &out, opts: opts}
 	k.state.email[0] = r.Customer.Email
-	if s.client.observer != nil {
-		// One observed call from the request to the decision, so that an
-		// order settled by reading it back is reported as it ends; the
-		// read-back is a call of its own within it.
-		k.state.client = s.client
-		if ctx, k.state.obs = s.client.startCall(ctx, k); k.state.obs != nil {
-			defer func() { k.state.obs.endCall(k, err) }()
-		}
+	// One run from the request to the decision, so that an order settled
+	// by reading it back is reported as the caller gets it.
+	ctx, err := s.client.begin(ctx, k)
+	if err != nil {
+		return nil, err
 	}
-	err = s.client.do(ctx, k)
+	o, err := s.create(ctx, k, r)
+	if err != nil {
+		return nil, s.client.end(k, nil, err)
+	}
+	return o, s.client.end(k, o, nil)
+}
+
+// create sends k and decides an ambiguous outcome by reading the order.
+func (s *OrdersService) create(ctx context.Context, k *call, r *CreateOrderRequest) (*Order, error) {
+	err := s.client.send(ctx, k)
 	if err == nil {
-		return &out, nil
+		return k.out.(*Order), nil
 	}
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {
@@ -84,10 +90,11 @@ func (s *OrdersService) readBack(ctx context.Context, k *call, r *CreateOrderReq
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), ReadBackTimeout)
 		defer cancel()
 	}
-	existing, gerr := s.Get(ctx, r.PartnerOrderNumber, k.opts...)
+	var existing Order
+	gerr := s.client.sendPart(ctx, k, getCall(r.PartnerOrderNumber, &existing), PartReadBack)
 	switch {
 	case gerr == nil && existing.Matches(r):
-		return existing, nil
+		return &existing, nil
 	case gerr == nil:
 		apiErr.kind, apiErr.ambiguous = ErrDuplicateOrder, false
 		apiErr.Meaning = "an order with this partnerOrderNumber exists with other products or quantities"
@@ -108,11 +115,17 @@ func (s *OrdersService) Get(ctx context.Context, partnerOrderNumber string, opts
 		return nil, err
 	}
 	var out Order
-	k := &call{op: opGetOrder, method: http.MethodGet, path: "connect/order/" + pathEscape(partnerOrderNumber), out: &out, opts: opts}
+	k := getCall(partnerOrderNumber, &out)
+	k.opts = opts
 	if err := s.client.do(ctx, k); err != nil {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// getCall reads an order into out.
+func getCall(partnerOrderNumber string, out *Order) *call {
+	return &call{op: opGetOrder, method: http.MethodGet, path: "connect/order/" + pathEscape(partnerOrderNumber), out: out}
 }
 
 // AwaitDelivery reads the order every interval until it is delivered: not
@@ -231,10 +244,7 @@ func (s *OrdersService) Cancel(ctx context.Context, partnerOrderNumber string, r
 	}
 	var out Cancellation
 	k := &call{op: opCancelOrder, method: http.MethodPut, path: "connect/order/cancel", in: cancelRequest{partnerOrderNumber, reason, comment}, out: &out, opts: opts}
-	if err := s.client.do(ctx, k); err != nil {
-		if retriedInto(k, err, 1011) {
-			return &out, nil
-		}
+	if err := s.client.doSettled(ctx, k, 1011); err != nil {
 		return nil, err
 	}
 	return &out, nil

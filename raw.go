@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -18,7 +19,15 @@ type RawRequest struct {
 	Method string
 	// Path is relative to the base URL, e.g. "connect/order/history":
 	// segments of letters, digits, "-._~" and %-escapes (url.PathEscape a
-	// caller-supplied segment), without "." or ".." segments.
+	// caller-supplied segment), separated by single slashes. So that the
+	// path means the same to every gateway and server on the way, Do
+	// refuses, with ErrInvalidArgument naming "path", a segment that is or
+	// decodes to "." or ".." in any case of its escapes ("%2e%2E"), or only
+	// dots, or dots before a ";" parameter; an escaped "/" or "\" (%2F, %5C:
+	// a segment cannot hold them); an escaped "%" that starts another
+	// escape ("%252e", read as "." by a server that decodes twice; "%25"
+	// alone is allowed); and escapes that decode to invalid UTF-8 or
+	// control characters.
 	Path string
 	// Query is added to the URL; nil adds none.
 	Query url.Values
@@ -41,9 +50,15 @@ type RawResponse struct {
 }
 
 // Decode decodes the answer into v, a pointer, leniently as the package
-// decodes its own results when v points to a struct (see Envelope): values
-// of another type than v's fields are converted when they can be, and
-// left zero when not. It fails only when Raw is not JSON.
+// decodes its own results when v points to a struct (see Envelope): what
+// encoding/json would decode is decoded as it would be (maps, interfaces,
+// arrays, pointers, json.RawMessage, types with UnmarshalJSON or
+// UnmarshalText, embedded structs, ",string" fields), and scalars of
+// another type than their field's are converted when they can be and left
+// as they are when not, without losing the rest. When a conversion is
+// needed, the struct is decoded afresh: fields the answer does not set are
+// zero. Decoding takes time and memory in proportion to Raw. It fails only
+// when Raw is not JSON (or nests deeper than 100 levels).
 func (r *RawResponse) Decode(v any) error {
 	if v == nil {
 		return invalid("v", "is nil")
@@ -100,27 +115,87 @@ func (c *Client) Do(ctx context.Context, r *RawRequest, opts ...CallOption) (*Ra
 }
 
 // rawPathProblem accepts a relative path of segments of unreserved
-// characters and %-escapes, other than "." and "..".
+// characters and %-escapes whose decoded form means one thing to every
+// server on the way (RFC 3986 §3.3, §6.2.2): no segment that is, or
+// decodes to, "." or ".." (nor only dots, nor dots before a ";" path
+// parameter, nor fullwidth dots some servers normalise to "."); no
+// encoded "/" or "\" (%2F, %5C), after which servers disagree on where a
+// segment ends; no encoded "%" that starts another escape ("%252e"), which
+// a server that decodes twice reads as another path; nothing that decodes
+// to invalid UTF-8 (overlong forms of "." such as %C0%AE) or to a control
+// character.
 func rawPathProblem(path string) string {
 	if path == "" || path[0] == '/' {
 		return "must be a non-empty path relative to the base URL"
 	}
 	for seg := range strings.SplitSeq(path, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return "must not have empty, \".\" or \"..\" segments"
+		if seg == "" {
+			return "must not have empty segments"
 		}
+		escaped := false
 		for i := 0; i < len(seg); i++ {
 			b := seg[i]
 			switch {
 			case isLetter(b) || isDigit(b) || strings.IndexByte("-._~", b) >= 0:
 			case b == '%' && i+2 < len(seg) && isHex(seg[i+1]) && isHex(seg[i+2]):
 				i += 2
+				escaped = true
 			default:
 				return "must be letters, digits, -._~ and %-escapes, separated by single slashes"
 			}
 		}
+		dec := seg
+		if escaped {
+			dec, _ = url.PathUnescape(seg) // well-formed: checked above
+		}
+		if problem := segmentProblem(dec); problem != "" {
+			return problem
+		}
 	}
 	return ""
+}
+
+// segmentProblem judges a decoded path segment.
+func segmentProblem(dec string) string {
+	switch {
+	case dotSegment(dec):
+		return "must not have \".\" or \"..\" segments, plain or %-encoded"
+	case strings.ContainsAny(dec, "/\\"):
+		return "must not encode \"/\" or \"\\\" in a segment (%2F, %5C)"
+	case hasEscape(dec):
+		return "must not encode a \"%\" that starts another escape (%25 before two hex digits)"
+	case !utf8.ValidString(dec) || strings.ContainsFunc(dec, unicode.IsControl):
+		return "must decode to valid UTF-8 without control characters"
+	}
+	return ""
+}
+
+// dotSegment reports a segment that some server may take for "." or "..":
+// only dots, before any ";" path parameter, fullwidth and one-dot-leader
+// forms counted as dots.
+func dotSegment(dec string) bool {
+	dec, _, _ = strings.Cut(dec, ";")
+	if dec == "" {
+		return false
+	}
+	for _, r := range dec {
+		switch r {
+		case '.', '\uFF0E', '\u2024', '\uFE52':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// hasEscape reports whether s holds a %-escape.
+func hasEscape(s string) bool {
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] == '%' && isHex(s[i+1]) && isHex(s[i+2]) {
+			return true
+		}
+	}
+	return false
 }
 
 func isHex(b byte) bool { return isDigit(b) || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F') }

@@ -109,9 +109,42 @@ func TestDoArguments(t *testing.T) {
 	if n := m.GetTotalCallCount(); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}
-	m.RegisterResponder(http.MethodGet, testBase+"connect/a%2Fb/x", respond(200, `{}`, nil))
-	if _, err := m.c.Do(bg, &RawRequest{Method: "GET", Path: "connect/" + url.PathEscape("a/b") + "/x"}); err != nil {
+	m.RegisterResponder(http.MethodGet, testBase+"connect/a%20b%3F/x", respond(200, `{}`, nil))
+	if _, err := m.c.Do(bg, &RawRequest{Method: "GET", Path: "connect/" + url.PathEscape("a b?") + "/x"}); err != nil {
 		t.Errorf("an escaped segment: %v", err)
+	}
+}
+
+// A raw path means one thing to every server on the way: what a gateway
+// could read as another path is refused before anything is sent, naming
+// the path.
+func TestDoPathMeansOneThing(t *testing.T) {
+	t.Parallel()
+	m := newMock(t)
+	for _, path := range []string{
+		"connect/../iam", "connect/./x", "connect/..", ".", "..",
+		"connect/%2e%2e/iam", "connect/%2E%2E/iam", "connect/%2e%2E/iam", "connect/.%2e/iam", "connect/%2e./iam", "connect/%2e/x",
+		"connect/.../x", "connect/..%3B/x", "connect/%2e%2e%3bjsessionid=1/x", // only dots; dots before a path parameter
+		"connect/%EF%BC%8E%EF%BC%8E/iam", // fullwidth dots, NFKC-normalised to ".."
+		"connect/%C0%AE%C0%AE/iam",       // overlong UTF-8 dots
+		"connect/a%2fb", "connect/a%2Fb", "connect/%2F", "connect/a%5cb", "connect/a%5C..",
+		"connect/%252e%252e/iam", "connect/%252E%252e/iam", "connect/a%252Fb", "connect/%25%32%65", // decoded twice: another path
+		"connect/%00", "connect/a%0Ab", "connect/%7F",
+	} {
+		_, err := m.c.Do(bg, &RawRequest{Method: "GET", Path: path})
+		var ae *ArgumentError
+		if !errors.As(err, &ae) || ae.Field != "path" {
+			t.Errorf("%q: %v, want ErrInvalidArgument naming path", path, err)
+		}
+	}
+	if n := m.GetTotalCallCount(); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+	for _, path := range []string{"connect/a.b", "connect/..a", "connect/a..", "connect/.well-known", "connect/50%25off", "connect/%25", "connect/%C3%A9t%C3%A9", "connect/%3B"} {
+		m.RegisterResponder(http.MethodGet, testBase+path, respond(200, `{}`, nil))
+		if _, err := m.c.Do(bg, &RawRequest{Method: "GET", Path: path}); err != nil {
+			t.Errorf("%q: %v", path, err)
+		}
 	}
 }
 

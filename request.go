@@ -6,7 +6,9 @@ package nexway
 //     (validate.go, orders_request.go) before any I/O and builds a call: its
 //     operation from operations.go (retry policy and code table), method,
 //     path, body and result.
-//  2. Client.do, in this file, encodes the body, sets the headers and puts
+//  2. Client.begin (run.go) reads the call options and starts the call's
+//     run, and its observation once every secret of the call is known.
+//     Client.send, in this file, encodes the body, sets the headers and puts
 //     the call's state in the request's context. The layers below are
 //     http.RoundTrippers, which see only a request, and the retry loop's
 //     CheckRetry sees only a context: the context is how state that spans
@@ -26,7 +28,9 @@ package nexway
 //     are built by apiError, which scrubs everything that leaves (redact.go).
 //  6. The service method acts on the outcome: Create reads an ambiguous
 //     order back (orders.go), a cancel takes a 1011 after a lost answer as
-//     done.
+//     done. Then Client.end (run.go) reports that outcome, the one the
+//     caller gets, to WithResponse and the Observer, counting every request
+//     of the call.
 
 import (
 	"context"
@@ -61,11 +65,9 @@ type callState struct {
 	// an answer that says whether it was (see settle).
 	maybeProcessed bool
 	client         *Client
-	hidden         []string     // the call's own credentials (a territory secret, the feed's query), scrubbed from what leaves
-	email          [1]string    // the customer's, scrubbed likewise
-	obs            *observation // nil without an Observer
-	sends          int          // attempts of the retry loop (a 401 resend is not one)
-	lastStatus     int
+	hidden         []string  // the call's own credentials (a territory secret, the feed's query), scrubbed from what leaves
+	email          [1]string // the customer's, scrubbed likewise
+	run            *run      // the caller's call this request is for; nil for a plain call
 }
 
 type stateKey struct{}
@@ -77,20 +79,15 @@ func stateOf(ctx context.Context) *callState {
 
 var jsonType = []string{"application/json"}
 
-// do sends k and decodes the answer into k.out. Argument errors of the call
-// options come back before any I/O.
-func (c *Client) do(ctx context.Context, k *call) (err error) {
-	var cc callConfig
-	if len(k.opts) > 0 {
-		// Only calls with options allocate a callConfig: most have none.
-		p := new(callConfig)
-		for _, o := range k.opts {
-			o(p)
-		}
-		if p.err != nil {
-			return p.err
-		}
-		cc = *p
+// send sends k, the call's own request or a part of it, through the retry
+// loop and decodes the answer into k.out.
+func (c *Client) send(ctx context.Context, k *call) (err error) {
+	r := k.state.run
+	if r == nil {
+		r = &plainRun
+	}
+	if ob := r.obs; ob != nil {
+		defer func() { ob.finish(codeOf(k, err)) }()
 	}
 	var body any
 	if k.in != nil {
@@ -99,18 +96,6 @@ func (c *Client) do(ctx context.Context, k *call) (err error) {
 			return invalid("request", "cannot be encoded as JSON")
 		}
 		body = b
-	}
-	k.state.op, k.state.client = k.op, c
-	if c.observer != nil {
-		if k.state.obs == nil { // Create observes itself, its read-back included
-			ctx, k.state.obs = c.startCall(ctx, k)
-			if ob := k.state.obs; ob != nil {
-				defer func() { ob.endCall(k, err) }()
-			}
-		}
-		if ob := k.state.obs; ob != nil {
-			defer func() { ob.finish(codeOf(k, err)) }() // before endCall
-		}
 	}
 	ctx = context.WithValue(ctx, stateKey{}, &k.state)
 	req, err := retryablehttp.NewRequestWithContext(ctx, k.method, c.base+k.path, body)
@@ -124,13 +109,12 @@ func (c *Client) do(ctx context.Context, k *call) (err error) {
 	}
 	h["User-Agent"] = c.userAgent
 	switch {
-	case cc.secret != "":
-		k.state.hidden = append(k.state.hidden, cc.secret)
-		h["Secret"] = []string{cc.secret}
+	case r.cc.secret != "":
+		h["Secret"] = []string{r.cc.secret}
 	case c.secret != "":
 		h["Secret"] = c.secretHeader
 	}
-	for key, v := range cc.header {
+	for key, v := range r.cc.header {
 		h[key] = append(h[key], v...)
 	}
 	if c.tokens != nil {
@@ -148,17 +132,10 @@ func (c *Client) do(ctx context.Context, k *call) (err error) {
 	if err != nil {
 		return c.transportError(ctx, k, err)
 	}
-	k.state.lastStatus = resp.StatusCode
-	if err := c.decode(k, resp, data); err != nil {
-		return err
+	if r != &plainRun {
+		r.status, r.header = resp.StatusCode, resp.Header
 	}
-	if cc.noRaw {
-		k.out.envelope().Raw = nil
-	}
-	if cc.response != nil {
-		*cc.response = Response{HTTPStatus: resp.StatusCode, RequestID: k.state.scrub(requestID(resp.Header)), Attempts: k.state.attempts}
-	}
-	return nil
+	return c.decode(k, resp, data)
 }
 
 // responseBytes returns the body the attempt transport read, or reads it

@@ -51,12 +51,12 @@ func (p RetryPolicy) validate() error {
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	st := stateOf(ctx)
 	retry, reason := c.shouldRetry(ctx, st, resp, err)
-	if st.obs != nil {
-		st.sends++
-		if retry && st.sends > c.retryPolicy.MaxRetries {
+	if st.run != nil && st.run.obs != nil {
+		st.run.obs.sends++
+		if retry && int(st.run.obs.sends) > c.retryPolicy.MaxRetries {
 			retry, reason = false, "attempts exhausted; last: "+reason
 		}
-		st.obs.decide(retry, reason)
+		st.run.obs.decide(retry, reason)
 	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()

@@ -89,28 +89,28 @@ type subscriptionRequest struct {
 	SubscriptionID     SubscriptionID `json:"subscriptionId"`
 }
 
-func (s *SubscriptionsService) send(ctx context.Context, op *operation, method, path, partnerOrderNumber string, id SubscriptionID, opts []CallOption) (*Subscription, *call, error) {
+// send sends a subscription call; done, when not 0, is the code that
+// settles a resend as success (see Client.doSettled).
+func (s *SubscriptionsService) send(ctx context.Context, op *operation, method, path, partnerOrderNumber string, id SubscriptionID, opts []CallOption, done int) (*Subscription, error) {
 	if err := checkPartnerOrderNumber("partnerOrderNumber", partnerOrderNumber); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if id <= 0 {
-		return nil, nil, invalid("subscriptionId", "must be positive")
+		return nil, invalid("subscriptionId", "must be positive")
 	}
 	var out Subscription
 	k := &call{op: op, method: method, path: path, in: subscriptionRequest{partnerOrderNumber, id}, out: &out, opts: opts}
-	err := s.client.do(ctx, k)
-	return &out, k, err
+	if err := s.client.doSettled(ctx, k, done); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // Status reads a subscription, given the original order's
 // partnerOrderNumber and the id from its line item. It fails with
 // ErrNotFound when Nexway does not know the pair.
 func (s *SubscriptionsService) Status(ctx context.Context, partnerOrderNumber string, id SubscriptionID, opts ...CallOption) (*Subscription, error) {
-	out, _, err := s.send(ctx, opSubscriptionStatus, http.MethodPost, "connect/subscription", partnerOrderNumber, id, opts)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.send(ctx, opSubscriptionStatus, http.MethodPost, "connect/subscription", partnerOrderNumber, id, opts, 0)
 }
 
 // Cancel stops a subscription's renewals; its license keeps working until
@@ -121,11 +121,7 @@ func (s *SubscriptionsService) Status(ctx context.Context, partnerOrderNumber st
 // after such an attempt is reported as done, with ResponseCode 1011 on the
 // result. Otherwise 1011 fails with ErrAlreadyCancelled.
 func (s *SubscriptionsService) Cancel(ctx context.Context, partnerOrderNumber string, id SubscriptionID, opts ...CallOption) (*Subscription, error) {
-	out, k, err := s.send(ctx, opCancelSubscription, http.MethodPut, s.client.cancelPath, partnerOrderNumber, id, opts)
-	if err != nil && !(k != nil && retriedInto(k, err, 1011)) {
-		return nil, err
-	}
-	return out, nil
+	return s.send(ctx, opCancelSubscription, http.MethodPut, s.client.cancelPath, partnerOrderNumber, id, opts, 1011)
 }
 
 // Renew asks Nexway to renew a subscription now. Renewal is normally
@@ -134,9 +130,5 @@ func (s *SubscriptionsService) Cancel(ctx context.Context, partnerOrderNumber st
 // unknown, since a repeat could renew twice: such a failure matches
 // ErrAmbiguous, and Status tells what happened.
 func (s *SubscriptionsService) Renew(ctx context.Context, partnerOrderNumber string, id SubscriptionID, opts ...CallOption) (*Subscription, error) {
-	out, _, err := s.send(ctx, opRenewSubscription, http.MethodPut, "connect/subscription/renew", partnerOrderNumber, id, opts)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.send(ctx, opRenewSubscription, http.MethodPut, "connect/subscription/renew", partnerOrderNumber, id, opts, 0)
 }

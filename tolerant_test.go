@@ -304,3 +304,14 @@ func TestDateForms(t *testing.T) {
 		}
 	}
 }
+
+// parseTree parses JSON keeping numbers as written.
+func parseTree(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var tree any
+	if err := dec.Decode(&tree); err != nil {
+		return nil, err
+	}
+	return tree, nil
+}

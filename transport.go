@@ -167,14 +167,20 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	logging := st != nil && t.logger.Enabled(req.Context(), slog.LevelDebug)
 	if st != nil {
 		st.attempts++
+		if r := st.run; r != nil {
+			r.requests++
+			if r.part != "" {
+				r.readBacks++
+			}
+		}
 	}
 	var start time.Time
 	if logging {
 		start = time.Now()
 	}
 	ctx := req.Context()
-	if st != nil && st.obs != nil {
-		ctx = st.obs.startAttempt(ctx, st.attempts)
+	if st != nil && st.run != nil && st.run.obs != nil {
+		ctx = st.run.obs.startAttempt(ctx, int(st.run.requests))
 	}
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
@@ -210,8 +216,8 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if st != nil {
 		var maybe bool
 		maybe, err = st.settle(resp, err, trace)
-		if st.obs != nil {
-			st.obs.attemptDone(attemptResult(st, resp, err, maybe))
+		if st.run != nil && st.run.obs != nil {
+			st.run.obs.attemptDone(attemptResult(st, resp, err, maybe))
 		}
 	}
 	if logging {
@@ -233,7 +239,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 // attemptResult describes an attempt for the call's Observer, with its
 // answer, whose code is read only if the attempt is retried.
 func attemptResult(st *callState, resp *http.Response, err error, maybe bool) (AttemptResult, []byte) {
-	r := AttemptResult{Err: st.scrubErr(err), MaybeProcessed: maybe}
+	r := AttemptResult{Err: observedErr(st.scrubErr(err)), MaybeProcessed: maybe}
 	var body []byte
 	if resp != nil {
 		r.HTTPStatus = resp.StatusCode

@@ -22,8 +22,17 @@ const (
 	AttrResponseCode = attribute.Key("nexway.response_code")
 	// AttrAttempt counts an attempt of its call from 1.
 	AttrAttempt = attribute.Key("nexway.attempt")
-	// AttrAttempts is the number of requests a call sent.
+	// AttrAttempts is the number of requests a call sent, those of its
+	// parts included.
 	AttrAttempts = attribute.Key("nexway.attempts")
+	// AttrPart names the part of its call an attempt belongs to when it is
+	// not the call's own request: nexway.PartReadBack ("read-back", a
+	// create's read of the order) or nexway.PartRead ("read", an
+	// extension's read of the window). The attempt's operation, method and
+	// url.template are then the part's ("GetOrder").
+	AttrPart = attribute.Key("nexway.part")
+	// AttrReadBacks is how many of a call's attempts were its parts'.
+	AttrReadBacks = attribute.Key("nexway.read_backs")
 	// AttrRetry says whether the client sends the request again after the
 	// attempt.
 	AttrRetry = attribute.Key("nexway.retry")

@@ -59,7 +59,7 @@ func FuzzRequestAttrs(f *testing.F) {
 		if strings.HasPrefix(path, "/connect/stock") {
 			tmpl = "/connect/stock"
 		}
-		attrs, name := requestAttrs(shapeKey{op, m, "https", host, tmpl, 0})
+		attrs, name := requestAttrs(shapeKey{op, m, "https", host, tmpl, "", 0})
 		if name == "" || len(attrs) < 3 {
 			t.Fatalf("name %q, attributes %v", name, attrs)
 		}

@@ -25,10 +25,15 @@
 // of the client is; an attempt has status Error when it met a 4xx or 5xx
 // answer or none.
 //
-// A create whose attempt may have been processed is read back by the
-// client: the read is a "nexway GetOrder" span within the create's, and
-// the create's span ends as the caller's call does (an order found is a
-// success).
+// A call is what the caller made, whatever it sends: a create whose
+// attempt may have been processed reads the order back, an extension by a
+// period reads the download window first, and those reads are attempt
+// spans of the same call, named after their own request ("GET
+// /connect/order/{partnerOrderNumber}", nexway.operation GetOrder) and
+// marked nexway.part ("read-back", "read"); the call carries
+// nexway.read_backs. The call's span ends as the caller's call does (an
+// order found by the read-back, a cancel settled by code 1011 are
+// successes).
 //
 // A RawRequest's Name is its operation: keep it a constant, as it names a
 // span and is an attribute of every metric.

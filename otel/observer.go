@@ -63,8 +63,8 @@ func NewObserver(opts ...Option) (*Observer, error) {
 // shapeKey is what a call's or an attempt's span is named and attributed
 // after when it starts; attempt is 0 for the call.
 type shapeKey struct {
-	op, method, scheme, host, tmpl string
-	attempt                        int
+	op, method, scheme, host, tmpl, part string
+	attempt                              int
 }
 
 // shape holds the name of a call's or an attempt's span and the options it
@@ -87,8 +87,8 @@ func newShape(k shapeKey) shape {
 	return shape{name: name, start: []trace.SpanStartOption{clientKind, trace.WithAttributes(attrs...)}}
 }
 
-func (o *Observer) start(ctx context.Context, c nexway.CallInfo, attempt int) context.Context {
-	s := o.shapes.get(shapeKey{c.Operation, c.Method, c.Scheme, c.Host, c.Route, attempt}, newShape)
+func (o *Observer) start(ctx context.Context, c nexway.CallInfo, part string, attempt int) context.Context {
+	s := o.shapes.get(shapeKey{c.Operation, c.Method, c.Scheme, c.Host, c.Route, part, attempt}, newShape)
 	ctx, _ = o.tracer.Start(ctx, s.name, s.start...)
 	return ctx
 }
@@ -107,7 +107,11 @@ func requestAttrs(k shapeKey) ([]attribute.KeyValue, string) {
 	if k.attempt > 0 {
 		attrs = append(attrs, AttrAttempt.Int(k.attempt))
 	}
-	if k.attempt > 1 {
+	if k.part != "" {
+		// A part's request is another request than the call's: the
+		// call's attempt number does not count its resends.
+		attrs = append(attrs, AttrPart.String(k.part))
+	} else if k.attempt > 1 {
 		attrs = append(attrs, semconv.HTTPRequestResendCount(k.attempt-1))
 	}
 	return attrs[:len(attrs):len(attrs)], name
@@ -115,14 +119,16 @@ func requestAttrs(k shapeKey) ([]attribute.KeyValue, string) {
 
 // StartCall starts the call's span, "nexway <Operation>", of kind Client.
 func (o *Observer) StartCall(ctx context.Context, c nexway.CallInfo) context.Context {
-	return o.start(ctx, c, 0)
+	return o.start(ctx, c, "", 0)
 }
 
 // StartAttempt starts the attempt's span, a child of the call's, named as
 // the HTTP semantic conventions name a client request: "POST
-// /connect/order/new", or the method alone for a path it does not know.
+// /connect/order/new", or the method alone for a path it does not know. An
+// attempt of a part of the call (a create's read-back) is named and
+// attributed after the part's request, with nexway.part.
 func (o *Observer) StartAttempt(ctx context.Context, a nexway.AttemptInfo) context.Context {
-	return o.start(ctx, a.CallInfo, max(a.Attempt, 1))
+	return o.start(ctx, a.CallInfo, a.Part, max(a.Attempt, 1))
 }
 
 // EndAttempt ends the attempt's span, with what it met and the retry
@@ -165,6 +171,9 @@ func (o *Observer) EndCall(ctx context.Context, c nexway.CallInfo, r nexway.Call
 	if span.IsRecording() {
 		attrs := make([]attribute.KeyValue, 0, 6)
 		attrs = append(attrs, AttrAttempts.Int(r.Attempts), AttrAmbiguous.Bool(r.Ambiguous), AttrOutcome.String(outcome))
+		if r.ReadBacks > 0 {
+			attrs = append(attrs, AttrReadBacks.Int(r.ReadBacks))
+		}
 		attrs = appendAnswer(attrs, r.HTTPStatus, r.ResponseCode)
 		if r.Err != nil {
 			attrs = append(attrs, semconv.ErrorTypeKey.String(kind))
