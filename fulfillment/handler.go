@@ -14,6 +14,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"time"
+
+	"github.com/nexway-go/nexway/internal/redact"
 )
 
 // A Fulfiller is the publisher's code: it issues, revokes, renews or
@@ -261,17 +263,7 @@ const storeTimeout = 10 * time.Second
 func (h *Handler) run(ctx context.Context, w http.ResponseWriter, req *Request, l Lease) {
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
-	res, panicked, err := h.call(ctx, req, l.Until)
-	var answer []byte
-	if err == nil && !panicked {
-		answer, err = json.Marshal(h.cfg.shape.Success(res))
-		if err != nil {
-			err = fmt.Errorf("answer does not encode as JSON: %w", err)
-		}
-	} else if refusal := (*Refusal)(nil); errors.As(err, &refusal) {
-		h.log(ctx, slog.LevelInfo, req, "fulfillment: refused", "code", refusal.code())
-		answer, err = json.Marshal(h.cfg.shape.Refused(refusal))
-	}
+	answer, panicked, err := h.outcome(ctx, req, l.Until)
 	if answer == nil {
 		if rerr := h.store.Release(bg, l); rerr != nil {
 			h.log(ctx, slog.LevelError, req, "fulfillment: store release failed; the unit waits for its lease to end", "err", rerr)
@@ -280,7 +272,8 @@ func (h *Handler) run(ctx context.Context, w http.ResponseWriter, req *Request, 
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
-		h.log(ctx, slog.LevelWarn, req, "fulfillment: transient failure, Nexway will retry", "err", err)
+		// The Fulfiller's text may quote the buyer.
+		h.log(ctx, slog.LevelWarn, req, "fulfillment: transient failure, Nexway will retry", "err", redact.Message(err.Error(), []string{req.Body.User.Email}))
 		http.Error(w, "temporary failure", http.StatusServiceUnavailable)
 		return
 	}
@@ -295,23 +288,45 @@ func (h *Handler) run(ctx context.Context, w http.ResponseWriter, req *Request, 
 	writeAnswer(w, answer)
 }
 
-// call runs the Fulfiller with a context that ends with the lease, turning
-// a panic into panicked (logged with its stack, not its value, which may
-// hold customer data).
-func (h *Handler) call(ctx context.Context, req *Request, until time.Time) (res *Result, panicked bool, err error) {
+// outcome runs the publisher's code for a unit (the Fulfiller, then the
+// answer shape and the encoding of the values it returned) under one
+// recover, with a context that ends with the lease. It returns the answer
+// to record, or nil with the transient error, or with panicked set (the
+// panic logged with its stack, not its value, which may hold customer
+// data). An answer is only what the publisher returned, byte for byte:
+// text that is not UTF-8, which encoding/json would silently replace,
+// is a transient error.
+func (h *Handler) outcome(ctx context.Context, req *Request, until time.Time) (answer []byte, panicked bool, err error) {
 	ctx, cancel := context.WithDeadline(ctx, until)
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
 			h.log(ctx, slog.LevelError, req, "fulfillment: Fulfiller panicked", "stack", string(debug.Stack()))
-			res, panicked, err = nil, true, nil
+			answer, panicked, err = nil, true, nil
 		}
 	}()
-	res, err = h.f.Fulfill(ctx, req)
-	if err == nil && res == nil {
-		res = &Result{}
+	res, err := h.f.Fulfill(ctx, req)
+	var refusal *Refusal
+	var v any
+	switch {
+	case err == nil:
+		if res == nil {
+			res = &Result{}
+		}
+		v = h.cfg.shape.Success(res)
+	case errors.As(err, &refusal) && refusal != nil:
+		h.log(ctx, slog.LevelInfo, req, "fulfillment: refused", "code", refusal.code())
+		v = h.cfg.shape.Refused(refusal)
+	default:
+		return nil, false, err // a nil *Refusal too: it refuses nothing
 	}
-	return res, false, err
+	if answer, err = json.Marshal(v); err != nil {
+		return nil, false, fmt.Errorf("answer does not encode as JSON: %w", err)
+	}
+	if err := faithful(answer); err != nil {
+		return nil, false, err
+	}
+	return answer, false, nil
 }
 
 // log logs a line about req's unit, building nothing when the level is off.
