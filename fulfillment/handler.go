@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
 
@@ -67,7 +69,8 @@ type Handler struct {
 
 // NewHandler returns a Handler that runs f for each unit, recording
 // answers in store. It fails when f or store is nil, when an option is
-// invalid, or when neither WithBasicAuth nor WithoutAuth is given.
+// invalid, when neither WithBasicAuth nor WithoutAuth is given, or when a
+// required signature does not cover what keys a unit (see WithSignature).
 func NewHandler(f Fulfiller, store Store, opts ...Option) (*Handler, error) {
 	if f == nil || store == nil {
 		return nil, errors.New("fulfillment: NewHandler: nil Fulfiller or Store")
@@ -84,7 +87,30 @@ func NewHandler(f Fulfiller, store Store, opts ...Option) (*Handler, error) {
 	if !cfg.authSet {
 		return nil, errors.New("fulfillment: NewHandler: no authentication: use WithBasicAuth, or WithoutAuth when TLS client certificates or a gateway authenticate Nexway")
 	}
+	if err := cfg.signatureCoversUnits(); err != nil {
+		return nil, err
+	}
 	return &Handler{f: f, store: store, cfg: cfg}, nil
+}
+
+// signatureCoversUnits checks that a required signature covers what keys a
+// unit: the id, and the generation's id when a route renews or upgrades.
+// Otherwise one captured request, replayed with ids made up, would obtain
+// a key per id, every one of them validly signed.
+func (c *config) signatureCoversUnits() error {
+	if c.signer == nil {
+		return nil
+	}
+	need := []path{c.idPath}
+	if c.genPath != nil && slices.ContainsFunc(slices.Collect(maps.Values(c.routes)), Operation.repeats) {
+		need = append(need, *c.genPath)
+	}
+	for _, p := range need {
+		if !slices.ContainsFunc(c.signer.paths, p.same) {
+			return fmt.Errorf("fulfillment: NewHandler: the signed fields leave out %s, which keys a unit: a request replayed with another value there would pass the signature; sign it at Nexway and in NewSigner", p.text)
+		}
+	}
+	return nil
 }
 
 // ServeHTTP serves one call from Nexway.

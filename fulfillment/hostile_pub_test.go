@@ -200,3 +200,60 @@ func TestAnswerKeepsUnusualText(t *testing.T) {
 		}
 	}
 }
+
+// A signature binds the request only as far as its fields reach: if they
+// leave out the unit's id (the published test vector's fields do), or the
+// generation's for a renewal (signing $.fulfillmentId alone does), one
+// captured request, replayed with another id or order id, obtains a key
+// per id the attacker makes up. NewHandler refuses such a configuration,
+// naming the path to sign; once it covers the unit, a replay with another
+// id fails the signature.
+func TestSignatureMustCoverTheUnit(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		fields []string
+		opts   []fulfillment.Option
+		want   string // in the error; "" when the handler builds
+	}{
+		{"vector's fields", []string{"$.checkout.orderId", "$.product.publisherProductId", "$.product.quantity"}, nil, "$.fulfillmentId"},
+		{"id alone, renewals routed", []string{"$.fulfillmentId"}, nil, "$.checkout.orderId"},
+		{"id alone, no renewal route", []string{"$.fulfillmentId"}, []fulfillment.Option{fulfillment.WithRoutes(map[string]fulfillment.Operation{"/licenses/new": fulfillment.OpCreate, "/licenses/cancel": fulfillment.OpCancel})}, ""},
+		{"bracket spelling", []string{"$['fulfillmentId']", "$['checkout'].orderId"}, nil, ""},
+		{"custom id unsigned", []string{"$.sku"}, []fulfillment.Option{fulfillment.WithCustomBody[map[string]any]("$.licenseId")}, "$.licenseId"},
+		{"custom generation unsigned", []string{"$.licenseId"}, []fulfillment.Option{fulfillment.WithCustomBody[map[string]any]("$.licenseId"), fulfillment.WithGenerationPath("$.renewal.order")}, "$.renewal.order"},
+		{"custom, keyed by id alone", []string{"$.licenseId"}, []fulfillment.Option{fulfillment.WithCustomBody[map[string]any]("$.licenseId")}, ""},
+	} {
+		s, err := fulfillment.NewSigner("s3cret", tc.fields...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := append([]fulfillment.Option{fulfillment.WithBasicAuth(testUser, testPassword), fulfillment.WithSignature(s)}, tc.opts...)
+		_, err = fulfillment.NewHandler(&recorder{}, new(fulfillment.MemoryStore), opts...)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && err == nil:
+			t.Errorf("%s: built a handler whose signature does not cover %s", tc.name, tc.want)
+		case tc.want != "" && !strings.Contains(err.Error(), tc.want):
+			t.Errorf("%s: error %q does not name %s", tc.name, err, tc.want)
+		}
+	}
+
+	// With the unit covered, a captured signature obtains no other unit.
+	rec := &recorder{}
+	h, s := signedHandler(t, rec)
+	captured := strings.Replace(bodyFor("unit-A"), `"ORD-1"`, `"ORD-7"`, 1)
+	sig, _ := s.Sign([]byte(captured))
+	for _, route := range []string{"/licenses/new", "/licenses/renew"} {
+		answer(t, post(h, route, captured, fulfillment.DefaultSignatureHeader, sig))
+		for _, forged := range []string{strings.Replace(captured, "unit-A", "unit-B", 1), strings.Replace(captured, "ORD-7", "ORD-8", 1)} {
+			if w := post(h, route, forged, fulfillment.DefaultSignatureHeader, sig); w.Code != http.StatusForbidden {
+				t.Errorf("%s: a replay with another id: status %d, want 403", route, w.Code)
+			}
+		}
+	}
+	if n := rec.calls.Load(); n != 2 {
+		t.Errorf("%d units issued from one captured request on two routes, want 2", n)
+	}
+}

@@ -97,6 +97,15 @@ func WithoutAuth() Option {
 // WithSignature makes the handler require Nexway's request signature,
 // checked by s, in the signature header (see WithSignatureHeader). A
 // missing or wrong signature gets 403 and the Fulfiller is not called.
+//
+// The signed fields must cover what keys a unit: the id ($.fulfillmentId,
+// or WithCustomBody's idPath) and, when a route renews or upgrades, the
+// generation's id ($.checkout.orderId, or WithGenerationPath's), however
+// spelt ($['a'] is $.a); NewHandler fails otherwise, naming the path.
+// A signature that leaves them out binds nothing: one captured request,
+// replayed with ids made up, would obtain a key for each. The signature
+// does not cover the route (Nexway signs body fields only), so a captured
+// request replayed on another route is still served, once per route.
 func WithSignature(s *Signer) Option {
 	return func(c *config) error {
 		if s == nil {
