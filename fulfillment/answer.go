@@ -1,10 +1,6 @@
 package fulfillment
 
-import (
-	"errors"
-	"maps"
-	"unicode/utf8"
-)
+import "maps"
 
 // Result is what the publisher delivers for a unit. Every field may be
 // empty: a cancel is often acknowledged with nothing at all.
@@ -131,24 +127,4 @@ func (LicensesAnswer) Success(r *Result) any {
 // Refused lays r out as an error object.
 func (LicensesAnswer) Refused(r *Refusal) any {
 	return map[string]any{"error": map[string]string{"code": r.code(), "message": r.message()}}
-}
-
-// faithful checks that an encoded answer says what the publisher's values
-// said: encoding/json writes bytes that are not UTF-8 as the escape
-// \ufffd (a real U+FFFD it writes as is), and passes a Marshaler's
-// output through unchecked.
-func faithful(answer []byte) error {
-	if !utf8.Valid(answer) {
-		return errors.New("answer is not UTF-8")
-	}
-	for i := 0; i+1 < len(answer); i++ {
-		if answer[i] != '\\' {
-			continue
-		}
-		if answer[i+1] == 'u' && i+6 <= len(answer) && string(answer[i+2:i+6]) == "fffd" {
-			return errors.New("answer holds text that is not UTF-8")
-		}
-		i++ // the escaped character, which may be a backslash
-	}
-	return nil
 }

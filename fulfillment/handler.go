@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/nexway-go/nexway/internal/redact"
+	"github.com/nexway-go/nexway/internal/strictjson"
 )
 
 // A Fulfiller is the publisher's code: it issues, revokes, renews or
@@ -349,8 +350,8 @@ func (h *Handler) outcome(ctx context.Context, req *Request, until time.Time) (a
 	if answer, err = json.Marshal(v); err != nil {
 		return nil, false, fmt.Errorf("answer does not encode as JSON: %w", err)
 	}
-	if err := faithful(answer); err != nil {
-		return nil, false, err
+	if err := strictjson.Faithful(answer); err != nil {
+		return nil, false, fmt.Errorf("answer: %w", err)
 	}
 	return answer, false, nil
 }
