@@ -3,6 +3,7 @@ package fulfillment_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -48,6 +49,9 @@ func TestGarbageFromFulfiller(t *testing.T) {
 		}, http.StatusServiceUnavailable},
 		"Extra value that is not UTF-8": {func(context.Context, *fulfillment.Request) (*fulfillment.Result, error) {
 			return &fulfillment.Result{ActivationCode: "K", Extra: map[string]any{"serials": []any{"S-\xfe"}}}, nil
+		}, http.StatusServiceUnavailable},
+		"Extra raw JSON that is not UTF-8": {func(context.Context, *fulfillment.Request) (*fulfillment.Result, error) {
+			return &fulfillment.Result{ActivationCode: "K", Extra: map[string]any{"raw": json.RawMessage("\"S-\xff\"")}}, nil
 		}, http.StatusServiceUnavailable},
 		"refusal code that is not UTF-8": {func(context.Context, *fulfillment.Request) (*fulfillment.Result, error) {
 			return nil, fulfillment.Refuse("NO_\xffSTOCK", "m")
