@@ -56,9 +56,10 @@ func (f FulfillerFunc) Fulfill(ctx context.Context, req *Request) (*Result, erro
 //     upgrade, order id);
 //   - 403 for a missing or wrong signature, when one is required;
 //   - 200 with the recorded answer (a Result or a Refusal) of the unit;
-//   - 503 when the Fulfiller failed transiently, the Store failed, or
-//     another request still works on the unit (with Retry-After); 500
-//     when the Fulfiller panicked.
+//   - 503 when the Fulfiller failed transiently or returned text that is
+//     not UTF-8, the Store failed, or another request still works on the
+//     unit (with Retry-After); 500 when the Fulfiller, or the encoding of
+//     its answer, panicked.
 //
 // Nexway retries every answer but a 200 (and, its docs hint, a 200 with
 // an errorCode may be retried too); only the 200s are recorded.
@@ -328,7 +329,7 @@ func (h *Handler) outcome(ctx context.Context, req *Request, until time.Time) (a
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
-			h.log(ctx, slog.LevelError, req, "fulfillment: Fulfiller panicked", "stack", string(debug.Stack()))
+			h.log(ctx, slog.LevelError, req, "fulfillment: the Fulfiller, or the encoding of its answer, panicked", "stack", string(debug.Stack()))
 			answer, panicked, err = nil, true, nil
 		}
 	}()
