@@ -261,3 +261,23 @@ func TestSignatureMustCoverTheUnit(t *testing.T) {
 		t.Errorf("%d units issued from one captured request on two routes, want 2", n)
 	}
 }
+
+// The URL's query and a trailing slash are not part of a unit: the same
+// signed body sent with them is a retry of the same unit, answered from
+// the record, and the Fulfiller runs once.
+func TestQueryDoesNotSplitAUnit(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	h, s := signedHandler(t, rec)
+	body := bodyFor("query-1")
+	sig, _ := s.Sign([]byte(body))
+	first := answer(t, post(h, "/licenses/new", body, fulfillment.DefaultSignatureHeader, sig))
+	for _, target := range []string{"/licenses/new?attempt=2", "/licenses/new/?fulfillmentId=query-2", "/licenses/new?"} {
+		if got := answer(t, post(h, target, body, fulfillment.DefaultSignatureHeader, sig)); got["activationCode"] != first["activationCode"] {
+			t.Errorf("%s: key %v, want the unit's %v", target, got["activationCode"], first["activationCode"])
+		}
+	}
+	if n := rec.calls.Load(); n != 1 {
+		t.Errorf("the Fulfiller ran %d times, want 1", n)
+	}
+}
