@@ -13,6 +13,12 @@ type Result struct {
 	// fulfillment (each one needs a response path configured at Nexway).
 	// Values must encode as JSON; the standard names above win over an
 	// Extra key of the same name.
+	//
+	// Text must be UTF-8, as JSON is: a Result (or a Refusal) holding other
+	// bytes, which encoding/json would replace with U+FFFD and so deliver a
+	// key other than the one issued, is not recorded but answered as a
+	// transient failure. Encode binary content, such as a DER certificate,
+	// in base64.
 	Extra map[string]any
 }
 
@@ -30,7 +36,12 @@ type Refusal struct {
 func Refuse(code, message string) error { return &Refusal{Code: code, Message: message} }
 
 // Error returns the code and the message.
-func (r *Refusal) Error() string { return "fulfillment: refused: " + r.code() + ": " + r.Message }
+func (r *Refusal) Error() string {
+	if r == nil {
+		return "fulfillment: nil *Refusal" // a Fulfiller's bug, answered as a transient failure
+	}
+	return "fulfillment: refused: " + r.code() + ": " + r.Message
+}
 
 // code never returns "": Nexway reads an empty errorCode as success.
 func (r *Refusal) code() string {
@@ -62,7 +73,9 @@ type AnswerShape interface {
 //	{"activationCode":"…","activationLink":"…","activationFileContent":"…", …Extra}
 //	{"errorCode":"…","errorMessage":"…"}
 //
-// Empty fields are left out. Response paths: $.activationCode,
+// Empty fields are left out, and so are Extra's errorCode, errorMessage
+// and successFlag: Nexway would read them as a failure of a key that is
+// recorded as delivered. Response paths: $.activationCode,
 // $.activationLink, $.activationFileContent, $.errorCode, $.errorMessage.
 type FlatAnswer struct{}
 
@@ -70,6 +83,9 @@ type FlatAnswer struct{}
 func (FlatAnswer) Success(r *Result) any {
 	m := make(map[string]any, len(r.Extra)+3)
 	maps.Copy(m, r.Extra)
+	for _, k := range []string{"errorCode", "errorMessage", "successFlag"} {
+		delete(m, k)
+	}
 	for k, v := range map[string]string{
 		"activationCode":        r.ActivationCode,
 		"activationLink":        r.ActivationLink,

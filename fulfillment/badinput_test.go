@@ -147,7 +147,7 @@ func TestHandlerMaxBodySize(t *testing.T) {
 func TestHandlerLogsNoSecrets(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
-	signer, _ := fulfillment.NewSigner("s3cret-key", "$.fulfillmentId")
+	signer, _ := fulfillment.NewSigner("s3cret-key", "$.fulfillmentId", "$.checkout.orderId")
 	f := &recorder{}
 	h := newHandler(t, f, new(fulfillment.MemoryStore), fulfillment.WithSignature(signer),
 		fulfillment.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))

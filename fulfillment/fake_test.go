@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nexway-go/nexway"
 	"github.com/nexway-go/nexway/fulfillment"
@@ -67,7 +68,15 @@ func FuzzFakeNexwaySignature(f *testing.F) {
 		if ref%2 != 0 {
 			req.Operation, req.SubscriptionID = nexwaytest.OperationRenew, name
 		}
-		if _, err := pub.Issue(context.Background(), req); err != nil {
+		_, err := pub.Issue(context.Background(), req)
+		if !utf8.ValidString(id + email + name) {
+			// JSON would send U+FFFD in their place: nothing is sent.
+			if err == nil || c.body != nil {
+				t.Fatalf("text that is not UTF-8: Issue = %v, sent %q", err, c.body)
+			}
+			return
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 		s, err := fulfillment.NewSigner(secret, fakeSignedFields...)

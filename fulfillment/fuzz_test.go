@@ -1,12 +1,14 @@
 package fulfillment_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/nexway-go/nexway/fulfillment"
 )
@@ -125,6 +127,39 @@ func FuzzSignature(f *testing.F) {
 			if _, ok := m[f]; !ok {
 				t.Fatalf("canonical input %q lacks field %q", in, f)
 			}
+		}
+	})
+}
+
+// Whatever text the Fulfiller returns, Nexway is handed exactly that text
+// or nothing: a 200 answer decodes to the very bytes returned, and only
+// text that is not UTF-8 is turned away (503, nothing recorded).
+func FuzzAnswerIsWhatWasIssued(f *testing.F) {
+	for _, s := range []string{"ABCD-1234", "K\xff", "K\ufffd", `K\ufffd`, `\\ufffd`, "<&>\u2028", "\x00\x1f", "\xed\xa0\x80", ""} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, key, extra string) {
+		rec := &recorder{fn: func(context.Context, *fulfillment.Request) (*fulfillment.Result, error) {
+			return &fulfillment.Result{ActivationCode: key, Extra: map[string]any{"extra": []any{extra}}}, nil
+		}}
+		h := newHandler(t, rec, new(fulfillment.MemoryStore))
+		w := post(h, "/licenses/new", bodyFor("fuzz-1"))
+		valid := utf8.ValidString(key) && utf8.ValidString(extra)
+		switch {
+		case w.Code == http.StatusOK && valid:
+			var got struct {
+				ActivationCode string   `json:"activationCode"`
+				Extra          []string `json:"extra"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.ActivationCode != key || len(got.Extra) != 1 || got.Extra[0] != extra {
+				t.Fatalf("issued %q and %q, delivered %q and %q", key, extra, got.ActivationCode, got.Extra)
+			}
+		case w.Code == http.StatusServiceUnavailable && !valid:
+		default:
+			t.Fatalf("status %d for %q, %q (UTF-8: %v)", w.Code, key, extra, valid)
 		}
 	})
 }

@@ -10,10 +10,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
+
+	"github.com/nexway-go/nexway/internal/redact"
+	"github.com/nexway-go/nexway/internal/strictjson"
 )
 
 // A Fulfiller is the publisher's code: it issues, revokes, renews or
@@ -51,9 +56,10 @@ func (f FulfillerFunc) Fulfill(ctx context.Context, req *Request) (*Result, erro
 //     upgrade, order id);
 //   - 403 for a missing or wrong signature, when one is required;
 //   - 200 with the recorded answer (a Result or a Refusal) of the unit;
-//   - 503 when the Fulfiller failed transiently, the Store failed, or
-//     another request still works on the unit (with Retry-After); 500
-//     when the Fulfiller panicked.
+//   - 503 when the Fulfiller failed transiently or returned text that is
+//     not UTF-8, the Store failed, or another request still works on the
+//     unit (with Retry-After); 500 when the Fulfiller, or the encoding of
+//     its answer, panicked.
 //
 // Nexway retries every answer but a 200 (and, its docs hint, a 200 with
 // an errorCode may be retried too); only the 200s are recorded.
@@ -65,7 +71,8 @@ type Handler struct {
 
 // NewHandler returns a Handler that runs f for each unit, recording
 // answers in store. It fails when f or store is nil, when an option is
-// invalid, or when neither WithBasicAuth nor WithoutAuth is given.
+// invalid, when neither WithBasicAuth nor WithoutAuth is given, or when a
+// required signature does not cover what keys a unit (see WithSignature).
 func NewHandler(f Fulfiller, store Store, opts ...Option) (*Handler, error) {
 	if f == nil || store == nil {
 		return nil, errors.New("fulfillment: NewHandler: nil Fulfiller or Store")
@@ -82,7 +89,30 @@ func NewHandler(f Fulfiller, store Store, opts ...Option) (*Handler, error) {
 	if !cfg.authSet {
 		return nil, errors.New("fulfillment: NewHandler: no authentication: use WithBasicAuth, or WithoutAuth when TLS client certificates or a gateway authenticate Nexway")
 	}
+	if err := cfg.signatureCoversUnits(); err != nil {
+		return nil, err
+	}
 	return &Handler{f: f, store: store, cfg: cfg}, nil
+}
+
+// signatureCoversUnits checks that a required signature covers what keys a
+// unit: the id, and the generation's id when a route renews or upgrades.
+// Otherwise one captured request, replayed with ids made up, would obtain
+// a key per id, every one of them validly signed.
+func (c *config) signatureCoversUnits() error {
+	if c.signer == nil {
+		return nil
+	}
+	need := []path{c.idPath}
+	if c.genPath != nil && slices.ContainsFunc(slices.Collect(maps.Values(c.routes)), Operation.repeats) {
+		need = append(need, *c.genPath)
+	}
+	for _, p := range need {
+		if !slices.ContainsFunc(c.signer.paths, p.same) {
+			return fmt.Errorf("fulfillment: NewHandler: the signed fields leave out %s, which keys a unit: a request replayed with another value there would pass the signature; sign it at Nexway and in NewSigner", p.text)
+		}
+	}
+	return nil
 }
 
 // ServeHTTP serves one call from Nexway.
@@ -261,17 +291,7 @@ const storeTimeout = 10 * time.Second
 func (h *Handler) run(ctx context.Context, w http.ResponseWriter, req *Request, l Lease) {
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
-	res, panicked, err := h.call(ctx, req, l.Until)
-	var answer []byte
-	if err == nil && !panicked {
-		answer, err = json.Marshal(h.cfg.shape.Success(res))
-		if err != nil {
-			err = fmt.Errorf("answer does not encode as JSON: %w", err)
-		}
-	} else if refusal := (*Refusal)(nil); errors.As(err, &refusal) {
-		h.log(ctx, slog.LevelInfo, req, "fulfillment: refused", "code", refusal.code())
-		answer, err = json.Marshal(h.cfg.shape.Refused(refusal))
-	}
+	answer, panicked, err := h.outcome(ctx, req, l.Until)
 	if answer == nil {
 		if rerr := h.store.Release(bg, l); rerr != nil {
 			h.log(ctx, slog.LevelError, req, "fulfillment: store release failed; the unit waits for its lease to end", "err", rerr)
@@ -280,7 +300,8 @@ func (h *Handler) run(ctx context.Context, w http.ResponseWriter, req *Request, 
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
-		h.log(ctx, slog.LevelWarn, req, "fulfillment: transient failure, Nexway will retry", "err", err)
+		// The Fulfiller's text may quote the buyer.
+		h.log(ctx, slog.LevelWarn, req, "fulfillment: transient failure, Nexway will retry", "err", redact.Message(err.Error(), []string{req.Body.User.Email}))
 		http.Error(w, "temporary failure", http.StatusServiceUnavailable)
 		return
 	}
@@ -295,23 +316,45 @@ func (h *Handler) run(ctx context.Context, w http.ResponseWriter, req *Request, 
 	writeAnswer(w, answer)
 }
 
-// call runs the Fulfiller with a context that ends with the lease, turning
-// a panic into panicked (logged with its stack, not its value, which may
-// hold customer data).
-func (h *Handler) call(ctx context.Context, req *Request, until time.Time) (res *Result, panicked bool, err error) {
+// outcome runs the publisher's code for a unit (the Fulfiller, then the
+// answer shape and the encoding of the values it returned) under one
+// recover, with a context that ends with the lease. It returns the answer
+// to record, or nil with the transient error, or with panicked set (the
+// panic logged with its stack, not its value, which may hold customer
+// data). An answer is only what the publisher returned, byte for byte:
+// text that is not UTF-8, which encoding/json would silently replace,
+// is a transient error.
+func (h *Handler) outcome(ctx context.Context, req *Request, until time.Time) (answer []byte, panicked bool, err error) {
 	ctx, cancel := context.WithDeadline(ctx, until)
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
-			h.log(ctx, slog.LevelError, req, "fulfillment: Fulfiller panicked", "stack", string(debug.Stack()))
-			res, panicked, err = nil, true, nil
+			h.log(ctx, slog.LevelError, req, "fulfillment: the Fulfiller, or the encoding of its answer, panicked", "stack", string(debug.Stack()))
+			answer, panicked, err = nil, true, nil
 		}
 	}()
-	res, err = h.f.Fulfill(ctx, req)
-	if err == nil && res == nil {
-		res = &Result{}
+	res, err := h.f.Fulfill(ctx, req)
+	var refusal *Refusal
+	var v any
+	switch {
+	case err == nil:
+		if res == nil {
+			res = &Result{}
+		}
+		v = h.cfg.shape.Success(res)
+	case errors.As(err, &refusal) && refusal != nil:
+		h.log(ctx, slog.LevelInfo, req, "fulfillment: refused", "code", refusal.code())
+		v = h.cfg.shape.Refused(refusal)
+	default:
+		return nil, false, err // a nil *Refusal too: it refuses nothing
 	}
-	return res, false, err
+	if answer, err = json.Marshal(v); err != nil {
+		return nil, false, fmt.Errorf("answer does not encode as JSON: %w", err)
+	}
+	if err := strictjson.Faithful(answer); err != nil {
+		return nil, false, fmt.Errorf("answer: %w", err)
+	}
+	return answer, false, nil
 }
 
 // log logs a line about req's unit, building nothing when the level is off.

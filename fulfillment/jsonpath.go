@@ -2,6 +2,7 @@ package fulfillment
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -21,6 +22,10 @@ type step struct {
 	index int
 	isIdx bool
 }
+
+// same reports whether p and q reach the same value, however spelt
+// ($.a and $['a']).
+func (p path) same(q path) bool { return slices.Equal(p.steps, q.steps) }
 
 // parsePath parses text, naming it in the error.
 func parsePath(text string) (path, error) {

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Defaults of a Handler.
@@ -50,16 +52,35 @@ type config struct {
 
 // WithBasicAuth makes the handler require HTTP Basic credentials: the user
 // and password configured for the integration at Nexway. A request without
-// them gets 401 and its body is not read. Both must be non-empty.
+// them gets 401 and its body is not read. Both must be non-empty UTF-8
+// without control characters, and the user without a colon (RFC 7617):
+// no client could send other credentials.
 func WithBasicAuth(user, password string) Option {
 	return func(c *config) error {
 		if user == "" || password == "" {
 			return errors.New("fulfillment: WithBasicAuth: empty user or password")
 		}
+		// RFC 7617 §2: no client can send these, so Nexway would be
+		// locked out.
+		if strings.Contains(user, ":") {
+			return errors.New("fulfillment: WithBasicAuth: the user holds a colon")
+		}
+		if !sendable(user) {
+			return errors.New("fulfillment: WithBasicAuth: the user is not UTF-8 or holds a control character")
+		}
+		if !sendable(password) {
+			return errors.New("fulfillment: WithBasicAuth: the password is not UTF-8 or holds a control character")
+		}
 		c.authSet, c.checkAuth = true, true
 		c.userSum, c.passSum = sha256.Sum256([]byte(user)), sha256.Sum256([]byte(password))
 		return nil
 	}
+}
+
+// sendable reports whether s is UTF-8 without control characters, as
+// RFC 7617 requires of Basic credentials.
+func sendable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
 }
 
 // WithoutAuth lets the handler serve requests without Basic credentials,
@@ -76,6 +97,15 @@ func WithoutAuth() Option {
 // WithSignature makes the handler require Nexway's request signature,
 // checked by s, in the signature header (see WithSignatureHeader). A
 // missing or wrong signature gets 403 and the Fulfiller is not called.
+//
+// The signed fields must cover what keys a unit: the id ($.fulfillmentId,
+// or WithCustomBody's idPath) and, when a route renews or upgrades, the
+// generation's id ($.checkout.orderId, or WithGenerationPath's), however
+// spelt ($['a'] is $.a); NewHandler fails otherwise, naming the path.
+// A signature that leaves them out binds nothing: one captured request,
+// replayed with ids made up, would obtain a key for each. The signature
+// does not cover the route (Nexway signs body fields only), so a captured
+// request replayed on another route is still served, once per route.
 func WithSignature(s *Signer) Option {
 	return func(c *config) error {
 		if s == nil {

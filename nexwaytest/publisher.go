@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nexway-go/nexway/internal/strictjson"
 )
@@ -154,10 +156,11 @@ const DefaultSignatureHeader = "X-Nexway-Signature"
 // would fail the same way each time.
 type HTTPPublisher struct {
 	// BaseURL is the publisher's fulfillment base URL, absolute http or
-	// https; "/licenses/new" is appended, after any trailing slash is
-	// removed.
+	// https, without query or fragment; "/licenses/new" is appended,
+	// after any trailing slash is removed.
 	BaseURL string `json:"baseURL"`
-	// Username is the HTTP Basic user Nexway would be given.
+	// Username is the HTTP Basic user Nexway would be given: UTF-8
+	// without a colon or control characters (RFC 7617), as Password.
 	Username string `json:"username"`
 	// Password is the HTTP Basic password; it never appears in an error.
 	Password string `json:"password"`
@@ -238,7 +241,8 @@ type publisherAnswer struct {
 // Issue posts the request to the publisher and extracts the key. Errors
 // carry the HTTP status or the publisher's error code, never its body, the
 // credentials or the signing secret. At most 1 MiB of the answer is read.
-// It fails before any call when a field is invalid (see SetPublisher).
+// It fails before any call when a field is invalid (see SetPublisher), or
+// when a text of req is not UTF-8 (JSON would send U+FFFD in its place).
 func (p HTTPPublisher) Issue(ctx context.Context, req LicenseRequest) (string, error) {
 	if err := p.check(); err != nil {
 		return "", err
@@ -255,6 +259,9 @@ func (p HTTPPublisher) Issue(ctx context.Context, req LicenseRequest) (string, e
 	})
 	if err != nil {
 		return "", fmt.Errorf("publisher: encode request: %w", err)
+	}
+	if strictjson.Faithful(body) != nil {
+		return "", errors.New("publisher: a request field is not UTF-8: JSON would send U+FFFD instead")
 	}
 	hreq, err := p.request(ctx, routeOf(req.Operation), body)
 	if err != nil {
@@ -343,6 +350,12 @@ func (p HTTPPublisher) check() error {
 		return errors.New("publisher: BaseURL is not an absolute http or https URL")
 	case u.User != nil:
 		return errors.New("publisher: BaseURL holds credentials: set Username and Password instead")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(p.BaseURL, "#"):
+		return errors.New("publisher: BaseURL holds a query or a fragment, which the route appended after it would not reach")
+	case strings.Contains(p.Username, ":") || !basicText(p.Username):
+		return errors.New("publisher: Username holds a colon, a control character or text that is not UTF-8, which Basic auth cannot carry")
+	case !basicText(p.Password):
+		return errors.New("publisher: Password holds a control character or text that is not UTF-8, which Basic auth cannot carry")
 	case p.SigningSecret != "" && len(p.SignedFields) == 0:
 		return errors.New("publisher: SigningSecret is set but SignedFields is empty")
 	case p.SigningSecret == "" && len(p.SignedFields) > 0:
@@ -358,6 +371,12 @@ func (p HTTPPublisher) check() error {
 		}
 	}
 	return nil
+}
+
+// basicText reports whether s can be a Basic credential (RFC 7617):
+// UTF-8 without control characters.
+func basicText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
 }
 
 // isToken reports whether s is an HTTP token, as a header name must be.

@@ -350,3 +350,24 @@ func (p *parser) digits() int {
 	}
 	return n
 }
+
+// Faithful checks that encoding/json's output says what the values
+// encoded said: encoding/json writes bytes that are not UTF-8 as the
+// escape \ufffd (a real U+FFFD it writes as is), and passes a Marshaler's
+// output through unchecked. It fails on either, so that a key, or a text
+// sent on, is never silently replaced by another.
+func Faithful(encoded []byte) error {
+	if !utf8.Valid(encoded) {
+		return errors.New("encoded JSON is not UTF-8")
+	}
+	for i := 0; i+1 < len(encoded); i++ {
+		if encoded[i] != '\\' {
+			continue
+		}
+		if encoded[i+1] == 'u' && i+6 <= len(encoded) && string(encoded[i+2:i+6]) == "fffd" {
+			return errors.New("text that is not UTF-8 was encoded as U+FFFD")
+		}
+		i++ // the escaped character, which may be a backslash
+	}
+	return nil
+}
