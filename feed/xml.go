@@ -52,7 +52,7 @@ func decodeXML(src *countingReader, br *bufio.Reader, o *Options, yield func(Pro
 	}
 	// What the buffer holds ahead comes on top of the element.
 	src.limit = int64(o.MaxRecordSize) + sniff.BufferSize
-	root, products := "", 0
+	root, products, depth := "", 0, 0
 	for {
 		src.mark = d.InputOffset()
 		tok, err := d.Token()
@@ -66,12 +66,33 @@ func decodeXML(src *countingReader, br *bufio.Reader, o *Options, yield func(Pro
 			yield(Product{}, xmlError(d, err, charset))
 			return
 		}
-		start, ok := tok.(xml.StartElement)
-		if !ok {
+		var start xml.StartElement
+		switch t := tok.(type) {
+		case xml.StartElement:
+			start = t
+		case xml.EndElement:
+			depth--
+			continue
+		case xml.CharData:
+			if depth == 0 && len(bytes.TrimSpace(t)) > 0 {
+				line, _ := d.InputPos()
+				yield(Product{}, invalidFeed(line, errors.New("text outside the root element, not an XML document")))
+				return
+			}
+			continue
+		default:
 			continue
 		}
 		line, _ := d.InputPos()
 		name := start.Name.Local
+		if depth == 0 && root != "" {
+			// A second root: two documents, or a page appended to one.
+			yield(Product{}, invalidFeed(line, errors.New("an element after the root element, not an XML document")))
+			return
+		}
+		if name != "product" {
+			depth++ // a product element is decoded whole below
+		}
 		if root == "" {
 			root = name
 			if strings.EqualFold(name, "html") {

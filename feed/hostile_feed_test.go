@@ -1,0 +1,117 @@
+package feed
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/nexway-go/nexway"
+)
+
+// prev is the previous index of the hostile cases: five products, so that
+// withdrawing one is within any bound.
+var prev = []nexway.ProductRef{1001, 1002, 1003, 1004, 1005}
+
+// anyErr stands for "some error that ends the comparison".
+var anyErr = errors.New("any error")
+
+// A product is withdrawn only when the feed positively omits it: each case
+// runs against prev with the mass-withdrawal bound lifted, so that only the
+// decoder and Compare stand between odd input and a withdrawal.
+func TestHostileFeedWithdrawsOnlyOmitted(t *testing.T) {
+	const hdr = "Product ID,Name,Price wo.VAT\n"
+	rows := "1001,a,1.00\n1002,b,2.00\n1003,c,3.00\n1004,d,4.00\n"
+	for _, tc := range []struct {
+		name string
+		body string
+		opts *Options
+		want []nexway.ProductRef // withdrawn
+		last error               // nil, ErrInvalidFeed, ErrIncomplete or anyErr
+	}{
+		// CSV, RFC 4180 and the header.
+		{"bom", "\ufeff" + hdr + rows, nil, []nexway.ProductRef{1005}, nil},
+		{"crlf", strings.ReplaceAll(hdr+rows, "\n", "\r\n"), nil, []nexway.ProductRef{1005}, nil},
+		{"trailing empty lines", hdr + rows + "\n\n\r\n", nil, []nexway.ProductRef{1005}, nil},
+		{"embedded newline", hdr + rows + "1005,\"x\r\ny\",5.00\n", nil, nil, nil},
+		{"header lower case", strings.ToLower(hdr) + rows, nil, []nexway.ProductRef{1005}, nil},
+		{"header padded", " Product ID ,Name,Price wo.VAT\n" + rows, nil, []nexway.ProductRef{1005}, nil},
+		{"header twice", "Product ID,Product ID\n1001,1005\n", nil, nil, ErrInvalidFeed},
+		{"header quoted", "\"Product ID\",\"Name\"\n1001,a\n1002,b\n1003,c\n1004,d\n1005,e\n", nil, nil, nil},
+		{"short row ref readable", hdr + rows + "1005\n", nil, nil, nil},
+		{"short row ref absent", "Name,Product ID\n" + "a,1001\nb,1002\nc,1003\nd,1004\ne\n", nil, nil, ErrIncomplete},
+		{"empty ref", hdr + rows + ",e,5.00\n", nil, nil, ErrIncomplete},
+		{"stray quote after ref", hdr + rows + "1005,e\"x,5.00\n", nil, nil, nil},
+		{"bad quote in ref", hdr + rows + "10\"05,e,5.00\n", nil, nil, ErrIncomplete},
+		{"cut in quoted field", hdr + rows + "1005,\"e", nil, nil, anyErr},
+		// Refs.
+		{"ref leading zero", hdr + rows + "01005,e,5.00\n", nil, nil, nil},
+		{"ref plus", hdr + rows + "+1005,e,5.00\n", nil, nil, nil},
+		{"ref spaces", hdr + rows + " 1005 ,e,5.00\n", nil, nil, nil},
+		{"ref tab", hdr + rows + "\t1005\t,e,5.00\n", nil, nil, nil},
+		{"ref nbsp", hdr + rows + "\u00a01005,e,5.00\n", nil, nil, nil},
+		{"ref fullwidth digits", hdr + rows + "１００５,e,5.00\n", nil, nil, ErrIncomplete},
+		{"ref arabic digits", hdr + rows + "١٠٠٥,e,5.00\n", nil, nil, ErrIncomplete},
+		{"ref hex", hdr + rows + "0x3ED,e,5.00\n", nil, nil, ErrIncomplete},
+		{"ref underscore", hdr + rows + "1_005,e,5.00\n", nil, nil, ErrIncomplete},
+		{"ref float", hdr + rows + "1005.0,e,5.00\n", nil, nil, ErrIncomplete},
+		{"ref exponent", hdr + rows + "1.005e3,e,5.00\n", nil, nil, ErrIncomplete},
+		{"ref overflow", hdr + rows + "99999999999999999999,e,5.00\n", nil, nil, ErrIncomplete},
+		{"ref negative", hdr + rows + "-1005,e,5.00\n", nil, nil, ErrIncomplete},
+		{"ref zero", hdr + rows + "0,e,5.00\n", nil, nil, ErrIncomplete},
+		{"ref suffix", hdr + rows + "1005abc,e,5.00\n", nil, nil, ErrIncomplete},
+		// Duplicates: the product is in the feed; which row wins is not a withdrawal.
+		{"duplicate ref", hdr + rows + "1004,d,9.00\n", nil, []nexway.ProductRef{1005}, nil},
+		// Numbers.
+		{"ambiguous price", hdr + rows + "1005,e,\"1,299\"\n", nil, nil, nil},
+		{"thousands price", hdr + rows + "1005,e,\"1,299.00\"\n", nil, nil, nil},
+		{"price other mark", hdr + rows + "1005,e,\"5,00\"\n", &Options{DecimalMark: '.'}, nil, nil},
+		// Not a feed.
+		{"html", "<!DOCTYPE html><html><body>Error</body></html>", nil, nil, ErrInvalidFeed},
+		{"html upper after space", " \r\n<HTML><BODY>502</BODY></HTML>", nil, nil, ErrInvalidFeed},
+		{"html bom", "\ufeff<html></html>", nil, nil, ErrInvalidFeed},
+		{"html as csv", "<html><body>Product ID</body></html>", &Options{Format: CSV}, nil, ErrInvalidFeed},
+		{"xhtml", `<?xml version="1.0"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x"><html xmlns="http://www.w3.org/1999/xhtml"><body/></html>`, nil, nil, ErrInvalidFeed},
+		{"xhtml with product", `<html xmlns="http://www.w3.org/1999/xhtml"><body><product id="1001"/></body></html>`, nil, nil, ErrInvalidFeed},
+		{"json error", `{"error":"invalid secret"}`, nil, nil, ErrInvalidFeed},
+		{"text error", "Forbidden\n", nil, nil, ErrInvalidFeed},
+		{"empty", "", nil, nil, ErrInvalidFeed},
+		{"bom only", "\ufeff", nil, nil, ErrInvalidFeed},
+		{"blank lines", "\n\n\r\n", nil, nil, ErrInvalidFeed},
+		// XML.
+		{"xml error element", `<?xml version="1.0"?><error code="403">forbidden</error>`, nil, nil, ErrInvalidFeed},
+		{"xml no root close", `<products><product id="1001"/><product id="1002"/>`, nil, nil, anyErr},
+		{"xml cut in product", `<products><product id="1001"><name>a`, nil, nil, anyErr},
+		{"xml trailing garbage", `<products><product id="1001"/></products><products><product id="1002"/></products>`, nil, nil, anyErr},
+		{"xml billion laughs", `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><products><product id="1001"><name>&lol2;</name></product></products>`, nil, nil, anyErr},
+		{"xml entity in id", `<!DOCTYPE p [<!ENTITY x "1005">]><products><product id="&x;"/><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/></products>`, nil, nil, anyErr},
+		{"xml id missing", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/><product/></products>`, nil, nil, ErrIncomplete},
+		{"xml id empty", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/><product id=""/></products>`, nil, nil, ErrIncomplete},
+		{"xml id padded", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/><product id=" 1005 "/></products>`, nil, nil, nil},
+		{"xml id element", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/><product><id>1005</id></product></products>`, nil, nil, ErrIncomplete},
+		{"xml namespaced", `<n:products xmlns:n="urn:x"><n:product id="1001"/><n:product id="1002"/><n:product id="1003"/><n:product id="1004"/><n:product id="1005"/></n:products>`, nil, nil, nil},
+		{"xml comments pi cdata", `<?xml version="1.0" encoding="UTF-8"?><!-- c --><?pi x?><products><!-- <product id="9"/> --><product id="1001"><name><![CDATA[<product id="7">]]></name></product><product id="1002"/><product id="1003"/><product id="1004"/><product id="1005"/></products>`, nil, nil, nil},
+		{"xml latin1 declared", `<?xml version="1.0" encoding="ISO-8859-1"?><products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/><product id="1005"/></products>`, nil, nil, anyErr},
+		{"xml utf16 declared", `<?xml version="1.0" encoding="UTF-16"?><products><product id="1001"/></products>`, nil, nil, anyErr},
+		{"xml nested product", `<products><product id="1001"><related><product id="1005"/></related></product><product id="1002"/><product id="1003"/><product id="1004"/></products>`, nil, nil, nil},
+		{"xml text after root", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/></products>502 Bad Gateway`, nil, nil, ErrInvalidFeed},
+		{"xml page after root", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/></products><html><body>502</body></html>`, nil, nil, ErrInvalidFeed},
+		{"xml comment after root", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/></products><!-- done -->` + "\n", nil, []nexway.ProductRef{1005}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := compare(t, prev, tc.body, tc.opts, all, nil)
+			slices.Sort(out.withdrawn)
+			if !slices.Equal(out.withdrawn, tc.want) {
+				t.Errorf("withdrawn %v, want %v (rows %v, last %v)", out.withdrawn, tc.want, out.rows, out.last)
+			}
+			switch {
+			case tc.last == nil && out.last != nil:
+				t.Errorf("last %v, want none (rows %v)", out.last, out.rows)
+			case tc.last == anyErr && out.last == nil:
+				t.Errorf("no error ending the comparison (rows %v)", out.rows)
+			case tc.last != nil && tc.last != anyErr && !errors.Is(out.last, tc.last):
+				t.Errorf("last %v, want %v (rows %v)", out.last, tc.last, out.rows)
+			}
+		})
+	}
+}
