@@ -2,6 +2,7 @@ package feed
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -113,5 +114,45 @@ func TestHostileFeedWithdrawsOnlyOmitted(t *testing.T) {
 				t.Errorf("last %v, want %v (rows %v)", out.last, tc.last, out.rows)
 			}
 		})
+	}
+}
+
+// A ref on two rows: the feed says two things of one product, so the
+// first row stands and the later ones are row errors with the ref; the
+// product is neither withdrawn nor changed to the second row's price.
+func TestDuplicateRefFirstRowStands(t *testing.T) {
+	const hdr = "Product ID,Price wo.VAT\n"
+	x, err := BuildIndex(Decode(strings.NewReader(hdr+"1,1.00\n2,2.00\n3,3.00\n4,4.00\n5,5.00\n"), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := hdr + "1,1.00\n1,9.00\n2,2.50\n2,2.00\n3,3.00\n4,4.00\n5,5.00\n6,6.00\n6,7.00\n" +
+		"7,\"1,299\"\n7,7.00\n" // a row error first: the whole row after it stands
+	var got []string
+	var next Index
+	for ch, err := range x.Compare(Decode(strings.NewReader(today), nil), &next, nil) {
+		s := fmt.Sprintf("%v %d", ch.Kind, ch.Ref)
+		if ch.Product.Price != nil {
+			s += " " + ch.Product.Price.String()
+		}
+		if err != nil {
+			var fe *Error
+			if !errors.As(err, &fe) || !errors.Is(err, ErrRow) || fe.Ref != ch.Ref {
+				t.Fatalf("%s: %v", s, err)
+			}
+			s += " error"
+		}
+		got = append(got, s)
+	}
+	want := []string{"none 1 9.00 error", "changed 2 2.50", "none 2 2.00 error", "added 6 6.00", "none 6 7.00 error", "none 7 error", "added 7 7.00"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+	for ref, price := range map[nexway.ProductRef]string{1: "1.00", 2: "2.50", 6: "6.00"} {
+		d, _ := ParseDecimal(price)
+		h, _ := next.Lookup(ref)
+		if want := (&Product{Line: 1, ProductRef: ref, Price: &d}).Hash(); h != want {
+			t.Errorf("next holds another row for %d", ref)
+		}
 	}
 }
