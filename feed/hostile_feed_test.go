@@ -1,11 +1,18 @@
 package feed
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/nexway-go/nexway"
 )
@@ -154,5 +161,122 @@ func TestDuplicateRefFirstRowStands(t *testing.T) {
 		if want := (&Product{Line: 1, ProductRef: ref, Price: &d}).Hash(); h != want {
 			t.Errorf("next holds another row for %d", ref)
 		}
+	}
+}
+
+// What the index checks beyond a changed byte or a cut (see
+// TestIndexReadFromDetectsDamage): bytes after its end, another file, two
+// indexes in one, and a header claiming more products than the file holds,
+// which must not allocate for the claim.
+func TestHostileIndexFile(t *testing.T) {
+	var x Index
+	for i := range 5 {
+		x.Add(nexway.ProductRef(1001+i), uint64(i+1))
+	}
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	saved := buf.Bytes()
+	huge := binary.LittleEndian.AppendUint64([]byte(indexMagic+"\x02"), 1<<62)
+	for name, data := range map[string][]byte{
+		"appended byte":  append(bytes.Clone(saved), 0),
+		"appended index": append(bytes.Clone(saved), saved...),
+		"empty":          nil,
+		"png":            []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+		"csv feed":       []byte("Product ID,Name\n1001,a\n"),
+		"magic only":     []byte(indexMagic),
+		"huge count":     huge,
+		"huge count and entries": binary.LittleEndian.AppendUint64(binary.LittleEndian.AppendUint64(
+			bytes.Clone(huge), 1001), 1),
+	} {
+		var y Index
+		y.Add(1, 1)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := y.ReadFrom(bytes.NewReader(data))
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrInvalidIndex) || y.Len() != 0 {
+			t.Errorf("%s: %v, %d entries", name, err, y.Len())
+		}
+		if grown := after.TotalAlloc - before.TotalAlloc; grown > 2<<20 {
+			t.Errorf("%s: %d bytes allocated", name, grown)
+		}
+	}
+	// A reader's own error is returned as it is, and empties the index too.
+	var y Index
+	y.Add(1, 1)
+	boom := errors.New("disk gone")
+	if _, err := y.ReadFrom(io.MultiReader(bytes.NewReader(saved[:30]), iotest.ErrReader(boom))); !errors.Is(err, boom) || y.Len() != 0 {
+		t.Errorf("reader error: %v, %d entries", err, y.Len())
+	}
+}
+
+// rawServer answers every request with raw, written on the connection as
+// it is, then closes it: responses net/http would not send itself.
+func rawServer(t *testing.T, raw string) *nexway.Client {
+	return feedServer(t, func(w http.ResponseWriter, r *http.Request) {
+		conn, bw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		_, _ = bw.WriteString(raw)
+		_ = bw.Flush()
+	})
+}
+
+func gzipped(s string) string {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	_, _ = zw.Write([]byte(s))
+	_ = zw.Close()
+	return b.String()
+}
+
+// Downloads cut or answered oddly by a host or a proxy withdraw nothing,
+// even where the part received ends exactly after a row: only the
+// connection tells that it is cut.
+func TestHostileDownload(t *testing.T) {
+	const rows = "Product ID,Name\n1001,a\n1002,b\n"
+	gz := gzipped(rows + "1003,c\n1004,d\n")
+	for _, tc := range []struct{ name, raw string }{
+		{"content-length longer", "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 400\r\n\r\n" + rows},
+		{"chunked without last chunk", "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n" +
+			fmt.Sprintf("%x\r\n%s\r\n", len(rows), rows)},
+		{"chunked cut in a chunk", "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n" +
+			fmt.Sprintf("%x\r\n%s", len(rows)+40, rows)},
+		{"gzip cut", "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n" + gz[:len(gz)-8]},
+		{"gzip declared, not gzip", "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n" + rows},
+		{"206 partial", "HTTP/1.1 206 Partial Content\r\nContent-Type: text/csv\r\nContent-Range: bytes 0-29/900\r\nContent-Length: 30\r\n\r\n" + rows},
+		{"204 no content", "HTTP/1.1 204 No Content\r\n\r\n"},
+		{"304 not modified", "HTTP/1.1 304 Not Modified\r\n\r\n"},
+		{"302 to a login page", "HTTP/1.1 302 Found\r\nLocation: https://cocoon.nexway.com/login\r\nContent-Type: text/html\r\nContent-Length: 40\r\n\r\n<html><body>Product ID</body></html>    "},
+		{"200 login page as csv", "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 55\r\n\r\n<html><body><form action=login>Product ID</form></html>"},
+		{"http/1.0 close", "HTTP/1.0 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 400\r\n\r\n" + rows},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := rawServer(t, tc.raw)
+			var x Index
+			for ref := range nexway.ProductRef(5) {
+				x.Add(1001+ref, 1)
+			}
+			var last error
+			for ch, err := range x.Compare(Products(bg, c, testQuery, nil), nil, all) {
+				if ch.Kind == Withdrawn {
+					t.Errorf("%d withdrawn", ch.Ref)
+				}
+				if err != nil {
+					last = err
+				}
+			}
+			if last == nil {
+				t.Fatal("no error")
+			}
+			if strings.Contains(last.Error(), testQuery.Secret) {
+				t.Fatalf("the secret in %q", last)
+			}
+		})
 	}
 }
