@@ -201,7 +201,11 @@ func (o *Options) check() error {
 // A CSV feed cut off in the middle of its last row is refused as such, but
 // one cut exactly at the end of a row looks complete (Index.Compare's bound
 // on withdrawals stops a large cut); a download that the connection cuts
-// short fails with the connection's error instead.
+// short fails with the connection's error instead. A CSV feed without a
+// final line end may be cut inside its last value, which would read as
+// a shorter one: its last row is then a row error, with its ref unless
+// the ref is that value (set a line end in Cocoon, or quote the values,
+// to avoid it).
 func Decode(r io.Reader, opts *Options) iter.Seq2[Product, error] {
 	return func(yield func(Product, error) bool) {
 		var o Options

@@ -52,6 +52,8 @@ func TestHostileFeedWithdrawsOnlyOmitted(t *testing.T) {
 		{"stray quote after ref", hdr + rows + "1005,e\"x,5.00\n", nil, nil, nil},
 		{"bad quote in ref", hdr + rows + "10\"05,e,5.00\n", nil, nil, ErrIncomplete},
 		{"cut in quoted field", hdr + rows + "1005,\"e", nil, nil, anyErr},
+		{"cut in last value", hdr + rows + "1005,e,5", nil, nil, nil},
+		{"cut in ref, the last value", "Name,Product ID\na,1001\nb,1002\nc,1003\nd,1004\ne,10", nil, nil, ErrIncomplete},
 		// Refs.
 		{"ref leading zero", hdr + rows + "01005,e,5.00\n", nil, nil, nil},
 		{"ref plus", hdr + rows + "+1005,e,5.00\n", nil, nil, nil},
@@ -279,4 +281,19 @@ func TestHostileDownload(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A feed that ends without a line end may be cut inside its last value:
+// "12" of "129.99" must not become the price.
+func TestCutLastValueInventsNoPrice(t *testing.T) {
+	for p, err := range Decode(strings.NewReader("Product ID,Name,Price wo.VAT\n1001,a,1.00\n1002,b,12"), nil) {
+		if p.ProductRef == 1002 {
+			var fe *Error
+			if !errors.As(err, &fe) || !errors.Is(err, ErrRow) || fe.Ref != 1002 || p.Price != nil || p.Extra["Price wo.VAT"] != "12" {
+				t.Fatalf("%v %v, %v", p.Price, p.Extra, err)
+			}
+			return
+		}
+	}
+	t.Fatal("the last row is lost")
 }
