@@ -187,10 +187,10 @@ func decodeCSV(br *bufio.Reader, o *Options, yield func(Product, error) bool) {
 			return
 		}
 		var p Product
-		if s.openEnd && rec.len() == len(layout.cols) {
-			// The feed ends right after an unquoted value: cut short there,
-			// it would read as a shorter value (a price of 12 for 129.99),
-			// or a shorter ref.
+		if s.unterminated && rec.len() == len(layout.cols) {
+			// The feed ends right after a value: cut short there, it would
+			// read as a shorter value (a price of 12 for 129.99, a name of
+			// "x" for "x""y"), or a shorter ref.
 			if !yield(cutRow(layout, rec, s.start)) {
 				return
 			}

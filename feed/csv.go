@@ -28,9 +28,6 @@ type csvScanner struct {
 	badField int
 	// unterminated: the last record ended with the feed, without a line end.
 	unterminated bool
-	// openEnd: unterminated, and its last value unquoted, so that nothing
-	// shows whether that value is whole.
-	openEnd bool
 }
 
 // errQuoteEOF: a quoted field was still open at the end of the feed, which
@@ -82,7 +79,6 @@ func (s *csvScanner) next() (csvRecord, error) {
 				rec = append(rec, body...)
 				ends = append(ends, len(rec))
 				s.unterminated = len(eol) == 0
-				s.openEnd = s.unterminated
 				break
 			}
 			rec = append(rec, body[:i]...)
@@ -95,7 +91,7 @@ func (s *csvScanner) next() (csvRecord, error) {
 		}
 		ends = append(ends, len(rec))
 		if len(body) == 0 {
-			s.unterminated, s.openEnd = len(eol) == 0, false
+			s.unterminated = len(eol) == 0
 			break
 		}
 		if body[0] != s.sep {

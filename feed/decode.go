@@ -204,8 +204,7 @@ func (o *Options) check() error {
 // short fails with the connection's error instead. A CSV feed without a
 // final line end may be cut inside its last value, which would read as
 // a shorter one: its last row is then a row error, with its ref unless
-// the ref is that value (set a line end in Cocoon, or quote the values,
-// to avoid it).
+// the ref is that value (Cocoon sets the line end).
 func Decode(r io.Reader, opts *Options) iter.Seq2[Product, error] {
 	return func(yield func(Product, error) bool) {
 		var o Options
