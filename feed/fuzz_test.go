@@ -172,7 +172,7 @@ func fuzzCompare(t *testing.T, data []byte, opts *Options) {
 // place, and a ref it yields with a row error is data's ref there too.
 func fuzzPrefixes(t *testing.T, data []byte, opts *Options) {
 	whole := decodeAll(bytes.NewReader(data), opts)
-	step := max(1, len(data)/64) // every cut of a small input, 64 of a larger one
+	step := max(1, len(data)/32) // every cut of a small input, 32 of a larger one
 	for k := 0; k < len(data); k += step {
 		i := 0
 		for p, err := range Decode(bytes.NewReader(data[:k]), opts) {

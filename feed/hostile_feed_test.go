@@ -85,6 +85,7 @@ func TestHostileFeedWithdrawsOnlyOmitted(t *testing.T) {
 		{"xhtml with product", `<html xmlns="http://www.w3.org/1999/xhtml"><body><product id="1001"/></body></html>`, nil, nil, ErrInvalidFeed},
 		{"json error", `{"error":"invalid secret"}`, nil, nil, ErrInvalidFeed},
 		{"text error", "Forbidden\n", nil, nil, ErrInvalidFeed},
+		{"utf-16", "\xff\xfeP\x00r\x00o\x00d\x00u\x00c\x00t\x00 \x00I\x00D\x00\n\x001\x000\x000\x001\x00\n\x00", nil, nil, ErrInvalidFeed},
 		{"empty", "", nil, nil, ErrInvalidFeed},
 		{"bom only", "\ufeff", nil, nil, ErrInvalidFeed},
 		{"blank lines", "\n\n\r\n", nil, nil, ErrInvalidFeed},
@@ -296,4 +297,58 @@ func TestCutLastValueInventsNoPrice(t *testing.T) {
 		}
 	}
 	t.Fatal("the last row is lost")
+}
+
+// Against an empty previous index (the first run, or a damaged index file
+// read as empty) everything is added and nothing withdrawn, an empty feed
+// included.
+func TestCompareWithEmptyPrevious(t *testing.T) {
+	for _, x := range []*Index{nil, new(Index)} {
+		for body, added := range map[string]int{"Product ID\n1\n2\n": 2, "Product ID\n": 0} {
+			n := 0
+			for ch, err := range x.Compare(Decode(strings.NewReader(body), nil), nil, nil) {
+				if err != nil || ch.Kind != Added {
+					t.Fatalf("%q: %v %d, %v", body, ch.Kind, ch.Ref, err)
+				}
+				n++
+			}
+			if n != added {
+				t.Fatalf("%q: %d added", body, n)
+			}
+		}
+	}
+}
+
+// A host that echoes the secret in what it serves (a header, an element,
+// an attribute, an entity, the charset), wherever an error cuts the text
+// short, never shows it in an error of Products.
+func TestSecretEchoedByTheHost(t *testing.T) {
+	s := testQuery.Secret
+	bodies := []string{
+		"invalid secret " + s + "\n",
+		`<error secret="` + s + `">bad</error>`,
+		`<products><product id="1">&` + s + `;</product></products>`,
+		`<products><product id="` + s + `"/></products>`,
+		"Product ID,Price wo.VAT\n1," + s + "\n",
+		`<?xml version="1.0" encoding="` + s + `"?><products/>`,
+	}
+	for n := range 24 {
+		pad := strings.Repeat("x", n)
+		bodies = append(bodies, "Product ID,"+pad+s+","+pad+s+"\n1,a,b\n", "<products><"+pad+s+pad+"></products>")
+	}
+	for _, body := range bodies {
+		c := feedServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, body) })
+		errs := 0
+		for _, err := range Products(bg, c, testQuery, nil) {
+			if err != nil {
+				errs++
+				if strings.Contains(err.Error(), s[:4]) {
+					t.Fatalf("%q: the secret in %q", body, err)
+				}
+			}
+		}
+		if errs == 0 {
+			t.Fatalf("%q: no error", body)
+		}
+	}
 }
