@@ -372,8 +372,10 @@ func readRef(v string) nexway.ProductRef {
 }
 
 // cutRow decodes the last row of a feed that may be cut inside its last
-// value: a row error, the value's text in Extra, the ref kept unless it is
-// that value.
+// value, or after a separator with more values to come: a row error, the
+// value's text in Extra, the ref kept only when it is the first value and
+// not the last (the row's true length is unknown, so a later ref may be
+// another column's, as in a row with too many fields).
 func cutRow(l *csvLayout, rec csvRecord, line int) (Product, error) {
 	last := rec.len() - 1
 	var p Product
@@ -383,7 +385,7 @@ func cutRow(l *csvLayout, rec csvRecord, line int) (Product, error) {
 	}
 	p.Extra[l.cols[last].name] = rec.field(last)
 	p.ProductRef = 0
-	if l.id != last {
+	if l.id == 0 && last > 0 {
 		p.ProductRef = readRef(rec.field(l.id))
 	}
 	e := rowError(line, l.cols[last].name, "the feed ends without a line end: this value may be cut short")

@@ -203,8 +203,9 @@ func (o *Options) check() error {
 // on withdrawals stops a large cut); a download that the connection cuts
 // short fails with the connection's error instead. A CSV feed without a
 // final line end may be cut inside its last value, which would read as
-// a shorter one: its last row is then a row error, with its ref unless
-// the ref is that value (Cocoon sets the line end).
+// a shorter one: its last row is then a row error, with its ref when
+// Product ID is the first of several columns, else without (Cocoon sets
+// the line end).
 func Decode(r io.Reader, opts *Options) iter.Seq2[Product, error] {
 	return func(yield func(Product, error) bool) {
 		var o Options
