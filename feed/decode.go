@@ -26,8 +26,9 @@ var (
 	// read further: empty, an HTML or XHTML page, an XML document without
 	// product elements or with an error element, a CSV header without
 	// "Product ID" or with a column twice, cut off inside a row, a quoted
-	// field or an XML element, or a record larger than
-	// Options.MaxRecordSize. It ends decoding.
+	// field or an XML element, content after the XML root, elements
+	// nested more than 64 deep around the products, or a record larger
+	// than Options.MaxRecordSize. It ends decoding.
 	ErrInvalidFeed = errors.New("feed: invalid feed")
 )
 

@@ -352,3 +352,31 @@ func TestSecretEchoedByTheHost(t *testing.T) {
 		}
 	}
 }
+
+// Elements nested without end around the products: the parser keeps each
+// open one, so that a few megabytes took a hundred of memory, without
+// bound; a depth bound refuses them early.
+func TestXMLNestingBounded(t *testing.T) {
+	for _, body := range []string{
+		"<products>" + strings.Repeat("<a>", 1_000_000),
+		"<products>" + strings.Repeat("<g>", 64) + `<product id="1"/>` + strings.Repeat("</g>", 64) + "</products>",
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		var last error
+		n := 0
+		for p, err := range Decode(strings.NewReader(body), nil) {
+			if err == nil && p.ProductRef == 1 {
+				n++
+			}
+			last = err
+		}
+		runtime.ReadMemStats(&after)
+		if grown := after.TotalAlloc - before.TotalAlloc; grown > 16<<20 {
+			t.Errorf("%d bytes in: %d allocated", len(body), grown)
+		}
+		if deep := n == 0; deep != errors.Is(last, ErrInvalidFeed) {
+			t.Errorf("%d products, %v", n, last)
+		}
+	}
+}

@@ -13,6 +13,10 @@ import (
 	"github.com/nexway-go/nexway/internal/sniff"
 )
 
+// maxXMLDepth bounds the nesting of the elements around the products: a
+// feed has a root and perhaps groups in it.
+const maxXMLDepth = 64
+
 // xmlProduct is a product element as far as Nexway's sources show it:
 // an id attribute, name, publisher, description per format and language,
 // drm and deliveryMode/digitalLocker. The rest is in Inner.
@@ -92,6 +96,12 @@ func decodeXML(src *countingReader, br *bufio.Reader, o *Options, yield func(Pro
 		}
 		if name != "product" {
 			depth++ // a product element is decoded whole below
+			if depth > maxXMLDepth {
+				// The parser keeps every open element: nesting without
+				// end would take memory without bound.
+				yield(Product{}, invalidFeed(line, errors.New("elements nested deeper than "+strconv.Itoa(maxXMLDepth)+" outside a product")))
+				return
+			}
 		}
 		if root == "" {
 			root = name
