@@ -380,3 +380,35 @@ func TestXMLNestingBounded(t *testing.T) {
 		}
 	}
 }
+
+// A record of separators: each field costs a column or an Extra entry, so
+// that a 4 MB header took 700 MiB; past 4096 fields the feed is refused.
+func TestCSVFieldsBounded(t *testing.T) {
+	for _, body := range []string{
+		"Product ID" + strings.Repeat(",", 1_000_000) + "\n1\n",
+		"Product ID,Name\n1" + strings.Repeat(",", 1_000_000) + "\n",
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		var last error
+		for _, err := range Decode(strings.NewReader(body), nil) {
+			last = err
+		}
+		runtime.ReadMemStats(&after)
+		if grown := after.TotalAlloc - before.TotalAlloc; grown > 32<<20 || !errors.Is(last, ErrInvalidFeed) {
+			t.Errorf("%d bytes in: %d allocated, %v", len(body), grown, last)
+		}
+	}
+	// As many columns as allowed still decode.
+	var wide strings.Builder
+	wide.WriteString("Product ID")
+	for i := 1; i < maxFields; i++ {
+		fmt.Fprintf(&wide, ",c%d", i)
+	}
+	wide.WriteString("\n1" + strings.Repeat(",", maxFields-1) + "\n")
+	for p, err := range Decode(strings.NewReader(wide.String()), nil) {
+		if err != nil || p.ProductRef != 1 {
+			t.Fatalf("%d columns: %v", maxFields, err)
+		}
+	}
+}
