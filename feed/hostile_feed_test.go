@@ -257,6 +257,8 @@ func TestHostileDownload(t *testing.T) {
 		{"304 not modified", "HTTP/1.1 304 Not Modified\r\n\r\n"},
 		{"302 to a login page", "HTTP/1.1 302 Found\r\nLocation: https://cocoon.nexway.com/login\r\nContent-Type: text/html\r\nContent-Length: 40\r\n\r\n<html><body>Product ID</body></html>    "},
 		{"200 login page as csv", "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 55\r\n\r\n<html><body><form action=login>Product ID</form></html>"},
+		{"302 keeping the query", "HTTP/1.1 302 Found\r\nLocation: /login?next=%2Fflow%3Fsecret%3D" + testQuery.Secret + "&secret=" + testQuery.Secret + "\r\nContent-Length: 0\r\n\r\n"},
+		{"content-length shorter", fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: %d\r\n\r\n%s1003,c\n1004,d\n", len(rows)+4, rows)},
 		{"http/1.0 close", "HTTP/1.0 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 400\r\n\r\n" + rows},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
