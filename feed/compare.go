@@ -159,7 +159,8 @@ func (e *MassWithdrawalError) Is(target error) bool { return target == ErrMassWi
 // previous hash, so that it is judged again tomorrow. A ref on two rows
 // decoded whole is ambiguous (which price holds?): the first row stands and
 // each later one is a row error with that ref. Catching those costs a set
-// of the refs not in x while Compare runs. When nothing is
+// of the refs not in x while Compare runs, about 50 bytes each (a first
+// run against an empty index: 5 MB for 100,000 products). When nothing is
 // withdrawn because of an error, next also keeps the products of x that
 // today's feed did not show, so that saving it forgets none of them.
 // Invalid options, a nil today, or next being x give a
