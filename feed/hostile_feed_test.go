@@ -21,8 +21,8 @@ import (
 // withdrawing one is within any bound.
 var prev = []nexway.ProductRef{1001, 1002, 1003, 1004, 1005}
 
-// anyErr stands for "some error that ends the comparison".
-var anyErr = errors.New("any error")
+// errAny stands for "some error that ends the comparison".
+var errAny = errors.New("any error")
 
 // A product is withdrawn only when the feed positively omits it: each case
 // runs against prev with the mass-withdrawal bound lifted, so that only the
@@ -35,7 +35,7 @@ func TestHostileFeedWithdrawsOnlyOmitted(t *testing.T) {
 		body string
 		opts *Options
 		want []nexway.ProductRef // withdrawn
-		last error               // nil, ErrInvalidFeed, ErrIncomplete or anyErr
+		last error               // nil, ErrInvalidFeed, ErrIncomplete or errAny
 	}{
 		// CSV, RFC 4180 and the header.
 		{"bom", "\ufeff" + hdr + rows, nil, []nexway.ProductRef{1005}, nil},
@@ -51,7 +51,7 @@ func TestHostileFeedWithdrawsOnlyOmitted(t *testing.T) {
 		{"empty ref", hdr + rows + ",e,5.00\n", nil, nil, ErrIncomplete},
 		{"stray quote after ref", hdr + rows + "1005,e\"x,5.00\n", nil, nil, nil},
 		{"bad quote in ref", hdr + rows + "10\"05,e,5.00\n", nil, nil, ErrIncomplete},
-		{"cut in quoted field", hdr + rows + "1005,\"e", nil, nil, anyErr},
+		{"cut in quoted field", hdr + rows + "1005,\"e", nil, nil, errAny},
 		{"cut in last value", hdr + rows + "1005,e,5", nil, nil, nil},
 		{"cut in ref, the last value", "Name,Product ID\na,1001\nb,1002\nc,1003\nd,1004\ne,10", nil, nil, ErrIncomplete},
 		// Refs.
@@ -91,19 +91,19 @@ func TestHostileFeedWithdrawsOnlyOmitted(t *testing.T) {
 		{"blank lines", "\n\n\r\n", nil, nil, ErrInvalidFeed},
 		// XML.
 		{"xml error element", `<?xml version="1.0"?><error code="403">forbidden</error>`, nil, nil, ErrInvalidFeed},
-		{"xml no root close", `<products><product id="1001"/><product id="1002"/>`, nil, nil, anyErr},
-		{"xml cut in product", `<products><product id="1001"><name>a`, nil, nil, anyErr},
-		{"xml trailing garbage", `<products><product id="1001"/></products><products><product id="1002"/></products>`, nil, nil, anyErr},
-		{"xml billion laughs", `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><products><product id="1001"><name>&lol2;</name></product></products>`, nil, nil, anyErr},
-		{"xml entity in id", `<!DOCTYPE p [<!ENTITY x "1005">]><products><product id="&x;"/><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/></products>`, nil, nil, anyErr},
+		{"xml no root close", `<products><product id="1001"/><product id="1002"/>`, nil, nil, errAny},
+		{"xml cut in product", `<products><product id="1001"><name>a`, nil, nil, errAny},
+		{"xml trailing garbage", `<products><product id="1001"/></products><products><product id="1002"/></products>`, nil, nil, errAny},
+		{"xml billion laughs", `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><products><product id="1001"><name>&lol2;</name></product></products>`, nil, nil, errAny},
+		{"xml entity in id", `<!DOCTYPE p [<!ENTITY x "1005">]><products><product id="&x;"/><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/></products>`, nil, nil, errAny},
 		{"xml id missing", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/><product/></products>`, nil, nil, ErrIncomplete},
 		{"xml id empty", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/><product id=""/></products>`, nil, nil, ErrIncomplete},
 		{"xml id padded", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/><product id=" 1005 "/></products>`, nil, nil, nil},
 		{"xml id element", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/><product><id>1005</id></product></products>`, nil, nil, ErrIncomplete},
 		{"xml namespaced", `<n:products xmlns:n="urn:x"><n:product id="1001"/><n:product id="1002"/><n:product id="1003"/><n:product id="1004"/><n:product id="1005"/></n:products>`, nil, nil, nil},
 		{"xml comments pi cdata", `<?xml version="1.0" encoding="UTF-8"?><!-- c --><?pi x?><products><!-- <product id="9"/> --><product id="1001"><name><![CDATA[<product id="7">]]></name></product><product id="1002"/><product id="1003"/><product id="1004"/><product id="1005"/></products>`, nil, nil, nil},
-		{"xml latin1 declared", `<?xml version="1.0" encoding="ISO-8859-1"?><products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/><product id="1005"/></products>`, nil, nil, anyErr},
-		{"xml utf16 declared", `<?xml version="1.0" encoding="UTF-16"?><products><product id="1001"/></products>`, nil, nil, anyErr},
+		{"xml latin1 declared", `<?xml version="1.0" encoding="ISO-8859-1"?><products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/><product id="1005"/></products>`, nil, nil, errAny},
+		{"xml utf16 declared", `<?xml version="1.0" encoding="UTF-16"?><products><product id="1001"/></products>`, nil, nil, errAny},
 		{"xml nested product", `<products><product id="1001"><related><product id="1005"/></related></product><product id="1002"/><product id="1003"/><product id="1004"/></products>`, nil, nil, nil},
 		{"xml text after root", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/></products>502 Bad Gateway`, nil, nil, ErrInvalidFeed},
 		{"xml page after root", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/></products><html><body>502</body></html>`, nil, nil, ErrInvalidFeed},
@@ -118,9 +118,9 @@ func TestHostileFeedWithdrawsOnlyOmitted(t *testing.T) {
 			switch {
 			case tc.last == nil && out.last != nil:
 				t.Errorf("last %v, want none (rows %v)", out.last, out.rows)
-			case tc.last == anyErr && out.last == nil:
+			case tc.last == errAny && out.last == nil:
 				t.Errorf("no error ending the comparison (rows %v)", out.rows)
-			case tc.last != nil && tc.last != anyErr && !errors.Is(out.last, tc.last):
+			case tc.last != nil && tc.last != errAny && !errors.Is(out.last, tc.last):
 				t.Errorf("last %v, want %v (rows %v)", out.last, tc.last, out.rows)
 			}
 		})
