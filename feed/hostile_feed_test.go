@@ -54,6 +54,7 @@ func TestHostileFeedWithdrawsOnlyOmitted(t *testing.T) {
 		{"cut in quoted field", hdr + rows + "1005,\"e", nil, nil, errAny},
 		{"cut in last value", hdr + rows + "1005,e,5", nil, nil, nil},
 		{"cut in ref, the last value", "Name,Product ID\na,1001\nb,1002\nc,1003\nd,1004\ne,10", nil, nil, ErrIncomplete},
+		{"header again mid-feed", hdr + rows + hdr + "1005,e,5.00\n", nil, nil, ErrIncomplete},
 		// Refs.
 		{"ref leading zero", hdr + rows + "01005,e,5.00\n", nil, nil, nil},
 		{"ref plus", hdr + rows + "+1005,e,5.00\n", nil, nil, nil},
@@ -105,6 +106,8 @@ func TestHostileFeedWithdrawsOnlyOmitted(t *testing.T) {
 		{"xml latin1 declared", `<?xml version="1.0" encoding="ISO-8859-1"?><products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/><product id="1005"/></products>`, nil, nil, errAny},
 		{"xml utf16 declared", `<?xml version="1.0" encoding="UTF-16"?><products><product id="1001"/></products>`, nil, nil, errAny},
 		{"xml nested product", `<products><product id="1001"><related><product id="1005"/></related></product><product id="1002"/><product id="1003"/><product id="1004"/></products>`, nil, nil, nil},
+		{"xml after blank lines", "\r\n \n" + `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/></products>`, nil, []nexway.ProductRef{1005}, nil},
+		{"xml two ids", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/><product x:id="1005" id="1005" xmlns:x="urn:x"/></products>`, nil, nil, ErrIncomplete},
 		{"xml text after root", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/></products>502 Bad Gateway`, nil, nil, ErrInvalidFeed},
 		{"xml page after root", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/></products><html><body>502</body></html>`, nil, nil, ErrInvalidFeed},
 		{"xml comment after root", `<products><product id="1001"/><product id="1002"/><product id="1003"/><product id="1004"/></products><!-- done -->` + "\n", nil, []nexway.ProductRef{1005}, nil},
