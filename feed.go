@@ -160,8 +160,9 @@ func (s *FeedService) URL() string {
 // buffered whole.
 //
 // Errors are *APIError, before any request an *ArgumentError: without
-// WithFeedURL, or for an invalid query. A non-2xx status gives the
-// status's sentinel (Nexway does not document the feed's statuses: 401 is
+// WithFeedURL, or for an invalid query. A status other than 200 gives the
+// status's sentinel, ErrInvalidResponse for another 2xx such as a 206
+// Partial Content, which is not the whole file (Nexway does not document the feed's statuses: 401 is
 // taken for a refused secret, ErrInvalidSecret; 403 for an IP address not
 // registered with Nexway, ErrForbidden; 404 for an unknown provider or
 // config, ErrNotFound); an HTML page gives ErrInvalidResponse. The wait for
@@ -221,9 +222,11 @@ func (s *FeedService) Open(ctx context.Context, q *FeedQuery) (io.ReadCloser, er
 
 var feedAccept = []string{"text/csv, application/xml, text/xml, text/plain;q=0.9, */*;q=0.8"}
 
-// check refuses a non-2xx status and an HTML page, closing the body.
+// check refuses a status other than 200 and an HTML page, closing the body.
 func (s *FeedService) check(k *call, resp *http.Response, body *feedBody) error {
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	// Only 200 carries the whole file: a 206 is part of it, and any other
+	// success holds no feed.
+	if resp.StatusCode != http.StatusOK {
 		// Drain a little so that the connection can be reused.
 		_, _ = io.Copy(io.Discard, io.LimitReader(body.br, 64<<10))
 		body.Close()

@@ -187,6 +187,15 @@ func decodeCSV(br *bufio.Reader, o *Options, yield func(Product, error) bool) {
 			return
 		}
 		var p Product
+		if s.unterminated && rec.len() == len(layout.cols) {
+			// The feed ends right after a value: cut short there, it would
+			// read as a shorter value (a price of 12 for 129.99, a name of
+			// "x" for "x""y"), or a shorter ref.
+			if !yield(cutRow(layout, rec, s.start)) {
+				return
+			}
+			continue
+		}
 		if ferr := layout.product(rec, s.start, &p); ferr != nil {
 			ferr.Ref = p.ProductRef
 			if !yield(p, ferr) {
@@ -360,6 +369,28 @@ func readRef(v string) nexway.ProductRef {
 		return nexway.ProductRef(id)
 	}
 	return 0
+}
+
+// cutRow decodes the last row of a feed that may be cut inside its last
+// value, or after a separator with more values to come: a row error, the
+// value's text in Extra, the ref kept only when it is the first value and
+// not the last (the row's true length is unknown, so a later ref may be
+// another column's, as in a row with too many fields).
+func cutRow(l *csvLayout, rec csvRecord, line int) (Product, error) {
+	last := rec.len() - 1
+	var p Product
+	_ = l.product(csvRecord{rec.all[:rec.ends[last]-len(rec.field(last))], rec.ends[:last]}, line, &p)
+	if p.Extra == nil {
+		p.Extra = map[string]string{}
+	}
+	p.Extra[l.cols[last].name] = rec.field(last)
+	p.ProductRef = 0
+	if l.id == 0 && last > 0 {
+		p.ProductRef = readRef(rec.field(l.id))
+	}
+	e := rowError(line, l.cols[last].name, "the feed ends without a line end: this value may be cut short")
+	e.Ref = p.ProductRef
+	return p, e
 }
 
 var errCutRow = fmt.Errorf("the feed ends in the middle of a row: %w", io.ErrUnexpectedEOF)

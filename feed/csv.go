@@ -30,6 +30,14 @@ type csvScanner struct {
 	unterminated bool
 }
 
+// maxFields bounds the fields of a record: Cocoon's columns with a long
+// and a short description for every country stay far below it. Each field
+// costs a header's column or an Extra entry, some 150 bytes, so that
+// without it a record of MaxRecordSize separators took 175 times its size.
+const maxFields = 4096
+
+var errTooManyFields = fmt.Errorf("more than %d fields in a record", maxFields)
+
 // errQuoteEOF: a quoted field was still open at the end of the feed, which
 // is how a feed cut off in the middle of a row usually looks.
 var errQuoteEOF = fmt.Errorf("the feed ends inside a quoted field: %w", io.ErrUnexpectedEOF)
@@ -73,12 +81,15 @@ func (s *csvScanner) next() (csvRecord, error) {
 	defer func() { s.rec, s.ends = rec, ends }()
 	body, eol := s.splitEOL(line)
 	for {
+		if len(ends) >= maxFields {
+			return csvRecord{}, invalidFeed(s.start, errTooManyFields)
+		}
 		if s.quote == 0 || len(body) == 0 || body[0] != s.quote {
 			i := bytes.IndexByte(body, s.sep)
 			if i < 0 {
 				rec = append(rec, body...)
 				ends = append(ends, len(rec))
-				s.unterminated = len(eol) == 0
+				s.unterminated = s.cut(eol)
 				break
 			}
 			rec = append(rec, body[:i]...)
@@ -91,7 +102,7 @@ func (s *csvScanner) next() (csvRecord, error) {
 		}
 		ends = append(ends, len(rec))
 		if len(body) == 0 {
-			s.unterminated = len(eol) == 0
+			s.unterminated = s.cut(eol)
 			break
 		}
 		if body[0] != s.sep {
@@ -167,6 +178,13 @@ func (s *csvScanner) readLine() ([]byte, error) {
 	}
 	s.line++
 	return line, nil
+}
+
+// cut reports whether a record ending with eol ends the feed without a
+// line end: eol is empty, or a '\r' that ReadSlice left before the end
+// of the feed, where a '\n' (or more of the value) may have been cut off.
+func (s *csvScanner) cut(eol []byte) bool {
+	return len(eol) == 0 || s.nl != '\r' && eol[len(eol)-1] == '\r'
 }
 
 // splitEOL cuts the line end off line. At the end of a feed without a

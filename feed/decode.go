@@ -26,8 +26,9 @@ var (
 	// read further: empty, an HTML or XHTML page, an XML document without
 	// product elements or with an error element, a CSV header without
 	// "Product ID" or with a column twice, cut off inside a row, a quoted
-	// field or an XML element, or a record larger than
-	// Options.MaxRecordSize. It ends decoding.
+	// field or an XML element, content after the XML root, elements
+	// nested more than 64 deep around the products, or a record larger
+	// than Options.MaxRecordSize. It ends decoding.
 	ErrInvalidFeed = errors.New("feed: invalid feed")
 )
 
@@ -201,7 +202,11 @@ func (o *Options) check() error {
 // A CSV feed cut off in the middle of its last row is refused as such, but
 // one cut exactly at the end of a row looks complete (Index.Compare's bound
 // on withdrawals stops a large cut); a download that the connection cuts
-// short fails with the connection's error instead.
+// short fails with the connection's error instead. A CSV feed without a
+// final line end may be cut inside its last value, which would read as
+// a shorter one: its last row is then a row error, with its ref when
+// Product ID is the first of several columns, else without (Cocoon sets
+// the line end).
 func Decode(r io.Reader, opts *Options) iter.Seq2[Product, error] {
 	return func(yield func(Product, error) bool) {
 		var o Options

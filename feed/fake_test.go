@@ -329,3 +329,31 @@ func TestFeedDecimalMarkWithFake(t *testing.T) {
 		}
 	}
 }
+
+// The same catalog in every CSV form Cocoon offers (separator, line
+// ending, decimal mark, column order) decodes to the same products: a
+// partner who changes the form changes nothing, withdraws nothing.
+func TestFeedFormChangesNothingWithFake(t *testing.T) {
+	t.Parallel()
+	srv := nexwaytest.NewServer(t, nexwaytest.WithFeed(nexwaytest.FeedSettings{Generated: 300}))
+	yesterday, err := feed.BuildIndex(feed.Products(ctx, srv.Client, fakeFeedQuery(), nil))
+	if err != nil || yesterday.Len() != 300 {
+		t.Fatal(err, yesterday.Len())
+	}
+	reversed := slices.Clone(nexwaytest.FeedColumns())
+	slices.Reverse(reversed)
+	for _, s := range []nexwaytest.FeedSettings{
+		{Separator: ";", CRLF: true, DecimalComma: true},
+		{Separator: "\t", Columns: reversed},
+		{Separator: "|", CRLF: true},
+		{DecimalComma: true, Columns: reversed},
+	} {
+		s.Generated = 300
+		if err := srv.SetFeed(s); err != nil {
+			t.Fatal(err)
+		}
+		for ch, err := range yesterday.Compare(feed.Products(ctx, srv.Client, fakeFeedQuery(), nil), nil, nil) {
+			t.Fatalf("%+v: %v %d, %v", s, ch.Kind, ch.Ref, err)
+		}
+	}
+}

@@ -138,8 +138,15 @@ func fuzzCompare(t *testing.T, data []byte, opts *Options) {
 	for _, ref := range absent {
 		x.Add(ref, 1)
 	}
-	withdrawn := map[nexway.ProductRef]bool{}
+	withdrawn, told := map[nexway.ProductRef]bool{}, map[nexway.ProductRef]bool{}
 	for ch, err := range x.Compare(Decode(bytes.NewReader(data), opts), nil, &CompareOptions{MaxWithdrawn: 1}) {
+		if ch.Kind == Added || ch.Kind == Changed {
+			// A ref on two rows: one of them only may set the product.
+			if told[ch.Ref] {
+				t.Fatalf("input %q: %d %v twice", data, ch.Ref, ch.Kind)
+			}
+			told[ch.Ref] = true
+		}
 		if ch.Kind != Withdrawn {
 			continue
 		}
@@ -155,6 +162,32 @@ func fuzzCompare(t *testing.T, data []byte, opts *Options) {
 		for ref := range x.All() {
 			if withdrawn[ref] == shown[ref] {
 				t.Fatalf("input %q: ref %d shown %v, withdrawn %v", data, ref, shown[ref], withdrawn[ref])
+			}
+		}
+	}
+}
+
+// fuzzPrefixes checks that a feed cut short invents nothing: a product
+// that a cut of data yields without error is the one data yields in that
+// place, and a ref it yields with a row error is data's ref there too.
+func fuzzPrefixes(t *testing.T, data []byte, opts *Options) {
+	whole := decodeAll(bytes.NewReader(data), opts)
+	step := max(1, len(data)/32) // every cut of a small input, 32 of a larger one
+	for k := 0; k < len(data); k += step {
+		i := 0
+		for p, err := range Decode(bytes.NewReader(data[:k]), opts) {
+			var w decoded
+			if i < len(whole) {
+				w = whole[i]
+			}
+			i++
+			switch {
+			case err == nil && p.ProductRef > 0 && (w.err != nil || w.p.Line != p.Line || w.p.Hash() != p.Hash()):
+				t.Fatalf("input %q cut at %d: product %+v, the whole input gives %+v, %v", data, k, p, w.p, w.err)
+			case w.err != nil && !errors.Is(w.err, ErrRow):
+				// The whole input ends there too, with its own error.
+			case err != nil && p.ProductRef > 0 && w.p.ProductRef != p.ProductRef:
+				t.Fatalf("input %q cut at %d: ref %d (%v), the whole input gives %d", data, k, p.ProductRef, err, w.p.ProductRef)
 			}
 		}
 	}
@@ -224,6 +257,7 @@ func FuzzDecodeCSV(f *testing.F) {
 	f.Add([]byte("Product ID,Name\n1,\"a\"b\n2,c\n"), false)
 	f.Add([]byte("Name,Product ID\n\"a\"b,1\nc,2\n"), false)
 	f.Add([]byte("Product ID;Price wo.VAT\nx;1\n3;1,299\n"), false)
+	f.Add([]byte("Name,Product ID,Price wo.VAT\na,1,129.99\nb,2,\"1\"\"9\"\n\"c\",1,2\n"), false)
 	f.Fuzz(func(t *testing.T, data []byte, small bool) {
 		opts := &Options{Format: CSV}
 		if small {
@@ -231,6 +265,7 @@ func FuzzDecodeCSV(f *testing.F) {
 		}
 		fuzzFeed(t, data, opts)
 		fuzzCompare(t, data, opts)
+		fuzzPrefixes(t, data, opts)
 	})
 }
 
@@ -238,6 +273,7 @@ func FuzzDecodeXML(f *testing.F) {
 	f.Add(generated(feedgen.Config{Count: 2, Seed: 1, Format: feedgen.XML}), false)
 	f.Add([]byte(`<?xml version="1.0" encoding="ISO-8859-1"?><p><product id="1"><name>a</name></product></p>`), false)
 	f.Add([]byte(`<products><product id="1"/><product/></products>`), false)
+	f.Add([]byte(`<products><product id="1"/></products><products><product id="2"/></products>x`), false)
 	f.Add([]byte(`<products><product id="1"/><product id="2"><product id="3"/></product></products>`), false)
 	f.Add([]byte(`<catalog><group><product id="7"><description format="long">&nbsp;x</description><product id="8"/></product></group><product id="x"/></catalog>`), true)
 	f.Fuzz(func(t *testing.T, data []byte, small bool) {
@@ -247,5 +283,6 @@ func FuzzDecodeXML(f *testing.F) {
 		}
 		fuzzFeed(t, data, opts)
 		fuzzCompare(t, data, opts)
+		fuzzPrefixes(t, data, opts)
 	})
 }

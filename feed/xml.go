@@ -13,6 +13,10 @@ import (
 	"github.com/nexway-go/nexway/internal/sniff"
 )
 
+// maxXMLDepth bounds the nesting of the elements around the products: a
+// feed has a root and perhaps groups in it.
+const maxXMLDepth = 64
+
 // xmlProduct is a product element as far as Nexway's sources show it:
 // an id attribute, name, publisher, description per format and language,
 // drm and deliveryMode/digitalLocker. The rest is in Inner.
@@ -52,7 +56,7 @@ func decodeXML(src *countingReader, br *bufio.Reader, o *Options, yield func(Pro
 	}
 	// What the buffer holds ahead comes on top of the element.
 	src.limit = int64(o.MaxRecordSize) + sniff.BufferSize
-	root, products := "", 0
+	root, products, depth := "", 0, 0
 	for {
 		src.mark = d.InputOffset()
 		tok, err := d.Token()
@@ -66,12 +70,39 @@ func decodeXML(src *countingReader, br *bufio.Reader, o *Options, yield func(Pro
 			yield(Product{}, xmlError(d, err, charset))
 			return
 		}
-		start, ok := tok.(xml.StartElement)
-		if !ok {
+		var start xml.StartElement
+		switch t := tok.(type) {
+		case xml.StartElement:
+			start = t
+		case xml.EndElement:
+			depth--
+			continue
+		case xml.CharData:
+			if depth == 0 && len(bytes.TrimSpace(t)) > 0 {
+				line, _ := d.InputPos()
+				yield(Product{}, invalidFeed(line, errors.New("text outside the root element, not an XML document")))
+				return
+			}
+			continue
+		default:
 			continue
 		}
 		line, _ := d.InputPos()
 		name := start.Name.Local
+		if depth == 0 && root != "" {
+			// A second root: two documents, or a page appended to one.
+			yield(Product{}, invalidFeed(line, errors.New("an element after the root element, not an XML document")))
+			return
+		}
+		if name != "product" {
+			depth++ // a product element is decoded whole below
+			if depth > maxXMLDepth {
+				// The parser keeps every open element: nesting without
+				// end would take memory without bound.
+				yield(Product{}, invalidFeed(line, errors.New("elements nested deeper than "+strconv.Itoa(maxXMLDepth)+" outside a product")))
+				return
+			}
+		}
 		if root == "" {
 			root = name
 			if strings.EqualFold(name, "html") {
