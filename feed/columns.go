@@ -187,10 +187,11 @@ func decodeCSV(br *bufio.Reader, o *Options, yield func(Product, error) bool) {
 			return
 		}
 		var p Product
-		if s.unterminated && rec.len() == len(layout.cols) {
-			// The feed ends right after a value: cut short there, it would
-			// read as a shorter value (a price of 12 for 129.99, a name of
-			// "x" for "x""y"), or a shorter ref.
+		if s.unterminated && rec.len() == len(layout.cols) && layout.id == rec.len()-1 {
+			// The feed ends right after its ref, without a line end (which
+			// RFC 4180 allows): cut short there, the ref would read as
+			// another product's ("10" of "1002"), adding it and
+			// withdrawing the real one.
 			if !yield(cutRow(layout, rec, s.start)) {
 				return
 			}
@@ -371,11 +372,9 @@ func readRef(v string) nexway.ProductRef {
 	return 0
 }
 
-// cutRow decodes the last row of a feed that may be cut inside its last
-// value, or after a separator with more values to come: a row error, the
-// value's text in Extra, the ref kept only when it is the first value and
-// not the last (the row's true length is unknown, so a later ref may be
-// another column's, as in a row with too many fields).
+// cutRow decodes the last row of a feed that ends, without a line end,
+// right after the row's ref: a row error without a ref (the ref may be cut
+// short), the ref's text in Extra, the other values read as usual.
 func cutRow(l *csvLayout, rec csvRecord, line int) (Product, error) {
 	last := rec.len() - 1
 	var p Product
@@ -385,12 +384,7 @@ func cutRow(l *csvLayout, rec csvRecord, line int) (Product, error) {
 	}
 	p.Extra[l.cols[last].name] = rec.field(last)
 	p.ProductRef = 0
-	if l.id == 0 && last > 0 {
-		p.ProductRef = readRef(rec.field(l.id))
-	}
-	e := rowError(line, l.cols[last].name, "the feed ends without a line end: this value may be cut short")
-	e.Ref = p.ProductRef
-	return p, e
+	return p, rowError(line, l.cols[last].name, "the feed ends without a line end right after the ref: it may be cut short")
 }
 
 var errCutRow = fmt.Errorf("the feed ends in the middle of a row: %w", io.ErrUnexpectedEOF)

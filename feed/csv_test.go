@@ -115,10 +115,11 @@ func TestDecodeCSVBadInput(t *testing.T) {
 		{"BOM", "\ufeff" + h + "1,a,1\n", []int64{1}, nil},
 		{"CRLF", strings.ReplaceAll(h+"1,a,1\n2,b,2\n", "\n", "\r\n"), []int64{1, 2}, nil},
 		{"CR", strings.ReplaceAll(h+"1,a,1\n2,b,2\n", "\n", "\r"), []int64{1, 2}, nil},
-		// The last value may be cut short ("2" of "29.99"): its row is kept
-		// with an error, as long as the ref is not that value.
-		{"no final line end", h + "1,a,1\n2,b,2", []int64{1, -3}, ErrRow},
-		{"no final line end, quoted", h + "1,a,1\n2,b,\"2\"", []int64{1, -3}, ErrRow},
+		// RFC 4180 §2.2: the last record may end without a line end.
+		{"no final line end", h + "1,a,1\n2,b,2", []int64{1, 2}, nil},
+		{"no final line end, quoted", h + "1,a,1\n2,b,\"2\"", []int64{1, 2}, nil},
+		// Unless the ref is the last value: "10" may be cut from "1002".
+		{"no final line end after the ref", "Name,Product ID\na,1\nb,2", []int64{1, -3}, ErrRow},
 		{"cut inside quotes", h + "1,a,1\n2,\"b is cut", []int64{1, -3}, ErrInvalidFeed},
 		{"cut mid-row", h + "1,a,1\n2,b", []int64{1, -3}, ErrInvalidFeed},
 		{"short last row with a line end", h + "1,a,1\n2,b\n", []int64{1, -3}, ErrRow},

@@ -202,11 +202,10 @@ func (o *Options) check() error {
 // A CSV feed cut off in the middle of its last row is refused as such, but
 // one cut exactly at the end of a row looks complete (Index.Compare's bound
 // on withdrawals stops a large cut); a download that the connection cuts
-// short fails with the connection's error instead. A CSV feed without a
-// final line end may be cut inside its last value, which would read as
-// a shorter one: its last row is then a row error, with its ref when
-// Product ID is the first of several columns, else without (Cocoon sets
-// the line end).
+// short fails with the connection's error instead. A CSV feed may end
+// without a final line end (RFC 4180); when its last value is then the
+// Product ID, which may be cut ("10" of "1002"), that row is an error
+// without a ref, which makes a comparison incomplete.
 func Decode(r io.Reader, opts *Options) iter.Seq2[Product, error] {
 	return func(yield func(Product, error) bool) {
 		var o Options

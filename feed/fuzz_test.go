@@ -167,25 +167,38 @@ func fuzzCompare(t *testing.T, data []byte, opts *Options) {
 	}
 }
 
-// fuzzPrefixes checks that a feed cut short invents nothing: a product
-// that a cut of data yields without error is the one data yields in that
-// place, and a ref it yields with a row error is data's ref there too.
+// fuzzPrefixes checks that a feed cut short invents no ref: a product
+// that a cut of data yields is data's product in that place with data's
+// ref, and the same product whole, except for the last row of a cut that
+// falls inside it, whose last value may read shorter (RFC 4180 lets a feed
+// end without a line end, so nothing shows that value was cut).
 func fuzzPrefixes(t *testing.T, data []byte, opts *Options) {
 	whole := decodeAll(bytes.NewReader(data), opts)
 	step := max(1, len(data)/32) // every cut of a small input, 32 of a larger one
 	for k := 0; k < len(data); k += step {
-		i := 0
-		for p, err := range Decode(bytes.NewReader(data[:k]), opts) {
+		got := decodeAll(bytes.NewReader(data[:k]), opts)
+		midRow := k > 0 && data[k-1] != '\n' && data[k-1] != '\r'
+		for i, g := range got {
+			p, err := g.p, g.err
 			var w decoded
 			if i < len(whole) {
 				w = whole[i]
 			}
-			i++
+			lastCut := midRow && i == len(got)-1
 			switch {
-			case err == nil && p.ProductRef > 0 && (w.err != nil || w.p.Line != p.Line || w.p.Hash() != p.Hash()):
-				t.Fatalf("input %q cut at %d: product %+v, the whole input gives %+v, %v", data, k, p, w.p, w.err)
 			case w.err != nil && !errors.Is(w.err, ErrRow):
 				// The whole input ends there too, with its own error.
+			case lastCut:
+				// A cut just after a separator reads as a whole row, and the
+				// whole row may have more fields than the header; only a ref
+				// the whole input reads elsewhere is invented.
+				if p.ProductRef > 0 && w.p.ProductRef > 0 && w.p.ProductRef != p.ProductRef {
+					t.Fatalf("input %q cut at %d: ref %d (%v), the whole input gives %d", data, k, p.ProductRef, err, w.p.ProductRef)
+				}
+			case err == nil && p.ProductRef > 0 && (w.err != nil || w.p.Line != p.Line || w.p.ProductRef != p.ProductRef):
+				t.Fatalf("input %q cut at %d: product %+v, the whole input gives %+v, %v", data, k, p, w.p, w.err)
+			case err == nil && p.ProductRef > 0 && w.p.Hash() != p.Hash():
+				t.Fatalf("input %q cut at %d: product %+v, the whole input gives %+v", data, k, p, w.p)
 			case err != nil && p.ProductRef > 0 && w.p.ProductRef != p.ProductRef:
 				t.Fatalf("input %q cut at %d: ref %d (%v), the whole input gives %d", data, k, p.ProductRef, err, w.p.ProductRef)
 			}

@@ -289,19 +289,32 @@ func TestHostileDownload(t *testing.T) {
 	}
 }
 
-// A feed that ends without a line end may be cut inside its last value:
-// "12" of "129.99" must not become the price.
-func TestCutLastValueInventsNoPrice(t *testing.T) {
-	for p, err := range Decode(strings.NewReader("Product ID,Name,Price wo.VAT\n1001,a,1.00\n1002,b,12"), nil) {
-		if p.ProductRef == 1002 {
-			var fe *Error
-			if !errors.As(err, &fe) || !errors.Is(err, ErrRow) || fe.Ref != 1002 || p.Price != nil || p.Extra["Price wo.VAT"] != "12" {
-				t.Fatalf("%v %v, %v", p.Price, p.Extra, err)
-			}
-			return
+// A feed that ends without a line end right after its ref may be cut
+// inside it: "10" of "1002" must neither be added nor withdraw 1002.
+func TestCutLastRefInventsNoProduct(t *testing.T) {
+	var prev Index
+	for _, err := range prev.Compare(Decode(strings.NewReader("Name,Product ID\na,1001\nb,1002\n"), nil), nil, nil) {
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
-	t.Fatal("the last row is lost")
+	var changes []Change
+	var errs []error
+	for ch, err := range prev.Compare(Decode(strings.NewReader("Name,Product ID\na,1001\nb,10"), nil), new(Index), &CompareOptions{MaxWithdrawn: 1}) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		changes = append(changes, ch)
+	}
+	for _, ch := range changes {
+		if ch.Ref == 10 || ch.Kind == Withdrawn {
+			t.Fatalf("%v %d from a cut ref (errors %v)", ch.Kind, ch.Ref, errs)
+		}
+	}
+	if !slices.ContainsFunc(errs, func(err error) bool { return errors.Is(err, ErrIncomplete) }) {
+		t.Fatalf("no ErrIncomplete: %v", errs)
+	}
 }
 
 // Against an empty previous index (the first run, or a damaged index file
