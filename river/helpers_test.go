@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/nexwaytest"
 	"github.com/riverqueue/river"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
@@ -192,18 +193,22 @@ func (s *shop[TTx]) migrate() {
 	}
 }
 
+// beforeHook runs first in each hook of the tests' shop; it may fail or
+// panic.
+type beforeHook[TTx any] func(ctx context.Context, tx TTx, name, pon string) error
+
 // hooks records each outcome as a row; before, when set, runs first in
 // each hook and may fail or panic.
-func (s *shop[TTx]) hooks(before func(name, pon string) error) OrderHooks[TTx] {
-	run := func(name, pon string) error {
+func (s *shop[TTx]) hooks(before beforeHook[TTx]) OrderHooks[TTx] {
+	run := func(ctx context.Context, tx TTx, name, pon string) error {
 		if before != nil {
-			return before(name, pon)
+			return before(ctx, tx, name, pon)
 		}
 		return nil
 	}
 	return OrderHooks[TTx]{
 		OnOrder: func(ctx context.Context, tx TTx, ev *OrderEvent) error {
-			if err := run("OnOrder", ev.PartnerOrderNumber); err != nil {
+			if err := run(ctx, tx, "OnOrder", ev.PartnerOrderNumber); err != nil {
 				return err
 			}
 			complete := 0
@@ -213,7 +218,7 @@ func (s *shop[TTx]) hooks(before func(name, pon string) error) OrderHooks[TTx] {
 			return s.exec(ctx, tx, "INSERT INTO deliveries (pon, complete, job_id) VALUES (?, ?, ?)", ev.PartnerOrderNumber, complete, ev.JobID)
 		},
 		OnLateDelivery: func(ctx context.Context, tx TTx, ev *OrderEvent) error {
-			if err := run("OnLateDelivery", ev.PartnerOrderNumber); err != nil {
+			if err := run(ctx, tx, "OnLateDelivery", ev.PartnerOrderNumber); err != nil {
 				return err
 			}
 			if !ev.Order.Delivered() {
@@ -222,7 +227,7 @@ func (s *shop[TTx]) hooks(before func(name, pon string) error) OrderHooks[TTx] {
 			return s.exec(ctx, tx, "INSERT INTO late_deliveries (pon) VALUES (?)", ev.PartnerOrderNumber)
 		},
 		OnFailure: func(ctx context.Context, tx TTx, f *OrderFailure) error {
-			if err := run("OnFailure", f.PartnerOrderNumber); err != nil {
+			if err := run(ctx, tx, "OnFailure", f.PartnerOrderNumber); err != nil {
 				return err
 			}
 			return s.exec(ctx, tx, "INSERT INTO failures (pon, reason) VALUES (?, ?)", f.PartnerOrderNumber, reason(f.Err))
@@ -355,3 +360,10 @@ func order(pon string, refs ...int) *nexway.CreateOrderRequest {
 type counter struct{ n atomic.Int64 }
 
 func (c *counter) next() int64 { return c.n.Add(1) }
+
+// newFake starts the fake Nexway with a client that retries quickly.
+func newFake(t testing.TB, opts ...nexwaytest.Option) *nexwaytest.Server {
+	t.Helper()
+	fast := nexway.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond, MaxRetryAfter: 30 * time.Second}
+	return nexwaytest.NewServer(t, append([]nexwaytest.Option{nexwaytest.WithClientOptions(nexway.WithRetryPolicy(fast))}, opts...)...)
+}

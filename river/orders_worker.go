@@ -96,8 +96,13 @@ func complete[TTx any, TArgs river.JobArgs](ctx context.Context, tx TTx, job *ri
 	return nil
 }
 
-// hook runs a shop's hook and names it in its error.
-func hook(fn func() error, name, number string) error {
+// hook runs a shop's hook and names it in its error, a panic included.
+func hook(fn func() error, name, number string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: order %s: %s: %v", errPanic, number, name, p)
+		}
+	}()
 	if err := fn(); err != nil {
 		return fmt.Errorf("nexwayriver: order %s: %s: %w", number, name, err)
 	}
