@@ -36,34 +36,47 @@ func (c *createSeen) RoundTrip(r *http.Request) (*http.Response, error) {
 // its create request at Nexway, one payment at a time, the payment queued
 // by a client of its own (a web process) so that the workers learn of it as
 // they would in production: LISTEN/NOTIFY on PostgreSQL through pgx,
-// polling (River's default, 1 s) on SQLite.
+// polling on SQLite. "default" is River's configuration (a fetch at most
+// every 100 ms, a poll every second, and an insert notifies at most once
+// per 100 ms per queue); "tuned" fetches at most every 10 ms and polls
+// every 100 ms, on both clients.
 func BenchmarkCommitToCreate(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) {
-		s, db := sqliteShop(b)
-		web, err := river.NewClient(riversqlite.New(db), &river.Config{Logger: quietLogger})
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchCommitToCreate(b, s, web)
-	})
-	b.Run("pgx", func(b *testing.B) {
-		postgresDSN(b)
-		s, pool := pgxShop(b)
-		web, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: quietLogger})
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchCommitToCreate(b, s, web)
-	})
+	for _, tuning := range []struct {
+		name string
+		conf func() *river.Config
+	}{
+		{"default", func() *river.Config { return &river.Config{Logger: quietLogger} }},
+		{"tuned", func() *river.Config {
+			return &river.Config{Logger: quietLogger, FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 100 * time.Millisecond}
+		}},
+	} {
+		b.Run("sqlite/"+tuning.name, func(b *testing.B) {
+			s, db := sqliteShop(b)
+			web, err := river.NewClient(riversqlite.New(db), tuning.conf())
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchCommitToCreate(b, s, web, tuning.conf())
+		})
+		b.Run("pgx/"+tuning.name, func(b *testing.B) {
+			postgresDSN(b)
+			s, pool := pgxShop(b)
+			web, err := river.NewClient(riverpgxv5.New(pool), tuning.conf())
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchCommitToCreate(b, s, web, tuning.conf())
+		})
+	}
 }
 
-func benchCommitToCreate[TTx any](b *testing.B, s *shop[TTx], web *river.Client[TTx]) {
+func benchCommitToCreate[TTx any](b *testing.B, s *shop[TTx], web *river.Client[TTx], rc *river.Config) {
 	seen := &createSeen{next: http.DefaultTransport.(*http.Transport).Clone(), seen: make(chan time.Time, 1)}
 	srv := nexwaytest.NewServer(b, nexwaytest.WithClientOptions(nexway.WithTransport(seen)))
 	if err := srv.SetPublisher(batchProduct, nexwaytest.GeneratedKeys("NAP")); err != nil {
 		b.Fatal(err)
 	}
-	start(b, &Config[TTx]{Nexway: srv.Client, DB: s.db, Orders: s.hooks(nil)}, &river.Config{Logger: quietLogger})
+	start(b, &Config[TTx]{Nexway: srv.Client, DB: s.db, Orders: s.hooks(nil)}, rc)
 	latencies := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
