@@ -355,7 +355,6 @@ func order(pon string, refs ...int) *nexway.CreateOrderRequest {
 	}
 }
 
-
 // newFake starts the fake Nexway with a client that retries quickly.
 func newFake(t testing.TB, opts ...nexwaytest.Option) *nexwaytest.Server {
 	t.Helper()
