@@ -41,10 +41,7 @@ type OrdersService service
 // Nexway cancelled it. Line items whose key is still to come are not
 // errors: see Order.Delivered.
 func (s *OrdersService) Create(ctx context.Context, r *CreateOrderRequest, opts ...CallOption) (*Order, error) {
-	if r == nil {
-		return nil, invalid("request", "is nil")
-	}
-	if err := r.validate(); err != nil {
+	if err := r.Validate(); err != nil {
 		return nil, err
 	}
 	var out Order

@@ -129,9 +129,16 @@ type Metadata struct {
 	Value string `json:"value"`
 }
 
-// validate checks what Nexway would refuse, before anything is sent. It
-// enforces no more than the documented required fields and formats.
-func (r *CreateOrderRequest) validate() error {
+// Validate checks what Nexway would refuse, as OrdersService.Create does
+// before anything is sent, so that a request can be checked before it is
+// queued. It enforces no more than the documented required fields and
+// formats. A problem is an *ArgumentError naming the field, matching
+// ErrInvalidArgument; the field's value is never quoted. A nil request is
+// refused too.
+func (r *CreateOrderRequest) Validate() error {
+	if r == nil {
+		return invalid("request", "is nil")
+	}
 	if err := checkPartnerOrderNumber("partnerOrderNumber", r.PartnerOrderNumber); err != nil {
 		return err
 	}

@@ -78,8 +78,11 @@ func TestCreateOrderValidation(t *testing.T) {
 		m := newMock(t)
 		r := sampleOrder()
 		tc.mutate(r)
-		_, err := m.c.Orders.Create(bg, r)
 		var ae *ArgumentError
+		if verr := r.Validate(); !errors.As(verr, &ae) || ae.Field != tc.field {
+			t.Errorf("%s: Validate: got %v", tc.field, verr)
+		}
+		_, err := m.c.Orders.Create(bg, r)
 		if !errors.As(err, &ae) || ae.Field != tc.field || !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("%s: got %v", tc.field, err)
 			continue
@@ -97,6 +100,12 @@ func TestCreateOrderValidation(t *testing.T) {
 	m := newMock(t)
 	if _, err := m.c.Orders.Create(bg, nil); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("nil request: %v", err)
+	}
+	if err := (*CreateOrderRequest)(nil).Validate(); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("Validate of a nil request: %v", err)
+	}
+	if err := sampleOrder().Validate(); err != nil {
+		t.Errorf("Validate of a valid request: %v", err)
 	}
 }
 
@@ -121,7 +130,7 @@ func TestValidRequestsPass(t *testing.T) {
 	} {
 		r := sampleOrder()
 		mutate(r)
-		if err := r.validate(); err != nil {
+		if err := r.Validate(); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
