@@ -27,7 +27,7 @@ func fakeNexway() *nexwaytest.Server {
 func order(number string, product nexway.ProductRef, quantity int) *nexway.CreateOrderRequest {
 	return &nexway.CreateOrderRequest{
 		PartnerOrderNumber: number,
-		OrderDate:          nexwaytest.Start,
+		OrderDate:          nexwaytest.DefaultStartTime(),
 		Currency:           "EUR",
 		Lines:              []nexway.OrderLineRequest{{ProductRef: product, Quantity: quantity}},
 		Customer: nexway.Customer{

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-querystring/query"
+
+	"github.com/nexway-go/nexway/internal/sniff"
 )
 
 // Hosts of the product feed, Nexway's catalog export. Nexway's
@@ -125,16 +126,17 @@ func (q *FeedQuery) check() error {
 // the daily download again on failure). They go through the client's
 // transport (WithTransport, or the transport of WithHTTPClient) and never
 // follow redirects.
-type FeedService struct {
-	client  *Client
+type FeedService service
+
+// feedClient is what a Client keeps for the feed's downloads.
+type feedClient struct {
 	url     *url.URL // nil without WithFeedURL
 	hc      *http.Client
 	timeout time.Duration
 }
 
-func newFeedService(c *Client, cfg *config) *FeedService {
-	return &FeedService{
-		client:  c,
+func newFeedClient(c *Client, cfg *config) feedClient {
+	return feedClient{
 		url:     cfg.feed.url,
 		hc:      &http.Client{Transport: c.baseTransport, CheckRedirect: noRedirect},
 		timeout: cfg.timeout,
@@ -144,45 +146,15 @@ func newFeedService(c *Client, cfg *config) *FeedService {
 // URL returns the feed URL the service downloads from, without a query,
 // or "" when WithFeedURL was not given.
 func (s *FeedService) URL() string {
-	if s.url == nil {
+	if s.client.feed.url == nil {
 		return ""
 	}
-	return s.url.String()
-}
-
-// Products downloads the feed and decodes it as DecodeFeed does, one
-// product at a time, without holding the file: memory stays bounded
-// whatever the catalog's size. The download starts when the loop does and
-// ends with it; opts may be nil. A failed download is the only value, an
-// *APIError as Open returns it; the decoding errors are DecodeFeed's.
-func (s *FeedService) Products(ctx context.Context, q *FeedQuery, opts *FeedOptions) iter.Seq2[FeedProduct, error] {
-	return func(yield func(FeedProduct, error) bool) {
-		if opts != nil {
-			if err := opts.check(); err != nil {
-				yield(FeedProduct{}, err)
-				return
-			}
-		}
-		body, err := s.Open(ctx, q)
-		if err != nil {
-			yield(FeedProduct{}, err)
-			return
-		}
-		defer body.Close()
-		for p, err := range DecodeFeed(body, opts) {
-			if err != nil {
-				err = scrubFeedError(err, q)
-			}
-			if !yield(p, err) {
-				return
-			}
-		}
-	}
+	return s.client.feed.url.String()
 }
 
 // Open sends the feed request and returns the body, to be read as a
 // stream and closed by the caller: to keep a copy of the day's file, or
-// to decode it later with DecodeFeed. The body is not buffered whole.
+// to decode it later with feed.Decode (package feed). The body is not buffered whole.
 //
 // Errors are *APIError, before any request an *ArgumentError: without
 // WithFeedURL, or for an invalid query. A non-2xx status gives the
@@ -196,7 +168,7 @@ func (s *FeedService) Products(ctx context.Context, q *FeedQuery, opts *FeedOpti
 // (context.Canceled, io.ErrUnexpectedEOF, context.DeadlineExceeded when the
 // server stalled).
 func (s *FeedService) Open(ctx context.Context, q *FeedQuery) (io.ReadCloser, error) {
-	if s.url == nil {
+	if s.client.feed.url == nil {
 		return nil, invalid("WithFeedURL", "no feed URL configured")
 	}
 	if err := q.check(); err != nil {
@@ -206,16 +178,16 @@ func (s *FeedService) Open(ctx context.Context, q *FeedQuery) (io.ReadCloser, er
 	if err != nil {
 		return nil, invalid("query", "cannot be encoded")
 	}
-	u := *s.url
+	u := *s.client.feed.url
 	u.RawQuery = values.Encode()
 
 	// The call's state scrubs the query's values from what leaves.
-	k := &call{op: opFeed, method: http.MethodGet, path: strings.TrimPrefix(s.url.Path, "/")}
+	k := &call{op: opFeed, method: http.MethodGet, path: strings.TrimPrefix(s.client.feed.url.Path, "/")}
 	k.state.op, k.state.client, k.state.attempts = opFeed, s.client, 1
 	k.state.hidden = q.hidden()
 
 	ctx, cancel := context.WithCancelCause(ctx)
-	stall := time.AfterFunc(s.timeout, func() { cancel(stallError(s.timeout)) })
+	stall := time.AfterFunc(s.client.feed.timeout, func() { cancel(stallError(s.client.feed.timeout)) })
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		stall.Stop()
@@ -225,12 +197,12 @@ func (s *FeedService) Open(ctx context.Context, q *FeedQuery) (io.ReadCloser, er
 	req.Header["User-Agent"] = s.client.userAgent
 	req.Header["Accept"] = feedAccept
 	start := time.Now()
-	resp, err := s.hc.Do(req)
+	resp, err := s.client.feed.hc.Do(req)
 	var body *feedBody
 	if err == nil {
 		stall.Stop() // from now on it runs only while a read waits
 		body = &feedBody{body: resp.Body, ctx: ctx, cancel: cancel, stall: stall}
-		body.br = bufio.NewReaderSize(stallReader{resp.Body, stall, s.timeout}, feedBufferSize)
+		body.br = bufio.NewReaderSize(stallReader{resp.Body, stall, s.client.feed.timeout}, sniff.BufferSize)
 		err = s.check(k, resp, body)
 	} else {
 		stall.Stop()
@@ -258,13 +230,13 @@ func (s *FeedService) check(k *call, resp *http.Response, body *feedBody) error 
 		body.Close()
 		return s.fail(k, resp, code{"an HTML page, not a feed", ErrInvalidResponse}, nil)
 	}
-	head, err := peekUntil(body.br, sniffable)
+	head, err := sniff.PeekUntil(body.br, sniff.Enough)
 	if err != nil && err != io.EOF {
 		e := s.fail(k, resp, failure(body.ctx, "reading the feed failed"), body.cause(err))
 		body.Close()
 		return e
 	}
-	if isHTML(head) {
+	if sniff.IsHTML(head) {
 		body.Close()
 		return s.fail(k, resp, code{"an HTML page, not a feed", ErrInvalidResponse}, nil)
 	}
@@ -315,7 +287,7 @@ func (s *FeedService) log(ctx context.Context, resp *http.Response, start time.T
 	}
 	attrs := []slog.Attr{
 		slog.String("op", "GetFeed"), slog.String("method", http.MethodGet),
-		slog.String("host", s.url.Host), slog.String("path", s.url.Path),
+		slog.String("host", s.client.feed.url.Host), slog.String("path", s.client.feed.url.Path),
 		slog.Duration("duration", time.Since(start)),
 	}
 	if resp != nil {
@@ -417,21 +389,3 @@ func redactQuery(rawURL string) string {
 
 // hidden lists the query's values, which must not leave the client.
 func (q *FeedQuery) hidden() []string { return []string{q.Secret, q.Provider, q.Config} }
-
-// scrubFeedError takes the query's values out of a decoding error: a feed
-// that echoes them in a header or an element name must not leak them. A
-// *FeedError stays one, with its line and kind.
-func scrubFeedError(err error, q *FeedQuery) error {
-	hidden := q.hidden()
-	var fe *FeedError
-	if !errors.As(err, &fe) {
-		return scrubError(err, nil, hidden)
-	}
-	clean := *fe
-	clean.Column = scrubText(fe.Column, nil, hidden)
-	clean.Err = scrubError(fe.Err, nil, hidden)
-	if clean.Column == fe.Column && clean.Err == fe.Err {
-		return err
-	}
-	return &clean
-}

@@ -62,7 +62,7 @@ func TestPurchaseFlow(t *testing.T) {
 	}
 	// 21 days, plus the year of the download-extension option.
 	end := created.Lines[0].DateEndDownload
-	if want := nexway.DateOf(nexwaytest.Start.AddDate(1, 0, 21)); end != want {
+	if want := nexway.DateOf(nexwaytest.DefaultStartTime().AddDate(1, 0, 21)); end != want {
 		t.Errorf("download end %v, want %v", end, want)
 	}
 	got, err := c.Orders.Get(ctx, "FLOW-1")
@@ -73,7 +73,7 @@ func TestPurchaseFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	info, err := c.Downloads.Info(ctx, "FLOW-1")
-	if err != nil || info.DownloadEndDate != nexway.DateOf(nexwaytest.Start.AddDate(1, 1, 21)) {
+	if err != nil || info.DownloadEndDate != nexway.DateOf(nexwaytest.DefaultStartTime().AddDate(1, 1, 21)) {
 		t.Fatalf("info: %+v, %v", info, err)
 	}
 	if _, err := c.Orders.Cancel(ctx, "FLOW-1", nexway.ReasonIncompatible, "wrong OS"); err != nil {

@@ -209,3 +209,7 @@ func respondNow(status int, body string) *http.Response {
 	resp.Header.Set("Content-Type", "application/json")
 	return resp
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -66,7 +66,8 @@ type Client struct {
 	logger        *slog.Logger
 	redact        *redactor
 	cancelPath    string
-	observer      Observer // nil: calls are not observed
+	observer      Observer   // nil: calls are not observed
+	feed          feedClient // the product feed's downloads
 
 	common service
 
@@ -123,7 +124,8 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Downloads = (*DownloadsService)(&c.common)
 	c.Subscriptions = (*SubscriptionsService)(&c.common)
 	c.Catalog = (*CatalogService)(&c.common)
-	c.Feed = newFeedService(c, &cfg)
+	c.feed = newFeedClient(c, &cfg)
+	c.Feed = (*FeedService)(&c.common)
 	return c, nil
 }
 

@@ -1,16 +1,6 @@
 package nexway
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"net/url"
-	"regexp"
-	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
-)
+import "github.com/nexway-go/nexway/internal/redact"
 
 // Everything that leaves the client (error text, wrapped transport errors,
 // APIError and Response fields, log attributes) passes through the call's
@@ -18,20 +8,12 @@ import (
 // customer's e-mail address are replaced in every encoding a server or
 // net/http may echo them in. Only failures and debug logs pay for it.
 
-// maxMessageLen bounds a server message kept on an error: a hostile or
-// broken server must not make error strings unbounded.
-const maxMessageLen = 256
-
-var (
-	// emailPattern finds anything shaped like an e-mail address, plain,
-	// URL-encoded (%40) or JSON-escaped (\u0040).
-	emailPattern = regexp.MustCompile(`(?i)[^\s@<>()"',;:\[\]]+(@|%40|\\u0040)[^\s@<>()"',;:\[\]]+`)
-	// jwtPattern finds anything shaped like a JWT, such as a bearer token a
-	// server echoes back.
-	jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+// maxMessageLen and maxScrubbedMessage bound a server message kept on
+// an error (see package redact).
+const (
+	maxMessageLen      = redact.MaxMessageLen
+	maxScrubbedMessage = redact.MaxScrubbedMessage
 )
-
-const redacted = "[redacted]"
 
 // redactor holds the client's own secrets: the secret header and the IAM
 // client secret.
@@ -57,60 +39,15 @@ func (st *callState) scrub(text string) string {
 
 // scrubText returns text without the customer data in private, the
 // secrets, anything shaped like an e-mail address or a JWT, or control
-// characters. Text that holds none of them costs no allocation.
+// characters.
 func scrubText(text string, private []string, secrets ...[]string) string {
-	if text == "" {
-		return ""
-	}
-	for _, v := range private {
-		text = replaceEncodings(text, v, "[email]")
-	}
-	for _, group := range secrets {
-		for _, v := range group {
-			text = replaceEncodings(text, v, redacted)
-		}
-	}
-	if strings.ContainsAny(text, "@%\\") {
-		text = emailPattern.ReplaceAllString(text, "[email]")
-	}
-	if strings.Contains(text, "eyJ") {
-		text = jwtPattern.ReplaceAllString(text, redacted)
-	}
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return ' '
-		}
-		return r
-	}, text)
+	return redact.Text(text, private, secrets...)
 }
-
-// maxScrubbedMessage is the longest server message scrubbed and kept (cut
-// to maxMessageLen); a longer one, which no Nexway answer has, is dropped
-// whole: scrubbing it would cost time in proportion to a hostile size, and
-// cutting it first could cut a secret in two and keep half of it.
-const maxScrubbedMessage = 4 * maxMessageLen
 
 // scrubMessage scrubs a server message and cuts it to maxMessageLen.
 func (st *callState) scrubMessage(msg string) string {
 	client, tokens, own := st.secrets()
-	return scrubMessageText(msg, st.private(), client, tokens, own)
-}
-
-// scrubMessageText is scrubText for a message from outside the client,
-// cut to maxMessageLen.
-func scrubMessageText(msg string, private []string, secrets ...[]string) string {
-	if len(msg) > maxScrubbedMessage {
-		return "[message of " + strconv.Itoa(len(msg)) + " bytes dropped]"
-	}
-	msg = scrubText(msg, private, secrets...)
-	if len(msg) > maxMessageLen {
-		cut := maxMessageLen
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = msg[:cut] + "…"
-	}
-	return strings.TrimSpace(msg)
+	return redact.Message(msg, st.private(), client, tokens, own)
 }
 
 // scrubErr returns err unchanged when its text holds nothing to scrub and
@@ -127,23 +64,10 @@ func (st *callState) scrubErr(err error) error {
 	return scrubError(err, st.private(), client, tokens, own)
 }
 
-// scrubError is scrubErr with the values to scrub given.
+// scrubError is scrubErr with the values to scrub given. An error that
+// wraps one of the package's sentinels is always replaced.
 func scrubError(err error, private []string, secrets ...[]string) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	clean := scrubText(msg, private, secrets...)
-	if clean == msg && !isSentinel(err) {
-		return err
-	}
-	var timeout interface{ Timeout() bool }
-	return &scrubbedError{
-		msg:      clean,
-		canceled: errors.Is(err, context.Canceled),
-		deadline: errors.Is(err, context.DeadlineExceeded),
-		timeout:  errors.As(err, &timeout) && timeout.Timeout(),
-	}
+	return redact.Error(err, err != nil && isSentinel(err), private, secrets...)
 }
 
 // private lists the customer data of this call.
@@ -166,106 +90,3 @@ func (st *callState) secrets() (client, tokens, own []string) {
 	}
 	return client, tokens, st.hidden
 }
-
-// replaceEncodings replaces v in text with repl, ignoring ASCII case, as it
-// is and as URL, JSON and Go quoting encode it.
-func replaceEncodings(text, v, repl string) string {
-	if len(v) < minScrubbed {
-		return text
-	}
-	// Every encoding keeps v's letters and digits: text without its
-	// longest run of them cannot hold v, and costs nothing more.
-	if probe := longestAlnumRun(v); probe != "" && !containsFold(text, probe) {
-		return text
-	}
-	quoted := strconv.Quote(v)
-	js, _ := json.Marshal(v)
-	for _, form := range [...]string{v, url.QueryEscape(v), url.PathEscape(v), quoted[1 : len(quoted)-1], string(js[1 : len(js)-1])} {
-		text = replaceFold(text, form, repl)
-	}
-	return text
-}
-
-// replaceFold replaces every occurrence of old in s with repl, ignoring
-// ASCII case.
-func replaceFold(s, old, repl string) string {
-	if len(old) > len(s) {
-		return s
-	}
-	lower, lowOld := asciiLower(s), asciiLower(old)
-	if !strings.Contains(lower, lowOld) {
-		return s
-	}
-	var b strings.Builder
-	for {
-		i := strings.Index(lower, lowOld)
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		b.WriteString(repl)
-		s, lower = s[i+len(old):], lower[i+len(old):]
-	}
-}
-
-// minScrubbed is the shortest value scrubbed: a shorter one cannot be told
-// from ordinary text, and replacing it would garble every message. Nexway's
-// secrets have 8 to 10 characters, its tokens hundreds.
-const minScrubbed = 4
-
-// longestAlnumRun returns the longest run of ASCII letters and digits in v.
-func longestAlnumRun(v string) string {
-	best, start := "", -1
-	for i := 0; i <= len(v); i++ {
-		if i < len(v) && (isLetter(v[i]) || isDigit(v[i])) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 && i-start > len(best) {
-			best = v[start:i]
-		}
-		start = -1
-	}
-	return best
-}
-
-// containsFold reports whether s holds sub, ignoring ASCII case, without
-// allocating.
-func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return true
-		}
-	}
-	return false
-}
-
-// asciiLower lowers ASCII letters only, so byte offsets stay the same.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-// scrubbedError stands for a transport error whose text had to be scrubbed.
-type scrubbedError struct {
-	msg                         string
-	canceled, deadline, timeout bool
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-
-// Is matches the context errors the original matched.
-func (e *scrubbedError) Is(target error) bool {
-	return (target == context.Canceled && e.canceled) || (target == context.DeadlineExceeded && e.deadline)
-}
-
-// Timeout reports whether the original was a timeout.
-func (e *scrubbedError) Timeout() bool { return e.timeout }

@@ -113,7 +113,7 @@ func TestFakeNexwayCallsHandler(t *testing.T) {
 	total := 159.98
 	o, err := fake.Client.Orders.Create(context.Background(), &nexway.CreateOrderRequest{
 		PartnerOrderNumber: "PUB-1",
-		OrderDate:          nexwaytest.Start,
+		OrderDate:          nexwaytest.DefaultStartTime(),
 		Currency:           "EUR",
 		Lines:              []nexway.OrderLineRequest{{ProductRef: 733552, Quantity: 2, AmountTotal: &total}},
 		Customer: nexway.Customer{

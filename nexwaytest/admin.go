@@ -66,7 +66,7 @@ const maxAdminBody = 32 << 20
 // for tests: it answers callers on loopback only, unless WithRemoteAdmin
 // is given too. Without WithAdminAPI, paths under AdminPrefix are unknown
 // routes, as at Nexway.
-func WithAdminAPI() Option { return func(c *config) { c.admin = true } }
+func WithAdminAPI() Option { return func(c *config) error { c.admin = true; return nil } }
 
 // WithRemoteAdmin lets callers that are not on loopback use the admin API
 // (WithAdminAPI), for a fake in a container or on another machine than its
@@ -74,7 +74,7 @@ func WithAdminAPI() Option { return func(c *config) { c.admin = true } }
 // credentials its clients sent: use it on a private network only. The
 // caller is told by the connection's address, never by a header such as
 // X-Forwarded-For. On its own it enables nothing.
-func WithRemoteAdmin() Option { return func(c *config) { c.remoteAdmin = true } }
+func WithRemoteAdmin() Option { return func(c *config) error { c.remoteAdmin = true; return nil } }
 
 // adminless are the exported methods of Server that have no admin route,
 // each for a reason: a test fails when any other method lacks one.

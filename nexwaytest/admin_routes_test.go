@@ -82,7 +82,7 @@ func TestAdminRoutesDocumented(t *testing.T) {
 // adminFake is a fake with the admin API, not listening.
 func adminFake(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s, err := build(newConfig(append([]Option{WithAdminAPI()}, opts...)))
+	s, err := build(append([]Option{WithAdminAPI()}, opts...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,11 +207,11 @@ func FuzzAdmin(f *testing.F) {
 	})
 }
 
-// The README shows every admin route with a curl line, under a comment
-// naming its pattern.
-func TestAdminRoutesInREADME(t *testing.T) {
+// The fake's page under docs/ shows every admin route with a curl line,
+// under a comment naming its pattern.
+func TestAdminRoutesInDocs(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "docs", "nexway-fake.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestAdminRoutesInREADME(t *testing.T) {
 		method, path, _ := strings.Cut(p, " ")
 		i := strings.Index(string(readme), "# "+p+":")
 		if i < 0 {
-			t.Errorf("README.md has no %q comment", "# "+p+":")
+			t.Errorf("docs/nexway-fake.md has no %q comment", "# "+p+":")
 			continue
 		}
 		_, next, _ := strings.Cut(string(readme[i:]), "\n") // the line after the comment
@@ -229,7 +229,7 @@ func TestAdminRoutesInREADME(t *testing.T) {
 		}
 		prefix, _, _ := strings.Cut(path, "{")
 		if !strings.HasPrefix(next, curl+"$FAKE"+prefix) {
-			t.Errorf("README.md has no %s$FAKE%s... line right under %s", curl, prefix, p)
+			t.Errorf("docs/nexway-fake.md has no %s$FAKE%s... line right under %s", curl, prefix, p)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/feed"
 	"github.com/nexway-go/nexway/nexwaytest"
 )
 
@@ -79,7 +80,7 @@ func TestAdminReset(t *testing.T) {
 	}
 	srv.Advance(time.Hour)
 	call(t, srv, "POST", "/_fake/reset", "", 200, nil)
-	if len(srv.Orders()) != 0 || !srv.Now().Equal(nexwaytest.Start) || srv.KeysLeft(733551) != 50 {
+	if len(srv.Orders()) != 0 || !srv.Now().Equal(nexwaytest.DefaultStartTime()) || srv.KeysLeft(733551) != 50 {
 		t.Error("POST /_fake/reset did not reset")
 	}
 }
@@ -119,7 +120,7 @@ func TestAdminCatalogAndKeys(t *testing.T) {
 func feedRefs(t *testing.T, srv *nexwaytest.Server) (refs []nexway.ProductRef, price string) {
 	t.Helper()
 	q := &nexway.FeedQuery{Secret: nexwaytest.Secret, Provider: nexwaytest.FeedProvider, Config: nexwaytest.FeedConfig}
-	for p, err := range srv.Client.Feed.Products(ctx, q, nil) {
+	for p, err := range feed.Products(ctx, srv.Client, q, nil) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -289,11 +290,11 @@ func TestAdminClock(t *testing.T) {
 		Now time.Time `json:"now"`
 	}
 	call(t, srv, "GET", "/_fake/clock", "", 200, &clock)
-	if !clock.Now.Equal(nexwaytest.Start) {
+	if !clock.Now.Equal(nexwaytest.DefaultStartTime()) {
 		t.Errorf("now = %v", clock.Now)
 	}
 	call(t, srv, "POST", "/_fake/clock/advance", `{"by":"48h30m"}`, 200, &clock)
-	if want := nexwaytest.Start.Add(48*time.Hour + 30*time.Minute); !clock.Now.Equal(want) || !srv.Now().Equal(want) {
+	if want := nexwaytest.DefaultStartTime().Add(48*time.Hour + 30*time.Minute); !clock.Now.Equal(want) || !srv.Now().Equal(want) {
 		t.Errorf("after advance: %v, Now %v, want %v", clock.Now, srv.Now(), want)
 	}
 	refused(t, srv, "POST", "/_fake/clock/advance", `{"by":"2 days"}`, 400, `by "2 days" is not a duration`)

@@ -286,16 +286,8 @@ type OS struct {
 func (s *Server) AddProducts(ps ...Product) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	seen := make(map[int]bool, len(ps))
-	for i := range ps {
-		p := &ps[i]
-		if err := checkProduct(p); err != nil {
-			return err
-		}
-		if seen[p.Ref] || s.products[p.Ref] != nil {
-			return fmt.Errorf("nexwaytest: product %d: duplicate ref", p.Ref)
-		}
-		seen[p.Ref] = true
+	if err := s.checkProductsLocked(ps, false); err != nil {
+		return err
 	}
 	for _, p := range ps {
 		s.products[p.Ref] = cloneProduct(p)
@@ -317,22 +309,35 @@ func (s *Server) AddProducts(ps ...Product) error {
 func (s *Server) UpdateProducts(ps ...Product) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.checkProductsLocked(ps, true); err != nil {
+		return err
+	}
+	for _, p := range ps {
+		s.products[p.Ref] = cloneProduct(p)
+	}
+	return nil
+}
+
+// checkProductsLocked checks ps for AddProducts (listed false: none may be
+// in the catalog) or UpdateProducts (listed true: each must be), and that
+// no ref is given twice; the error names the first ref refused.
+func (s *Server) checkProductsLocked(ps []Product, listed bool) error {
 	seen := make(map[int]bool, len(ps))
 	for i := range ps {
 		p := &ps[i]
 		if err := checkProduct(p); err != nil {
 			return err
 		}
-		if seen[p.Ref] {
+		inCatalog := s.products[p.Ref] != nil
+		switch {
+		case !listed && (seen[p.Ref] || inCatalog):
+			return fmt.Errorf("nexwaytest: product %d: duplicate ref", p.Ref)
+		case listed && seen[p.Ref]:
 			return fmt.Errorf("nexwaytest: product %d: given twice", p.Ref)
-		}
-		if s.products[p.Ref] == nil {
+		case listed && !inCatalog:
 			return fmt.Errorf("nexwaytest: product %d: not in the catalog (AddProducts adds it)", p.Ref)
 		}
 		seen[p.Ref] = true
-	}
-	for _, p := range ps {
-		s.products[p.Ref] = cloneProduct(p)
 	}
 	return nil
 }
@@ -512,7 +517,7 @@ func (s *Server) handleCategories(w http.ResponseWriter, r *http.Request) {
 		list = append(list, categoryWire{ID: c.ID, Label: c.Label, Subcategories: subs})
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, categoriesResponse{CategoryList: list, ResponseCode: 0, ResponseMessage: "OK"})
+	writeJSON(w, http.StatusOK, categoriesResponse{CategoryList: list, envelope: envelope{ResponseCode: 0, ResponseMessage: "OK"}})
 }
 
 // handleOSList serves GET /connect/catalog/oslist.
@@ -523,7 +528,7 @@ func (s *Server) handleOSList(w http.ResponseWriter, r *http.Request) {
 		list = append(list, osWire(o))
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, osListResponse{OSList: list, ResponseCode: 0, ResponseMessage: "OK"})
+	writeJSON(w, http.StatusOK, osListResponse{OSList: list, envelope: envelope{ResponseCode: 0, ResponseMessage: "OK"}})
 }
 
 // sellsCurrencyLocked reports whether any product is sold in currency c

@@ -50,8 +50,8 @@ func (c *manualClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// Now returns the time on the fake's clock: Start (or the time given
-// WithStart) plus every Advance. Token lifetimes, download windows, cancel
+// Now returns the time on the fake's clock: DefaultStartTime (or the time
+// given WithStartTime) plus every Advance. Token lifetimes, download windows, cancel
 // periods and subscription renewals are all measured on it.
 func (s *Server) Now() time.Time { return s.cfg.clock.Now() }
 

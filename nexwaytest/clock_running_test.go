@@ -11,7 +11,7 @@ import (
 func TestRunningClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Date(2027, time.March, 1, 12, 0, 0, 0, time.UTC)
-		s, err := build(newConfig([]Option{WithRunningClock(), WithStart(start)})) // in either order
+		s, err := build([]Option{WithRunningClock(), WithStartTime(start)}) // in either order
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,14 +46,14 @@ func TestRunningClock(t *testing.T) {
 func TestFixedClock(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		s, err := build(newConfig(nil))
+		s, err := build(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s.Close()
 		time.Sleep(time.Hour)
-		if !s.Now().Equal(Start) {
-			t.Errorf("Now = %v an hour later, want Start", s.Now())
+		if !s.Now().Equal(DefaultStartTime()) {
+			t.Errorf("Now = %v an hour later, want DefaultStartTime", s.Now())
 		}
 	})
 }

@@ -33,7 +33,7 @@ func (s *Server) handleCrossSell(w http.ResponseWriter, r *http.Request) {
 func (s *Server) crossSell(body []byte) crossSellResponse {
 	answer := func(code int, offers []offerWire) crossSellResponse {
 		msg := message(crossSellMessages, code)
-		return crossSellResponse{ProductsReturn: offers, ResponseCode: code, ResponseMessage: msg}
+		return crossSellResponse{ProductsReturn: offers, envelope: envelope{ResponseCode: code, ResponseMessage: msg}}
 	}
 	var req crossSellRequest
 	if json.Unmarshal(body, &req) != nil || !req.Products.OK || len(req.Products.V) == 0 {

@@ -71,7 +71,7 @@ const (
 
 // WithDialect makes the fake answer every request in d.
 func WithDialect(d Dialect) Option {
-	return func(c *config) { c.dialect, c.variants = d, false }
+	return func(c *config) error { c.dialect, c.variants = d, false; return nil }
 }
 
 // WithVariants makes the fake answer each request in a dialect drawn at
@@ -84,8 +84,9 @@ func WithDialect(d Dialect) Option {
 // NEXWAYTEST_VARIANTS holds a seed (an integer), so that a whole test suite
 // or example program can run in this mode unchanged.
 func WithVariants(seed int64) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		c.variants, c.variantSeed = true, seed
+		return nil
 	}
 }
 
@@ -93,7 +94,7 @@ func WithVariants(seed int64) Option {
 func variantsFromEnv(c *config) {
 	if v := os.Getenv("NEXWAYTEST_VARIANTS"); v != "" {
 		if seed, err := strconv.ParseInt(v, 10, 64); err == nil {
-			WithVariants(seed)(c)
+			c.variants, c.variantSeed = true, seed
 		}
 	}
 }

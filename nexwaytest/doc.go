@@ -3,7 +3,7 @@
 //
 //	func TestCheckout(t *testing.T) {
 //		srv := nexwaytest.NewServer(t)
-//		order, err := srv.Client.Orders.Create(ctx, req)
+//		order, err := srv.Client.Orders.Create(t.Context(), req)
 //		...
 //	}
 //
@@ -12,13 +12,15 @@
 // links, cancellation, download windows, subscriptions and their renewals,
 // the IAM token endpoint, and the product feed (the catalog as a CSV or XML
 // file, on the same host). It starts with a small default catalog (see
-// DefaultCatalog) and a clock fixed at Start, which only moves when told
-// (Advance), so results are reproducible. Options (WithSeed, WithStart,
-// WithTokenLifetimes, WithCancelPeriod, WithRequirePrices, WithoutCatalog,
-// WithoutCredentials, WithClientOptions, WithCredentials, WithSetup,
-// WithAddr, WithRunningClock, WithAdminAPI, WithRemoteAdmin, WithDialect,
-// WithVariants, WithRateLimit, WithRequestLogLimit, WithOrderRetention,
-// WithFeed) change how it starts.
+// DefaultCatalog) and a clock fixed at DefaultStartTime, which only moves
+// when told (Advance), so results are reproducible. Options (WithSeed,
+// WithStartTime, WithTokenLifetimes, WithCancelPeriod, WithRequirePrices,
+// WithoutCatalog, WithoutCredentials, WithClientOptions, WithAccount,
+// WithSetup, WithAddr, WithRunningClock, WithAdminAPI, WithRemoteAdmin,
+// WithDialect, WithVariants, WithEnforcedRateLimit, WithRequestLogLimit,
+// WithOrderRetention, WithFeed) change how it starts; like the client's
+// options, an option refuses a value it cannot use, with an
+// *nexway.ArgumentError naming it, and NewServer then fails the test.
 //
 // A fake may run for hours (a soak test) or days with flat memory: the
 // request log keeps the latest requests only (100,000 and 64 MiB of headers

@@ -42,7 +42,7 @@ func (s *Server) extendDownload(req *extendRequest) extendResponse {
 	pon := req.PartnerOrderNumber.V
 	answer := func(code int, end string) extendResponse {
 		msg := message(extendMessages, code)
-		return extendResponse{PartnerOrderNumber: pon, NewDownloadEndDate: end, ResponseCode: code, ResponseMessage: msg}
+		return extendResponse{PartnerOrderNumber: pon, NewDownloadEndDate: end, envelope: envelope{ResponseCode: code, ResponseMessage: msg}}
 	}
 	switch {
 	case !req.PartnerOrderNumber.OK:
@@ -97,12 +97,12 @@ func newDownloadEnd(cur time.Time, v string) (time.Time, bool) {
 func (s *Server) handleDownloadInfo(w http.ResponseWriter, r *http.Request) {
 	pon := r.PathValue("partnerOrderNumber")
 	if pon == "" {
-		writeJSON(w, http.StatusOK, downloadInfoResponse{OrderLines: []downloadLineWire{}, ResponseCode: 100, ResponseMessage: infoMessages[100]})
+		writeJSON(w, http.StatusOK, downloadInfoResponse{OrderLines: []downloadLineWire{}, envelope: envelope{ResponseCode: 100, ResponseMessage: infoMessages[100]}})
 		return
 	}
 	o := s.retryMissing(pon)
 	if o == nil {
-		writeJSON(w, http.StatusOK, downloadInfoResponse{PartnerOrderNumber: pon, OrderLines: []downloadLineWire{}, ResponseCode: 1010, ResponseMessage: infoMessages[1010]})
+		writeJSON(w, http.StatusOK, downloadInfoResponse{PartnerOrderNumber: pon, OrderLines: []downloadLineWire{}, envelope: envelope{ResponseCode: 1010, ResponseMessage: infoMessages[1010]}})
 		return
 	}
 	s.mu.Lock()
@@ -110,7 +110,7 @@ func (s *Server) handleDownloadInfo(w http.ResponseWriter, r *http.Request) {
 		PartnerOrderNumber: o.pon,
 		DownloadEndDate:    formatDate(o.downloadEnd),
 		OrderLines:         []downloadLineWire{},
-		ResponseMessage:    "OK",
+		envelope:           envelope{ResponseMessage: "OK"},
 	}
 	if o.pending != 0 {
 		resp.ResponseCode, resp.ResponseMessage = o.pending, createMessages[o.pending]

@@ -24,7 +24,7 @@ func checkout(ctx context.Context, c *nexway.Client, number string, ref nexway.P
 	}
 	return c.Orders.Create(ctx, &nexway.CreateOrderRequest{
 		PartnerOrderNumber: number,
-		OrderDate:          nexwaytest.Start,
+		OrderDate:          nexwaytest.DefaultStartTime(),
 		Currency:           "EUR",
 		Lines:              []nexway.OrderLineRequest{{ProductRef: ref, Quantity: 1}},
 		Customer: nexway.Customer{

@@ -136,7 +136,7 @@ func (f *FeedSettings) check() error {
 // default feed; Reset returns to them. StartServer fails, and NewServer
 // fails the test, for settings that SetFeed refuses.
 func WithFeed(f FeedSettings) Option {
-	return func(c *config) { c.feed = f }
+	return func(c *config) error { c.feed = f; return nil }
 }
 
 // SetFeed replaces the settings of the product feed: downloads that start

@@ -39,7 +39,7 @@ func TestNewServerStopsAtCleanup(t *testing.T) {
 func TestServerOptions(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2027, time.March, 1, 12, 0, 0, 0, time.UTC)
-	srv := nexwaytest.NewServer(t, nexwaytest.WithoutCatalog(), nexwaytest.WithoutCredentials(), nexwaytest.WithStart(start))
+	srv := nexwaytest.NewServer(t, nexwaytest.WithoutCatalog(), nexwaytest.WithoutCredentials(), nexwaytest.WithStartTime(start))
 	if !srv.Now().Equal(start) {
 		t.Errorf("clock at %v, want %v", srv.Now(), start)
 	}

@@ -102,7 +102,7 @@ func (s *Server) handleCreateOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	if bad != nil {
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, orderError{PartnerOrderNumber: in.pon, ResponseCode: bad.code, ResponseMessage: bad.message()})
+		writeJSON(w, http.StatusOK, orderError{PartnerOrderNumber: in.pon, envelope: envelope{ResponseCode: bad.code, ResponseMessage: bad.message()}})
 		return
 	}
 	o := s.newOrderLocked(in.pon, now, in.currency, in.cust, in.lines)
@@ -304,12 +304,12 @@ func (s *Server) renderOrderLocked(o *order) orderResponse {
 			Remark:            p.Remark,
 			Files:             []fileWire{},
 			LineItems:         []lineItemWire{},
-			ResponseMessage:   "OK",
+			envelope:          envelope{ResponseMessage: "OK"},
 		}
 		lw.Files = append(lw.Files, filesOf(o.number, p)...)
 		hasFiles = hasFiles || len(lw.Files) > 0
 		for _, it := range ol.items {
-			iw := lineItemWire{Serials: []serialWire{}, SubscriptionID: it.subID, ResponseMessage: "OK"}
+			iw := lineItemWire{Serials: []serialWire{}, SubscriptionID: it.subID, envelope: envelope{ResponseMessage: "OK"}}
 			switch {
 			case it.key != "":
 				iw.Serials = append(iw.Serials, serialWire{Data: it.key})
@@ -340,12 +340,12 @@ func (s *Server) renderOrderLocked(o *order) orderResponse {
 func (s *Server) handleGetOrder(w http.ResponseWriter, r *http.Request) {
 	pon := r.PathValue("partnerOrderNumber")
 	if pon == "" {
-		writeJSON(w, http.StatusOK, orderError{ResponseCode: 100, ResponseMessage: getMessages[100]})
+		writeJSON(w, http.StatusOK, orderError{envelope: envelope{ResponseCode: 100, ResponseMessage: getMessages[100]}})
 		return
 	}
 	o := s.retryMissing(pon)
 	if o == nil {
-		writeJSON(w, http.StatusOK, orderError{PartnerOrderNumber: pon, ResponseCode: 1010, ResponseMessage: getMessages[1010]})
+		writeJSON(w, http.StatusOK, orderError{PartnerOrderNumber: pon, envelope: envelope{ResponseCode: 1010, ResponseMessage: getMessages[1010]}})
 		return
 	}
 	s.mu.Lock()
@@ -384,7 +384,7 @@ func (s *Server) handleCancelOrder(w http.ResponseWriter, r *http.Request) {
 func (s *Server) cancelOrder(req *cancelRequest) cancelResponse {
 	answer := func(pon string, number, code int) cancelResponse {
 		msg := message(cancelMessages, code)
-		return cancelResponse{PartnerOrderNumber: pon, OrderNumber: number, ResponseCode: code, ResponseMessage: msg}
+		return cancelResponse{PartnerOrderNumber: pon, OrderNumber: number, envelope: envelope{ResponseCode: code, ResponseMessage: msg}}
 	}
 	pon := req.PartnerOrderNumber.V
 	switch {

@@ -32,15 +32,25 @@ func newRateLimits(r rate.Limit, burst int, refused map[string]int) rateLimits {
 	return rateLimits{limit: r, burst: max(burst, 1), buckets: map[string]*rate.Limiter{}, refused: refused}
 }
 
-// WithRateLimit starts the fake enforcing Nexway's request limit: at most
-// r requests a second per secret, in bursts of up to burst, as
-// SetRateLimit describes. WithRateLimit(10, 10) is the limit of 10
+// WithEnforcedRateLimit starts the fake enforcing Nexway's request limit:
+// at most r requests a second per secret, in bursts of up to burst, as
+// SetRateLimit describes; unlike nexway.WithRateLimit, which paces the
+// client, it refuses requests at the server. WithEnforcedRateLimit(10, 10)
+// is the limit of 10
 // requests a second that Nexway documents for its Monetize API, in the
 // rate-limit guide of https://github.com/NexwayGroup/nx-api-docs, and
 // that a client should assume for Connect, where Nexway documents none.
 // The fake enforces no limit by default, so that tests run at full speed.
-func WithRateLimit(r rate.Limit, burst int) Option {
-	return func(c *config) { c.rateLimit, c.rateBurst = r, burst }
+// It refuses a rate that is not positive and finite (leave the option out
+// for no limit) and a burst under 1.
+func WithEnforcedRateLimit(r rate.Limit, burst int) Option {
+	return func(c *config) error {
+		if math.IsNaN(float64(r)) || r <= 0 || r == rate.Inf || burst < 1 {
+			return refuse("WithEnforcedRateLimit", "needs a positive, finite rate and a burst of at least 1")
+		}
+		c.rateLimit, c.rateBurst = r, burst
+		return nil
+	}
 }
 
 // SetRateLimit makes the fake enforce a request limit from now on: at most
@@ -68,7 +78,7 @@ func (s *Server) SetRateLimit(r rate.Limit, burst int) {
 }
 
 // RateLimited returns how many requests the rate limit (SetRateLimit,
-// WithRateLimit) refused, per secret, since the server started or
+// WithEnforcedRateLimit) refused, per secret, since the server started or
 // ResetRequests was last called. The map is a copy the caller may keep.
 func (s *Server) RateLimited() map[string]int {
 	s.mu.Lock()

@@ -62,7 +62,7 @@ type LoggedRequest struct {
 // size: a few hundred bytes, more with many headers. Counts, which keeps
 // totals only, counts every request however many.
 func WithRequestLogLimit(requests int, bytes int64) Option {
-	return func(c *config) { c.logRequests, c.logBytes = requests, bytes }
+	return func(c *config) error { c.logRequests, c.logBytes = requests, bytes; return nil }
 }
 
 // logLimits returns the bounds of the request log.

@@ -15,7 +15,7 @@ package nexwaytest
 // state: call WaitIdle first. Reset fails, changing nothing, only if a
 // WithSetup function does.
 func (s *Server) Reset() error {
-	fresh, err := build(newConfig(s.cfg.opts))
+	fresh, err := build(s.cfg.opts)
 	if err != nil {
 		return err
 	}

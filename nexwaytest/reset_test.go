@@ -19,7 +19,7 @@ import (
 func orderOf(number string, ref nexway.ProductRef, qty int) *nexway.CreateOrderRequest {
 	return &nexway.CreateOrderRequest{
 		PartnerOrderNumber: number,
-		OrderDate:          nexwaytest.Start,
+		OrderDate:          nexwaytest.DefaultStartTime(),
 		Currency:           "EUR",
 		Lines:              []nexway.OrderLineRequest{{ProductRef: ref, Quantity: qty}},
 		Customer: nexway.Customer{
@@ -64,7 +64,7 @@ func firstSession(t *testing.T, srv *nexwaytest.Server) session {
 func TestResetReturnsToStart(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2027, time.March, 1, 12, 0, 0, 0, time.UTC)
-	srv := nexwaytest.NewServer(t, nexwaytest.WithSeed(3), nexwaytest.WithStart(start), nexwaytest.WithDialect(nexwaytest.Dialect{}),
+	srv := nexwaytest.NewServer(t, nexwaytest.WithSeed(3), nexwaytest.WithStartTime(start), nexwaytest.WithDialect(nexwaytest.Dialect{}),
 		nexwaytest.WithSetup(func(s *nexwaytest.Server) error {
 			if err := s.AddProducts(nexwaytest.Product{Ref: 42, Name: "Answer", Currency: "EUR"}); err != nil {
 				return err
@@ -172,7 +172,7 @@ func TestResetFailsWithoutChange(t *testing.T) {
 	if err := srv.Reset(); err == nil || err.Error() != "no second time" {
 		t.Fatalf("Reset = %v, want the setup's error", err)
 	}
-	if _, ok := srv.Order("KEEP"); !ok || !srv.Now().Equal(nexwaytest.Start.Add(time.Hour)) || srv.KeysLeft(733551) != 49 {
+	if _, ok := srv.Order("KEEP"); !ok || !srv.Now().Equal(nexwaytest.DefaultStartTime().Add(time.Hour)) || srv.KeysLeft(733551) != 49 {
 		t.Error("a failed Reset changed the state")
 	}
 }

@@ -20,7 +20,9 @@ import "time"
 // more with many lines, so that a test can always read back what it did;
 // set a retention for a long run, larger than the number of orders the
 // run still reads back or resends.
-func WithOrderRetention(n int) Option { return func(c *config) { c.orderRetention = n } }
+func WithOrderRetention(n int) Option {
+	return func(c *config) error { c.orderRetention = n; return nil }
+}
 
 // storeOrderLocked stores a new order, forgetting the oldest past the
 // retention.

@@ -96,7 +96,7 @@ type Server struct {
 	inflight   int              // requests being served
 	idle       chan struct{}    // closed when inflight falls to 0
 	thenFaults bool             // a queued or rated fault has a Then
-	limits     rateLimits       // Nexway's request limit (WithRateLimit, SetRateLimit)
+	limits     rateLimits       // Nexway's request limit (WithEnforcedRateLimit, SetRateLimit)
 	feed       FeedSettings     // the product feed's settings (WithFeed, SetFeed)
 
 	log    requestLog
@@ -105,8 +105,9 @@ type Server struct {
 
 // NewServer starts a fake Nexway for the test t and stops it when the test
 // ends (t.Cleanup). It starts with DefaultCatalog and its keys, a clock at
-// Start, and seed 0, unless opts say otherwise. It fails the test at once
-// (t.Fatalf) if the server cannot start.
+// DefaultStartTime, and seed 0, unless opts say otherwise. It fails the
+// test at once (t.Fatal) if the server cannot start, an option's refusal
+// included.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	s, err := StartServer(opts...)
@@ -120,15 +121,15 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 // StartServer starts a fake Nexway on a loopback port (or WithAddr), as
 // NewServer does, for use outside a test (an example program, a benchmark's
 // setup, the nexway-fake command). Call Close when done. It fails if the
-// address cannot be listened on, if a WithSetup function fails, or if an
-// option of WithClientOptions or WithCredentials is refused by
-// nexway.NewClient; nothing is left running then.
+// address cannot be listened on, if an option refuses its value, if a
+// WithSetup function fails, or if an option of WithClientOptions is
+// refused by nexway.NewClient; nothing is left running then.
 func StartServer(opts ...Option) (*Server, error) {
-	cfg := newConfig(opts)
-	s, err := build(cfg)
+	s, err := build(opts)
 	if err != nil {
 		return nil, err
 	}
+	cfg := s.cfg
 	hs, err := listen(s, cfg.addr)
 	if err != nil {
 		s.Close()
@@ -158,6 +159,12 @@ func StartServer(opts ...Option) (*Server, error) {
 	return s, nil
 }
 
+// refuse is an option's refusal, of the client package's type so that
+// errors.Is(err, nexway.ErrInvalidArgument) holds for both.
+func refuse(option, reason string) error {
+	return &nexway.ArgumentError{Field: option, Reason: reason}
+}
+
 // clientOptions are options for the Client; a type of its own so that only
 // this file names the client package.
 type clientOptions []nexway.Option
@@ -167,7 +174,7 @@ type clientOptions []nexway.Option
 // retries waiting 1 to 10 ms), for instance a retry policy or a per-attempt timeout. An option
 // the client refuses makes StartServer fail, and NewServer fail the test.
 func WithClientOptions(opts ...nexway.Option) Option {
-	return func(c *config) { c.client = append(c.client, opts...) }
+	return func(c *config) error { c.client = append(c.client, opts...); return nil }
 }
 
 // newUnstarted returns a fake that is not listening, with an empty catalog

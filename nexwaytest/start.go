@@ -5,6 +5,9 @@ import (
 	"net"
 	"net/http/httptest"
 	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // startConfig is what the options for serving the fake beyond one Go test
@@ -22,34 +25,60 @@ type startConfig struct {
 // WithAddr makes the fake listen on addr ("127.0.0.1:8642", ":8642")
 // instead of a random loopback port. A wildcard host listens on every
 // interface, so that other machines or containers reach the fake; URL then
-// names 127.0.0.1. StartServer fails if addr cannot be listened on (the
-// port is taken, the host is not local).
-func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
-
-// WithCredentials sets the credentials the fake accepts and its Client
-// sends, instead of Secret, Realm and ClientSecret: secret in the `secret`
-// header of every /connect request, and realm with clientSecret at the IAM
-// token endpoint. An empty realm runs without IAM, as WithoutCredentials
-// does. StartServer fails, as nexway.NewClient does, for an empty secret or
-// one with spaces or control characters, and for a realm without a client
-// secret.
-func WithCredentials(secret, realm, clientSecret string) Option {
-	return func(c *config) {
-		c.secrets, c.realm, c.clientSecret = []string{secret}, realm, clientSecret
-		if realm == "" {
-			c.clientSecret = ""
+// names 127.0.0.1. It refuses an addr that is not host:port, and
+// StartServer fails if addr cannot be listened on (the port is taken, the
+// host is not local).
+func WithAddr(addr string) Option {
+	return func(c *config) error {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return refuse("WithAddr", "must be host:port, such as 127.0.0.1:8642 or :8642")
 		}
+		c.addr = addr
+		return nil
 	}
 }
 
+// WithAccount sets the Nexway account the fake accepts and its Client
+// uses, instead of Secret, Realm and ClientSecret: secret in the `secret`
+// header of every /connect request, and realm with clientSecret at the IAM
+// token endpoint. An empty realm runs without IAM, as WithoutCredentials
+// does, and clientSecret is then ignored. It refuses, as the client's
+// WithSecret and WithCredentials do, an empty secret or one that is not
+// printable ASCII without spaces, a realm without a client secret, and a
+// realm or client secret with control characters or invalid UTF-8.
+func WithAccount(secret, realm, clientSecret string) Option {
+	return func(c *config) error {
+		if secret == "" || strings.ContainsFunc(secret, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+			return refuse("WithAccount", "the secret must be non-empty printable ASCII without spaces")
+		}
+		if realm == "" {
+			c.secrets, c.realm, c.clientSecret = []string{secret}, "", ""
+			return nil
+		}
+		if clientSecret == "" {
+			return refuse("WithAccount", "a realm needs a client secret")
+		}
+		if !plainText(realm) || !plainText(clientSecret) {
+			return refuse("WithAccount", "the realm and client secret must be UTF-8 without control characters")
+		}
+		c.secrets, c.realm, c.clientSecret = []string{secret}, realm, clientSecret
+		return nil
+	}
+}
+
+// plainText reports whether s is valid UTF-8 without control characters.
+func plainText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
+}
+
 // WithRunningClock makes the fake's clock move with real time from its
-// start (Start, or the time given WithStart), as well as with Advance:
-// tokens expire, download windows close and subscriptions renew on their
-// own, as they would at Nexway, for a fake that serves for hours outside
-// a test. Results then depend on timing; by default the clock stays fixed
-// until Advance moves it. Reset takes it back to its start, from where it
-// runs again.
-func WithRunningClock() Option { return func(c *config) { c.running = true } }
+// start (DefaultStartTime, or the time given WithStartTime), as well as
+// with Advance: tokens expire, download windows close and subscriptions
+// renew on their own, as they would at Nexway, for a fake that serves for
+// hours outside a test. Results then depend on timing; by default the
+// clock stays fixed until Advance moves it. Reset takes it back to its
+// start, from where it runs again.
+func WithRunningClock() Option { return func(c *config) error { c.running = true; return nil } }
 
 // WithSetup runs f on the fake's state when it is built: at start, after the
 // default catalog (unless WithoutCatalog), and again on every Reset, so
@@ -57,30 +86,47 @@ func WithRunningClock() Option { return func(c *config) { c.running = true } }
 // the state Reset returns to. Several WithSetup run in the order given. f
 // is given the server being built, which is not yet serving: it must turn
 // the knobs of that argument, not keep it. An error from f is returned by
-// StartServer (or Reset) as it is, and nothing is left running.
+// StartServer (or Reset) as it is, and nothing is left running. A nil f is
+// refused.
 func WithSetup(f func(*Server) error) Option {
-	return func(c *config) { c.setup = append(c.setup, f) }
+	return func(c *config) error {
+		if f == nil {
+			return refuse("WithSetup", "needs a function")
+		}
+		c.setup = append(c.setup, f)
+		return nil
+	}
 }
 
 // newConfig applies opts to the default settings of a started fake: the
-// secret, realm and client secret of this package, and a clock at Start.
-func newConfig(opts []Option) config {
-	cfg := config{secrets: []string{Secret}, realm: Realm, clientSecret: ClientSecret, clock: newManualClock(Start)}
+// secret, realm and client secret of this package, and a clock at
+// DefaultStartTime. It returns the first option's refusal.
+func newConfig(opts []Option) (config, error) {
+	cfg := config{secrets: []string{Secret}, realm: Realm, clientSecret: ClientSecret, clock: newManualClock(DefaultStartTime())}
 	variantsFromEnv(&cfg)
 	for _, opt := range opts {
-		opt(&cfg)
+		if opt == nil {
+			return config{}, refuse("Option", "is nil")
+		}
+		if err := opt(&cfg); err != nil {
+			return config{}, err
+		}
 	}
 	cfg.opts = slices.Clone(opts)
 	if cfg.running {
 		cfg.clock = newRunningClock(cfg.clock.Now())
 	}
-	return cfg
+	return cfg, nil
 }
 
-// build makes a fake from cfg, not listening: the one path by which both
+// build makes a fake from opts, not listening: the one path by which both
 // StartServer and Reset get their state, so that Reset returns to exactly
 // what a start gives.
-func build(cfg config) (*Server, error) {
+func build(opts []Option) (*Server, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := cfg.feed.check(); err != nil {
 		return nil, err
 	}

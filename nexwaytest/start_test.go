@@ -57,9 +57,9 @@ func TestWithAddrTaken(t *testing.T) {
 	}
 }
 
-func TestWithCredentials(t *testing.T) {
+func TestWithAccount(t *testing.T) {
 	t.Parallel()
-	srv := nexwaytest.NewServer(t, nexwaytest.WithCredentials("shop-secret", "shop", "shop-client-secret"))
+	srv := nexwaytest.NewServer(t, nexwaytest.WithAccount("shop-secret", "shop", "shop-client-secret"))
 	stockOK(t, srv)
 	for _, r := range srv.Requests() {
 		if r.Header.Get("secret") != "shop-secret" && r.Route != nexwaytest.RouteToken {
@@ -80,22 +80,22 @@ func TestWithCredentials(t *testing.T) {
 	}
 }
 
-func TestWithCredentialsNoRealm(t *testing.T) {
+func TestWithAccountNoRealm(t *testing.T) {
 	t.Parallel()
-	srv := nexwaytest.NewServer(t, nexwaytest.WithCredentials("shop-secret", "", "ignored"))
+	srv := nexwaytest.NewServer(t, nexwaytest.WithAccount("shop-secret", "", "ignored"))
 	stockOK(t, srv)
 	if n := srv.Counts()[nexwaytest.RouteToken].Requests; n != 0 {
 		t.Errorf("%d token requests without a realm", n)
 	}
 }
 
-func TestWithCredentialsRefused(t *testing.T) {
+func TestWithAccountRefused(t *testing.T) {
 	t.Parallel()
 	for name, opt := range map[string]nexwaytest.Option{
-		"empty secret":          nexwaytest.WithCredentials("", "shop", "cs"),
-		"secret with a space":   nexwaytest.WithCredentials("a b", "shop", "cs"),
-		"realm without secret":  nexwaytest.WithCredentials("s", "shop", ""),
-		"control char in realm": nexwaytest.WithCredentials("s", "sh\nop", "cs"),
+		"empty secret":          nexwaytest.WithAccount("", "shop", "cs"),
+		"secret with a space":   nexwaytest.WithAccount("a b", "shop", "cs"),
+		"realm without secret":  nexwaytest.WithAccount("s", "shop", ""),
+		"control char in realm": nexwaytest.WithAccount("s", "sh\nop", "cs"),
 	} {
 		if srv, err := nexwaytest.StartServer(opt); err == nil {
 			srv.Close()

@@ -13,7 +13,7 @@ import (
 func (s *Server) handleStock(w http.ResponseWriter, r *http.Request) {
 	var req stockRequest
 	if json.Unmarshal(readBody(r), &req) != nil || !req.ProductRefs.OK || len(req.ProductRefs.V) == 0 {
-		writeJSON(w, http.StatusOK, stockResponse{ResponseCode: 100, ResponseMessage: "productRef missing", ProductStatus: []stockItem{}})
+		writeJSON(w, http.StatusOK, stockResponse{envelope: envelope{ResponseCode: 100, ResponseMessage: "productRef missing"}, ProductStatus: []stockItem{}})
 		return
 	}
 	items := make([]stockItem, 0, len(req.ProductRefs.V))
@@ -33,5 +33,5 @@ func (s *Server) handleStock(w http.ResponseWriter, r *http.Request) {
 		items = append(items, it)
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, stockResponse{ResponseCode: 0, ResponseMessage: "OK", ProductStatus: items})
+	writeJSON(w, http.StatusOK, stockResponse{envelope: envelope{ResponseCode: 0, ResponseMessage: "OK"}, ProductStatus: items})
 }

@@ -165,8 +165,7 @@ func (s *Server) findSubscriptionLocked(body []byte) (*subscription, subscriptio
 		return nil, subscriptionResponse{
 			PartnerOrderNumber: req.PartnerOrderNumber.V,
 			SubscriptionID:     int(req.SubscriptionID.V),
-			ResponseCode:       code,
-			ResponseMessage:    subMessages[code],
+			envelope:           envelope{ResponseCode: code, ResponseMessage: subMessages[code]},
 		}
 	}
 	switch {
@@ -208,8 +207,7 @@ func renderSubscription(sub *subscription, now time.Time) subscriptionResponse {
 		ExpirationDate:            formatDate(sub.expires),
 		Generation:                sub.generation,
 		CurrentPartnerOrderNumber: sub.current,
-		ResponseCode:              0,
-		ResponseMessage:           "OK",
+		envelope:                  envelope{ResponseCode: 0, ResponseMessage: "OK"},
 	}
 }
 

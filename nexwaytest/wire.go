@@ -51,42 +51,32 @@ type flexInt struct {
 // UnmarshalJSON records presence and validity; it never fails.
 func (f *flexInt) UnmarshalJSON(b []byte) error {
 	*f = flexInt{}
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || isNull(b) {
+	text, quoted, set, ok := readScalar(b)
+	f.Set = set
+	if !set || !ok {
 		return nil
 	}
-	lit := string(b)
-	if b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			f.Set = true
-			return nil
-		}
-		if s == "" {
-			return nil
-		}
-		f.Set = true
+	if quoted {
 		// Strings must be plain digits with an optional sign; "1e3" or " 7"
 		// are not what a storefront means by a product reference.
-		n, err := strconv.ParseInt(s, 10, 64)
+		n, err := strconv.ParseInt(text, 10, 64)
 		if err != nil || n < math.MinInt32 || n > math.MaxInt32 {
 			return nil
 		}
 		f.OK, f.V = true, n
 		return nil
 	}
-	f.Set = true
-	if b[0] != '-' && (b[0] < '0' || b[0] > '9') {
+	if !startsNumber(text) {
 		return nil // bool, object, array
 	}
-	if n, err := strconv.ParseInt(lit, 10, 64); err == nil {
+	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 		if n >= math.MinInt32 && n <= math.MaxInt32 {
 			f.OK, f.V = true, n
 		}
 		return nil
 	}
 	// 733551.0 or 7.33551e5: accept when it is a whole number in range.
-	x, err := strconv.ParseFloat(lit, 64)
+	x, err := strconv.ParseFloat(text, 64)
 	if err != nil || x != math.Trunc(x) || x < math.MinInt32 || x > math.MaxInt32 {
 		return nil
 	}
@@ -106,26 +96,36 @@ type flexString struct {
 // UnmarshalJSON records presence and validity; it never fails.
 func (f *flexString) UnmarshalJSON(b []byte) error {
 	*f = flexString{}
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || isNull(b) {
-		return nil
-	}
-	if b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			f.Set = true
-			return nil
-		}
-		if s != "" {
-			f.Set, f.OK, f.V = true, true, s
-		}
-		return nil
-	}
-	f.Set = true
-	if b[0] == '-' || (b[0] >= '0' && b[0] <= '9') {
-		f.OK, f.V = true, string(b)
+	text, quoted, set, ok := readScalar(b)
+	f.Set = set
+	if set && ok && (quoted || startsNumber(text)) {
+		f.OK, f.V = true, text
 	}
 	return nil
+}
+
+// readScalar reads a JSON value that flexInt and flexString take either
+// as a string or as a bare literal: the string's content (quoted), or the
+// literal as it is. set is false for nothing, null or "" (all absent); ok
+// is false for a string that does not decode.
+func readScalar(b []byte) (text string, quoted, set, ok bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || isNull(b) {
+		return "", false, false, false
+	}
+	if b[0] != '"' {
+		return string(b), false, true, true
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return "", true, true, false
+	}
+	return s, true, s != "", true
+}
+
+// startsNumber reports whether a bare JSON literal is a number.
+func startsNumber(lit string) bool {
+	return lit[0] == '-' || (lit[0] >= '0' && lit[0] <= '9')
 }
 
 // isNull reports whether a raw JSON value is the literal null.
@@ -147,16 +147,14 @@ type stockRequest struct {
 }
 
 type stockResponse struct {
-	ResponseCode    int         `json:"responseCode"`
-	ResponseMessage string      `json:"responseMessage"`
-	ProductStatus   []stockItem `json:"productStatus"`
+	envelope
+	ProductStatus []stockItem `json:"productStatus"`
 }
 
 type stockItem struct {
-	ProductRef      int64  `json:"productRef"`
-	Status          int    `json:"status"`
-	ResponseCode    int    `json:"responseCode"`
-	ResponseMessage string `json:"responseMessage"`
+	ProductRef int64 `json:"productRef"`
+	Status     int   `json:"status"`
+	envelope
 }
 
 // --- cross-/up-sell: https://api-doc.nexway.store/nexway-connect/reference/manage-your-products/get-cross-up-sell ---
@@ -172,9 +170,8 @@ type crossSellItem struct {
 }
 
 type crossSellResponse struct {
-	ProductsReturn  []offerWire `json:"productsReturn"`
-	ResponseCode    int         `json:"responseCode"`
-	ResponseMessage string      `json:"responseMessage"`
+	ProductsReturn []offerWire `json:"productsReturn"`
+	envelope
 }
 
 type offerWire struct {
@@ -249,15 +246,13 @@ type orderResponse struct {
 	OrderNumber        int                 `json:"orderNumber"`
 	DownloadManager    downloadManagerWire `json:"downloadManager"`
 	OrderLines         []orderLineWire     `json:"orderLines"`
-	ResponseCode       int                 `json:"responseCode"`
-	ResponseMessage    string              `json:"responseMessage"`
+	envelope
 }
 
 // orderError is the answer to a create or get that produced no order.
 type orderError struct {
 	PartnerOrderNumber string `json:"partnerOrderNumber"`
-	ResponseCode       int    `json:"responseCode"`
-	ResponseMessage    string `json:"responseMessage"`
+	envelope
 }
 
 type downloadManagerWire struct {
@@ -272,8 +267,7 @@ type orderLineWire struct {
 	Remark            string         `json:"remark"`
 	Files             []fileWire     `json:"files"`
 	LineItems         []lineItemWire `json:"lineItems"`
-	ResponseCode      int            `json:"responseCode"`
-	ResponseMessage   string         `json:"responseMessage"`
+	envelope
 }
 
 type fileWire struct {
@@ -285,10 +279,9 @@ type fileWire struct {
 }
 
 type lineItemWire struct {
-	Serials         []serialWire `json:"serials"`
-	SubscriptionID  int          `json:"subscriptionId"`
-	ResponseCode    int          `json:"responseCode"`
-	ResponseMessage string       `json:"responseMessage"`
+	Serials        []serialWire `json:"serials"`
+	SubscriptionID int          `json:"subscriptionId"`
+	envelope
 }
 
 type serialWire struct {
@@ -308,8 +301,7 @@ type cancelRequest struct {
 type cancelResponse struct {
 	PartnerOrderNumber string `json:"partnerOrderNumber"`
 	OrderNumber        int    `json:"orderNumber"`
-	ResponseCode       int    `json:"responseCode"`
-	ResponseMessage    string `json:"responseMessage"`
+	envelope
 }
 
 // --- downloads: https://api-doc.nexway.store/nexway-connect/reference/manage-your-orders/update-download-time
@@ -323,16 +315,14 @@ type extendRequest struct {
 type extendResponse struct {
 	PartnerOrderNumber string `json:"partnerOrderNumber"`
 	NewDownloadEndDate string `json:"newDownloadEndDate"`
-	ResponseCode       int    `json:"responseCode"`
-	ResponseMessage    string `json:"responseMessage"`
+	envelope
 }
 
 type downloadInfoResponse struct {
 	PartnerOrderNumber string             `json:"partnerOrderNumber"`
 	DownloadEndDate    string             `json:"downloadEndDate"`
 	OrderLines         []downloadLineWire `json:"orderLines"`
-	ResponseCode       int                `json:"responseCode"`
-	ResponseMessage    string             `json:"responseMessage"`
+	envelope
 }
 
 type downloadLineWire struct {
@@ -364,17 +354,15 @@ type subscriptionResponse struct {
 	ExpirationDate            string `json:"expirationDate"`
 	Generation                int    `json:"generation"`
 	CurrentPartnerOrderNumber string `json:"currentPartnerOrderNumber"`
-	ResponseCode              int    `json:"responseCode"`
-	ResponseMessage           string `json:"responseMessage"`
+	envelope
 }
 
 // --- catalog: https://api-doc.nexway.store/nexway-connect/reference/get-information-on-catalog/get-categories
 // and https://api-doc.nexway.store/nexway-connect/reference/get-information-on-catalog/get-operating-systems ---
 
 type categoriesResponse struct {
-	CategoryList    []categoryWire `json:"categoryList"`
-	ResponseCode    int            `json:"responseCode"`
-	ResponseMessage string         `json:"responseMessage"`
+	CategoryList []categoryWire `json:"categoryList"`
+	envelope
 }
 
 // categoryWire keeps the key "Subcategory list", space included, of the
@@ -394,9 +382,8 @@ type subcategoryWire struct {
 }
 
 type osListResponse struct {
-	OSList          []osWire `json:"osList"`
-	ResponseCode    int      `json:"responseCode"`
-	ResponseMessage string   `json:"responseMessage"`
+	OSList []osWire `json:"osList"`
+	envelope
 }
 
 type osWire struct {

@@ -204,7 +204,7 @@ func sameMap(t *testing.T, what string, got, want map[string]string) {
 func order(number, email string) *nexway.CreateOrderRequest {
 	return &nexway.CreateOrderRequest{
 		PartnerOrderNumber: number,
-		OrderDate:          nexwaytest.Start,
+		OrderDate:          nexwaytest.DefaultStartTime(),
 		Currency:           "EUR",
 		Lines:              []nexway.OrderLineRequest{{ProductRef: 733552, Quantity: 1}},
 		Customer: nexway.Customer{

@@ -34,8 +34,6 @@ var kinds = []struct {
 	{nexway.ErrRateLimited, "rate_limited"},
 	{nexway.ErrUnavailable, "unavailable"},
 	{nexway.ErrInvalidResponse, "invalid_response"},
-	{nexway.ErrInvalidFeed, "invalid_feed"},
-	{nexway.ErrFeedRow, "feed_row"},
 }
 
 // Kinds of failure that match no sentinel.

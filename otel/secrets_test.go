@@ -23,7 +23,7 @@ const (
 func TestNoSecretsInTelemetry(t *testing.T) {
 	t.Parallel()
 	tel := newTelemetry(t)
-	srv := tel.server(t, nexwaytest.WithCredentials(canarySecret, "canary-realm", canaryClientSecret))
+	srv := tel.server(t, nexwaytest.WithAccount(canarySecret, "canary-realm", canaryClientSecret))
 	ctx := context.Background()
 	c := srv.Client
 

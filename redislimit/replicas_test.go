@@ -211,7 +211,7 @@ type fleetRun struct {
 // them all at once, and collects what they and the fake report.
 func runFleet(t *testing.T, redisAddr, key string) fleetRun {
 	t.Helper()
-	srv := nexwaytest.NewServer(t, nexwaytest.WithoutCredentials(), nexwaytest.WithRateLimit(nexwayRate, nexwayBurst))
+	srv := nexwaytest.NewServer(t, nexwaytest.WithoutCredentials(), nexwaytest.WithEnforcedRateLimit(nexwayRate, nexwayBurst))
 	cfg := replicaConfig{URL: srv.URL, Redis: redisAddr, Key: key, Callers: callersEach, RunTime: replicaRunTime}
 	procs := make([]*replicaProcess, replicas)
 	for i := range procs {

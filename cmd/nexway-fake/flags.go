@@ -29,7 +29,7 @@ type settings struct {
 // parseFlags reads the command line. It writes its errors, and the usage,
 // to stderr itself.
 func parseFlags(args []string, stderr io.Writer) (*settings, error) {
-	set := &settings{start: nexwaytest.Start}
+	set := &settings{start: nexwaytest.DefaultStartTime()}
 	fs := flag.NewFlagSet("nexway-fake", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&set.addr, "addr", defaultAddr, "listen address (`host:port`; :8642 for every interface)")
@@ -42,7 +42,7 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 		return nil
 	})
 	fs.BoolVar(&set.empty, "empty", false, "start without the default catalog, keys, categories and OS list")
-	fs.Func("start", "the clock's start, RFC 3339 or \"now\" (`time`; default "+nexwaytest.Start.Format(time.RFC3339)+")", func(v string) error {
+	fs.Func("start", "the clock's start, RFC 3339 or \"now\" (`time`; default "+nexwaytest.DefaultStartTime().Format(time.RFC3339)+")", func(v string) error {
 		if v == "now" {
 			set.start = time.Now().UTC().Truncate(time.Second)
 			return nil
@@ -81,9 +81,9 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 func (set *settings) options() ([]nexwaytest.Option, error) {
 	opts := []nexwaytest.Option{
 		nexwaytest.WithAddr(set.addr),
-		nexwaytest.WithCredentials(set.secret, set.realm, set.clientSecret),
+		nexwaytest.WithAccount(set.secret, set.realm, set.clientSecret),
 		nexwaytest.WithSeed(set.seed),
-		nexwaytest.WithStart(set.start),
+		nexwaytest.WithStartTime(set.start),
 	}
 	if set.empty {
 		opts = append(opts, nexwaytest.WithoutCatalog())

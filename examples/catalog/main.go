@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/feed"
 	"github.com/nexway-go/nexway/nexwaytest"
 )
 
@@ -45,7 +46,7 @@ func main() {
 }
 
 // shop stands for the storefront's product database.
-type shop map[nexway.ProductRef]nexway.FeedProduct
+type shop map[nexway.ProductRef]feed.Product
 
 func run(ctx context.Context, w io.Writer, srv *nexwaytest.Server) error {
 	c := srv.Client // its feed URL is the fake's; at Nexway, the one Cocoon shows
@@ -58,9 +59,9 @@ func run(ctx context.Context, w io.Writer, srv *nexwaytest.Server) error {
 	products := shop{}
 
 	fmt.Fprintln(w, "Day 1: the catalog from the product feed")
-	var day1 nexway.FeedIndex
+	var day1 feed.Index
 	// Against an empty index every product is new; day1 is filled on the way.
-	for ch, err := range new(nexway.FeedIndex).Compare(c.Feed.Products(ctx, q, nil), &day1) {
+	for ch, err := range new(feed.Index).Compare(feed.Products(ctx, c, q, nil), &day1) {
 		if err != nil {
 			return err
 		}
@@ -75,21 +76,21 @@ func run(ctx context.Context, w io.Writer, srv *nexwaytest.Server) error {
 	}
 
 	fmt.Fprintln(w, "\nDay 2: what changed")
-	var day2 nexway.FeedIndex
-	for ch, err := range day1.Compare(c.Feed.Products(ctx, q, nil), &day2) {
+	var day2 feed.Index
+	for ch, err := range day1.Compare(feed.Products(ctx, c, q, nil), &day2) {
 		if err != nil {
 			return err // a feed cut short: nothing is reported withdrawn
 		}
 		p := ch.Product
 		switch ch.Kind {
-		case nexway.FeedAdded:
+		case feed.Added:
 			fmt.Fprintf(w, "  added      %d  %s, %s %s, in %s\n", ch.Ref, p.Name, p.Price, p.Currency, categoriesOf(p, names))
 			products[ch.Ref] = p
-		case nexway.FeedChanged:
+		case feed.Changed:
 			old := products[ch.Ref]
 			fmt.Fprintf(w, "  changed    %d  %s, %s -> %s %s\n", ch.Ref, p.Name, old.Price, p.Price, p.Currency)
 			products[ch.Ref] = p
-		case nexway.FeedWithdrawn:
+		case feed.Withdrawn:
 			fmt.Fprintf(w, "  withdrawn  %d  %s\n", ch.Ref, products[ch.Ref].Name)
 			delete(products, ch.Ref)
 		}
@@ -132,7 +133,7 @@ func categoryNames(tree []nexway.Category, parent string, names map[int]string) 
 
 // categoriesOf names a product's categories; an id missing from the tree
 // is shown as a number.
-func categoriesOf(p nexway.FeedProduct, names map[int]string) string {
+func categoriesOf(p feed.Product, names map[int]string) string {
 	if len(p.Categories) == 0 {
 		return "(no category)"
 	}
@@ -148,7 +149,7 @@ func categoriesOf(p nexway.FeedProduct, names map[int]string) string {
 }
 
 // indexSize is the size of the index as kept between runs.
-func indexSize(x *nexway.FeedIndex) int64 {
+func indexSize(x *feed.Index) int64 {
 	n, _ := x.WriteTo(io.Discard)
 	return n
 }

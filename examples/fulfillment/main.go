@@ -153,7 +153,7 @@ func batch(ctx context.Context, w io.Writer, srv *nexwaytest.Server) error {
 func newOrder(number string, product nexway.ProductRef, quantity int) *nexway.CreateOrderRequest {
 	return &nexway.CreateOrderRequest{
 		PartnerOrderNumber: number,
-		OrderDate:          nexwaytest.Start,
+		OrderDate:          nexwaytest.DefaultStartTime(),
 		Currency:           "EUR",
 		Lines:              []nexway.OrderLineRequest{{ProductRef: product, Quantity: quantity}},
 		Customer: nexway.Customer{Email: "kim@example.com", Language: "de_DE",

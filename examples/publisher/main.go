@@ -102,7 +102,7 @@ func run(ctx context.Context, out io.Writer) error {
 	// A storefront buys two licences.
 	order, err := fake.Client.Orders.Create(ctx, &nexway.CreateOrderRequest{
 		PartnerOrderNumber: "SHOP-1001",
-		OrderDate:          nexwaytest.Start,
+		OrderDate:          nexwaytest.DefaultStartTime(),
 		Currency:           "EUR",
 		Lines:              []nexway.OrderLineRequest{{ProductRef: 733552, Quantity: 2}},
 		Customer: nexway.Customer{Email: "jane.doe@example.com", Language: "fr_FR",

@@ -218,7 +218,7 @@ const (
 func e2eOrder(pon string, quantity int) *nexway.CreateOrderRequest {
 	return &nexway.CreateOrderRequest{
 		PartnerOrderNumber: pon,
-		OrderDate:          nexwaytest.Start,
+		OrderDate:          nexwaytest.DefaultStartTime(),
 		Currency:           "EUR",
 		Lines:              []nexway.OrderLineRequest{{ProductRef: e2eProduct, Quantity: quantity}},
 		Customer: nexway.Customer{

@@ -1,6 +1,8 @@
 package feedgen
 
 import (
+	"github.com/nexway-go/nexway/internal/feedcol"
+
 	"strconv"
 	"strings"
 )
@@ -8,57 +10,15 @@ import (
 // column is a CSV column: its header name and what it holds.
 type column struct {
 	name string
-	kind colKind
+	kind feedcol.Kind
 }
 
-type colKind int
-
-const (
-	colUnknown colKind = iota
-	colProductID
-	colPublisherID
-	colPublisherName
-	colName
-	colMisc
-	colCreationDate
-	colLicenseLifetime
-	colKeywords
-	colUsers
-	colVersion
-	colEAN
-	colType
-	colReleaseDate
-	colTotalSize
-	colShortDescription
-	colLongDescription
-	colLanguage
-	colSmallImage
-	colMediumImage
-	colBigImage
-	colScreenshots
-	colCategories
-	colPrice
-	colPublicPrice
-	colCurrency
-	colRetailerPrice
-	colRetailerCurrency
-	colMemory
-	colDiskSpace
-	colOS
-)
-
-// columnsOf maps header names to the columns they hold; Columns() lists
-// the documented names in the same order as the kinds above.
+// columnsOf maps header names to the columns they hold: a documented
+// header, spelt as Nexway does, or an unknown column.
 func columnsOf(names []string) []column {
-	known := Columns()
 	cols := make([]column, len(names))
 	for i, n := range names {
-		cols[i].name = n
-		for k, d := range known {
-			if n == d {
-				cols[i].kind = colKind(k + 1)
-			}
-		}
+		cols[i] = column{name: n, kind: feedcol.Exact(n)}
 	}
 	return cols
 }
@@ -78,66 +38,66 @@ func (f *Feed) csvRow(p *Product) {
 func (f *Feed) csvValue(b []byte, c *column, p *Product) []byte {
 	var s string
 	switch c.kind {
-	case colProductID:
+	case feedcol.ProductID:
 		return strconv.AppendInt(b, p.Ref, 10)
-	case colPublisherID:
+	case feedcol.PublisherID:
 		return strconv.AppendInt(b, p.PublisherID, 10)
-	case colUsers:
+	case feedcol.Users:
 		return strconv.AppendInt(b, int64(p.Users), 10)
-	case colType:
+	case feedcol.Type:
 		return strconv.AppendInt(b, int64(p.Type), 10)
-	case colTotalSize:
+	case feedcol.TotalSize:
 		return f.csvAmount(b, p.TotalSize)
-	case colPrice:
+	case feedcol.Price:
 		return f.csvAmount(b, p.Price)
-	case colPublicPrice:
+	case feedcol.PublicPrice:
 		return f.csvAmount(b, p.PublicPrice)
-	case colRetailerPrice:
+	case feedcol.RetailerPrice:
 		return f.csvAmount(b, p.RetailerPrice)
-	case colCategories:
+	case feedcol.Categories:
 		return joinInts(b, p.Categories)
-	case colOS:
+	case feedcol.OS:
 		return joinInts(b, p.OS)
-	case colScreenshots:
+	case feedcol.Screenshots:
 		f.tmp = joinStrings(f.tmp[:0], p.Screenshots)
 		return appendField(b, string(f.tmp), f.cfg.Separator)
-	case colPublisherName:
+	case feedcol.PublisherName:
 		s = p.PublisherName
-	case colName:
+	case feedcol.Name:
 		s = p.Name
-	case colMisc:
+	case feedcol.Misc:
 		s = p.Misc
-	case colCreationDate:
+	case feedcol.CreationDate:
 		s = p.CreationDate
-	case colLicenseLifetime:
+	case feedcol.LicenseLifetime:
 		s = p.LicenseLifetime
-	case colKeywords:
+	case feedcol.Keywords:
 		s = p.Keywords
-	case colVersion:
+	case feedcol.Version:
 		s = p.Version
-	case colEAN:
+	case feedcol.EAN:
 		s = p.EAN
-	case colReleaseDate:
+	case feedcol.ReleaseDate:
 		s = p.ReleaseDate
-	case colShortDescription:
+	case feedcol.ShortDescription:
 		s = p.ShortDescription
-	case colLongDescription:
+	case feedcol.LongDescription:
 		s = p.LongDescription
-	case colLanguage:
+	case feedcol.Language:
 		s = p.Language
-	case colSmallImage:
+	case feedcol.SmallImage:
 		s = p.SmallImage
-	case colMediumImage:
+	case feedcol.MediumImage:
 		s = p.MediumImage
-	case colBigImage:
+	case feedcol.BigImage:
 		s = p.BigImage
-	case colCurrency:
+	case feedcol.Currency:
 		s = p.Currency
-	case colRetailerCurrency:
+	case feedcol.RetailerCurrency:
 		s = p.RetailerCurrency
-	case colMemory:
+	case feedcol.Memory:
 		s = p.Memory
-	case colDiskSpace:
+	case feedcol.DiskSpace:
 		s = p.DiskSpace
 	default:
 		f.tmp = appendUnknown(f.tmp[:0], c.name, p.Ref)

@@ -3,59 +3,19 @@
 // feed of millions of products costs a few kilobytes of memory; the same
 // Config always gives the same bytes.
 //
-// The package speaks the feed's text format only and does not import the
-// client package: a column name or element spelt wrongly on either side
-// shows up as a failing test instead of cancelling out.
+// The column headers come from the table the decoder reads them with
+// (internal/feedcol); the package imports neither the client nor package
+// feed, and the XML elements are its own.
 package feedgen
 
 import (
 	"io"
-)
 
-// The documented CSV v2.4 column headers, as Nexway spells them.
-const (
-	ColProductID        = "Product ID"
-	ColPublisherID      = "Publisher ID"
-	ColPublisherName    = "Publisher name"
-	ColName             = "Name"
-	ColMisc             = "Misc"
-	ColCreationDate     = "Creation date"
-	ColLicenseLifetime  = "License lifetime"
-	ColKeywords         = "Keywords"
-	ColUsers            = "Number of users"
-	ColVersion          = "Version"
-	ColEAN              = "Code_EAN"
-	ColType             = "Type"
-	ColReleaseDate      = "Release date"
-	ColTotalSize        = "Total size"
-	ColShortDescription = "Short description"
-	ColLongDescription  = "Long description"
-	ColLanguage         = "Language"
-	ColSmallImage       = "Small image"
-	ColMediumImage      = "Medium image"
-	ColBigImage         = "Big image"
-	ColScreenshots      = "Screenshots"
-	ColCategories       = "Categories"
-	ColPrice            = "Price wo.VAT"
-	ColPublicPrice      = "Price public wo.VAT"
-	ColCurrency         = "Currency"
-	ColRetailerPrice    = "Retailer price"
-	ColRetailerCurrency = "Retailer price Currency"
-	ColMemory           = "System requirements _ Memory"
-	ColDiskSpace        = "System requirements _ Disk space"
-	ColOS               = "System requirements _ Operating system"
+	"github.com/nexway-go/nexway/internal/feedcol"
 )
 
 // Columns returns every documented column, in the documentation's order.
-func Columns() []string {
-	return []string{
-		ColProductID, ColPublisherID, ColPublisherName, ColName, ColMisc, ColCreationDate,
-		ColLicenseLifetime, ColKeywords, ColUsers, ColVersion, ColEAN, ColType, ColReleaseDate,
-		ColTotalSize, ColShortDescription, ColLongDescription, ColLanguage, ColSmallImage,
-		ColMediumImage, ColBigImage, ColScreenshots, ColCategories, ColPrice, ColPublicPrice,
-		ColCurrency, ColRetailerPrice, ColRetailerCurrency, ColMemory, ColDiskSpace, ColOS,
-	}
-}
+func Columns() []string { return feedcol.Headers() }
 
 // Format is the file format of a generated feed.
 type Format int

@@ -1,6 +1,8 @@
 package feedgen
 
 import (
+	"github.com/nexway-go/nexway/internal/feedcol"
+
 	"bytes"
 	"encoding/csv"
 	"encoding/xml"
@@ -67,7 +69,7 @@ func TestReadInSmallPieces(t *testing.T) {
 // The CSV is valid for encoding/csv, has the header asked for, and every
 // value is what Synthetic made, quotes and line breaks included.
 func TestCSVMatchesProducts(t *testing.T) {
-	cols := []string{ColLongDescription, ColProductID, "Promotion", ColPrice, ColScreenshots, ColName, ColOS, ColMisc}
+	cols := []string{feedcol.LongDescription.Header(), feedcol.ProductID.Header(), "Promotion", feedcol.Price.Header(), feedcol.Screenshots.Header(), feedcol.Name.Header(), feedcol.OS.Header(), feedcol.Misc.Header()}
 	for _, sep := range []byte{',', ';', '\t', '|'} {
 		cfg := Config{Count: 200, Seed: 9, Columns: cols, Separator: sep, CRLF: sep == ';', DecimalComma: sep == ','}
 		r := csv.NewReader(New(cfg))
@@ -137,7 +139,7 @@ func TestXMLIsWellFormed(t *testing.T) {
 }
 
 func TestCustomProducts(t *testing.T) {
-	got := string(read(t, Config{Count: 2, Columns: []string{ColProductID, ColName, ColCategories}, Product: func(i int, p *Product) {
+	got := string(read(t, Config{Count: 2, Columns: []string{feedcol.ProductID.Header(), feedcol.Name.Header(), feedcol.Categories.Header()}, Product: func(i int, p *Product) {
 		p.Ref, p.Name, p.Categories = int64(i+1), `A "quoted", name`, append(p.Categories, i, i+1)
 	}}))
 	want := "Product ID,Name,Categories\n1,\"A \"\"quoted\"\", name\",0:1\n2,\"A \"\"quoted\"\", name\",1:2\n"
@@ -147,7 +149,7 @@ func TestCustomProducts(t *testing.T) {
 }
 
 func TestEmptyFeeds(t *testing.T) {
-	if got := string(read(t, Config{Columns: []string{ColProductID}})); got != "Product ID\n" {
+	if got := string(read(t, Config{Columns: []string{feedcol.ProductID.Header()}})); got != "Product ID\n" {
 		t.Fatalf("CSV %q", got)
 	}
 	if got := string(read(t, Config{Format: XML})); !strings.HasSuffix(got, "<products>\n</products>\n") {

@@ -1,10 +1,11 @@
-package nexway
+package feed
 
 import (
 	"bufio"
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"github.com/nexway-go/nexway/internal/sniff"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,7 +21,7 @@ import (
 
 // The feed benchmarks decode generated feeds of about 1 KB a row (long
 // descriptions with commas, quotes and line breaks) from a file, so that
-// generating them is not timed, and compare DecodeFeed with the floor:
+// generating them is not timed, and compare Decode with the floor:
 // encoding/csv reading the same bytes through the same 64 KiB buffer,
 // reusing its record, with no mapping. By default they decode 10,000 rows
 // (a 10 MB temporary file), so that `go test -bench .` stays cheap; the
@@ -168,7 +169,7 @@ func readFile(b *testing.B, file feedFile, h *heapSampler, decode func(io.Reader
 
 func decodeNexway(r io.Reader) int {
 	n := 0
-	for _, err := range DecodeFeed(r, nil) {
+	for _, err := range Decode(r, nil) {
 		if err != nil {
 			panic(err)
 		}
@@ -178,7 +179,7 @@ func decodeNexway(r io.Reader) int {
 }
 
 func decodeFloor(r io.Reader) int {
-	cr := csv.NewReader(bufio.NewReaderSize(r, feedBufferSize))
+	cr := csv.NewReader(bufio.NewReaderSize(r, sniff.BufferSize))
 	cr.ReuseRecord = true
 	n := -1 // the header
 	for {
@@ -261,15 +262,15 @@ func benchCompare(b *testing.B, feed feedFile, run func(*testing.B, feedFile, fu
 	if err != nil {
 		b.Fatal(err)
 	}
-	old, err := IndexFeed(DecodeFeed(f, nil))
+	old, err := BuildIndex(Decode(f, nil))
 	f.Close()
 	if err != nil {
 		b.Fatal(err)
 	}
 	run(b, feed, func(r io.Reader) int {
 		n := 0
-		counted := func(yield func(FeedProduct, error) bool) {
-			for p, err := range DecodeFeed(r, nil) {
+		counted := func(yield func(Product, error) bool) {
+			for p, err := range Decode(r, nil) {
 				n++
 				if !yield(p, err) {
 					return

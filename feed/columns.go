@@ -1,108 +1,22 @@
-package nexway
+package feed
 
 import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/nexway-go/nexway/internal/feedcol"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/sniff"
 )
-
-// feedColumn is what a CSV column holds.
-type feedColumn uint8
-
-const (
-	colUnknown feedColumn = iota
-	colProductID
-	colPublisherID
-	colPublisherName
-	colName
-	colMisc
-	colCreationDate
-	colLicenseLifetime
-	colKeywords
-	colUsers
-	colVersion
-	colEAN
-	colType
-	colReleaseDate
-	colTotalSize
-	colShortDescription
-	colLongDescription
-	colLanguage
-	colSmallImage
-	colMediumImage
-	colBigImage
-	colScreenshots
-	colCategories
-	colPrice
-	colPublicPrice
-	colCurrency
-	colRetailerPrice
-	colRetailerCurrency
-	colMemory
-	colDiskSpace
-	colOS
-)
-
-// feedColumns maps the documented CSV headers, by columnKey, to what they
-// hold. Keys ignore case, spaces and punctuation, so "Price wo. VAT" and
-// "Code EAN" are recognised too. "Description language" is the older
-// name of "Language".
-var feedColumns = map[string]feedColumn{
-	"productid":                         colProductID,
-	"publisherid":                       colPublisherID,
-	"publishername":                     colPublisherName,
-	"name":                              colName,
-	"misc":                              colMisc,
-	"creationdate":                      colCreationDate,
-	"licenselifetime":                   colLicenseLifetime,
-	"keywords":                          colKeywords,
-	"numberofusers":                     colUsers,
-	"version":                           colVersion,
-	"codeean":                           colEAN,
-	"type":                              colType,
-	"releasedate":                       colReleaseDate,
-	"totalsize":                         colTotalSize,
-	"shortdescription":                  colShortDescription,
-	"longdescription":                   colLongDescription,
-	"language":                          colLanguage,
-	"descriptionlanguage":               colLanguage,
-	"smallimage":                        colSmallImage,
-	"mediumimage":                       colMediumImage,
-	"bigimage":                          colBigImage,
-	"screenshots":                       colScreenshots,
-	"categories":                        colCategories,
-	"pricewovat":                        colPrice,
-	"pricepublicwovat":                  colPublicPrice,
-	"currency":                          colCurrency,
-	"retailerprice":                     colRetailerPrice,
-	"retailerpricecurrency":             colRetailerCurrency,
-	"systemrequirementsmemory":          colMemory,
-	"systemrequirementsdiskspace":       colDiskSpace,
-	"systemrequirementsoperatingsystem": colOS,
-}
-
-// columnKey keeps the ASCII letters and digits of a header name, in lower
-// case, and any other letter as it is.
-func columnKey(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		switch {
-		case r >= 'A' && r <= 'Z':
-			b.WriteRune(r + 'a' - 'A')
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r >= 0x80:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
 
 // csvColumn is one column of a feed's header.
 type csvColumn struct {
 	name    string // as in the header, or "column N" when the header is empty
-	kind    feedColumn
+	kind    feedcol.Kind
 	desc    int  // for description columns, the index in Descriptions
 	unnamed bool // the header gives no name, or one without letters or digits
 }
@@ -126,7 +40,7 @@ func newCSVLayout(header []string, line int) (*csvLayout, error) {
 	hasID := false
 	for i, h := range header {
 		c := csvColumn{name: strings.TrimSpace(h)}
-		key := columnKey(c.name)
+		key := feedcol.Key(c.name)
 		if key == "" {
 			c.unnamed = true
 			key = "#" + strconv.Itoa(i+1)
@@ -134,32 +48,32 @@ func newCSVLayout(header []string, line int) (*csvLayout, error) {
 				c.name = "column " + strconv.Itoa(i+1)
 			}
 		}
-		if kind, ok := feedColumns[key]; ok {
+		if kind := feedcol.Lookup(c.name); kind != feedcol.Unknown {
 			c.kind = kind
-			if kind == colShortDescription || kind == colLongDescription {
+			if kind == feedcol.ShortDescription || kind == feedcol.LongDescription {
 				c.desc = l.descIndex("") // the feed's selected language
 			}
 		} else if lang, short, ok := descriptionColumn(c.name); ok {
-			c.kind = colLongDescription
+			c.kind = feedcol.LongDescription
 			if short {
-				c.kind = colShortDescription
+				c.kind = feedcol.ShortDescription
 			}
 			c.desc = l.descIndex(lang)
 		} else {
 			l.unknown++
 		}
 		if j, dup := seen[key]; dup {
-			return nil, &FeedError{Line: line, Column: c.name, kind: ErrInvalidFeed,
+			return nil, &Error{Line: line, Column: c.name, kind: ErrInvalidFeed,
 				Err: errors.New("the header names this column twice (columns " + strconv.Itoa(j+1) + " and " + strconv.Itoa(i+1) + ")")}
 		}
 		seen[key] = i
-		hasID = hasID || c.kind == colProductID
+		hasID = hasID || c.kind == feedcol.ProductID
 		switch c.kind {
-		case colTotalSize, colPrice, colPublicPrice, colRetailerPrice:
+		case feedcol.TotalSize, feedcol.Price, feedcol.PublicPrice, feedcol.RetailerPrice:
 			l.decimals++
-		case colCategories, colOS:
+		case feedcol.Categories, feedcol.OS:
 			l.intLists = append(l.intLists, i)
-		case colLanguage, colScreenshots:
+		case feedcol.Language, feedcol.Screenshots:
 			l.strLists = append(l.strLists, i)
 		}
 		l.cols[i] = c
@@ -188,7 +102,7 @@ func descriptionColumn(name string) (lang string, short, ok bool) {
 	if i < 0 || len(name)-i-1 != 2 || !isLetter(name[i+1]) || !isLetter(name[i+2]) {
 		return "", false, false
 	}
-	switch columnKey(name[:i]) {
+	switch feedcol.Key(name[:i]) {
 	case "shortdescription":
 		return strings.ToUpper(name[i+1:]), true, true
 	case "longdescription":
@@ -198,7 +112,7 @@ func descriptionColumn(name string) (lang string, short, ok bool) {
 }
 
 // decodeCSV reads the header, then yields one product per record.
-func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) bool) {
+func decodeCSV(br *bufio.Reader, o *Options, yield func(Product, error) bool) {
 	quote := byte('"')
 	switch o.Quote {
 	case 0:
@@ -207,13 +121,13 @@ func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) 
 	default:
 		quote = byte(o.Quote)
 	}
-	head, _ := peekUntil(br, hasLineEnd) // a read error shows again on the first line
+	head, _ := sniff.PeekUntil(br, sniff.HasLineEnd) // a read error shows again on the first line
 	sep, nl := sniffCSV(head, quote)
 	if o.Separator != 0 {
 		sep = byte(o.Separator)
 	}
 	if sep == quote {
-		yield(FeedProduct{}, invalid("FeedOptions.Quote", "must differ from the separator"))
+		yield(Product{}, invalid("Options.Quote", "must differ from the separator"))
 		return
 	}
 	s := &csvScanner{br: br, sep: sep, quote: quote, nl: nl, max: o.MaxRecordSize}
@@ -221,10 +135,10 @@ func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) 
 	if err != nil {
 		if err == io.EOF {
 			err = invalidFeed(0, errors.New("the feed is empty"))
-		} else if fe, ok := err.(*FeedError); ok && fe.kind == ErrFeedRow {
+		} else if fe, ok := err.(*Error); ok && fe.kind == ErrRow {
 			fe.kind = ErrInvalidFeed // a broken header spoils every row
 		}
-		yield(FeedProduct{}, err)
+		yield(Product{}, err)
 		return
 	}
 	header := make([]string, rec.len())
@@ -233,7 +147,7 @@ func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) 
 	}
 	layout, err := newCSVLayout(header, s.start)
 	if err != nil {
-		yield(FeedProduct{}, err)
+		yield(Product{}, err)
 		return
 	}
 	for {
@@ -242,15 +156,15 @@ func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) 
 			return
 		}
 		if err != nil {
-			fe, ok := err.(*FeedError)
-			if !ok || fe.kind != ErrFeedRow {
-				yield(FeedProduct{}, err)
+			fe, ok := err.(*Error)
+			if !ok || fe.kind != ErrRow {
+				yield(Product{}, err)
 				return
 			}
 			if s.badField > 0 && s.badField <= len(layout.cols) {
 				fe.Column = layout.cols[s.badField-1].name
 			}
-			if !yield(FeedProduct{Line: fe.Line}, fe) {
+			if !yield(Product{Line: fe.Line}, fe) {
 				return
 			}
 			continue
@@ -258,10 +172,10 @@ func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) 
 		if rec.len() < len(layout.cols) && s.unterminated {
 			// A short last row without a line end is a feed cut off:
 			// taking it as a row would report the rest as withdrawn.
-			yield(FeedProduct{}, invalidFeed(s.start, errCutRow))
+			yield(Product{}, invalidFeed(s.start, errCutRow))
 			return
 		}
-		var p FeedProduct
+		var p Product
 		if ferr := layout.product(rec, s.start, &p); ferr != nil {
 			if !yield(p, ferr) {
 				return
@@ -276,9 +190,9 @@ func decodeCSV(br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) 
 
 // product fills p from a record. The first value that cannot be decoded
 // gives the error; its text goes to Extra and the rest is decoded anyway.
-func (l *csvLayout) product(rec csvRecord, line int, p *FeedProduct) *FeedError {
+func (l *csvLayout) product(rec csvRecord, line int, p *Product) *Error {
 	p.Line = line
-	var first *FeedError
+	var first *Error
 	fail := func(c *csvColumn, v, why string) {
 		if p.Extra == nil {
 			p.Extra = make(map[string]string, l.unknown+1)
@@ -289,7 +203,7 @@ func (l *csvLayout) product(rec csvRecord, line int, p *FeedProduct) *FeedError 
 		}
 	}
 	if len(l.descLangs) > 0 {
-		p.Descriptions = make([]FeedDescription, len(l.descLangs))
+		p.Descriptions = make([]Description, len(l.descLangs))
 		for i, lang := range l.descLangs {
 			p.Descriptions[i].Language = lang
 		}
@@ -303,45 +217,45 @@ func (l *csvLayout) product(rec csvRecord, line int, p *FeedProduct) *FeedError 
 	for i := 0; i < n; i++ {
 		c, v := &l.cols[i], rec.field(i)
 		switch c.kind {
-		case colProductID:
+		case feedcol.ProductID:
 			id, ok := parseInt(v)
 			if !ok || id <= 0 {
 				fail(c, v, "not a product id (a positive integer)")
 			}
-			p.ProductRef = ProductRef(id)
-		case colPublisherID:
+			p.ProductRef = nexway.ProductRef(id)
+		case feedcol.PublisherID:
 			p.PublisherID = v
-		case colPublisherName:
+		case feedcol.PublisherName:
 			p.PublisherName = v
-		case colName:
+		case feedcol.Name:
 			p.Name = v
-		case colMisc:
+		case feedcol.Misc:
 			p.Misc = v
-		case colCreationDate:
+		case feedcol.CreationDate:
 			p.CreationDate = v
-		case colLicenseLifetime:
+		case feedcol.LicenseLifetime:
 			p.LicenseLifetime = v
-		case colKeywords:
+		case feedcol.Keywords:
 			p.Keywords = v
-		case colUsers:
+		case feedcol.Users:
 			if n, ok := parseOptionalInt(v); ok {
 				p.Users = n
 			} else {
 				fail(c, v, "not an integer")
 			}
-		case colVersion:
+		case feedcol.Version:
 			p.Version = v
-		case colEAN:
+		case feedcol.EAN:
 			p.EAN = v
-		case colType:
+		case feedcol.Type:
 			if n, ok := parseOptionalInt(v); ok {
-				p.Type = FeedProductType(n)
+				p.Type = ProductType(n)
 			} else {
 				fail(c, v, "not an integer")
 			}
-		case colReleaseDate:
+		case feedcol.ReleaseDate:
 			p.ReleaseDate = v
-		case colTotalSize, colPrice, colPublicPrice, colRetailerPrice:
+		case feedcol.TotalSize, feedcol.Price, feedcol.PublicPrice, feedcol.RetailerPrice:
 			var d *Decimal
 			if strings.TrimSpace(v) != "" {
 				if dv, err := ParseDecimal(v); err == nil {
@@ -355,52 +269,52 @@ func (l *csvLayout) product(rec csvRecord, line int, p *FeedProduct) *FeedError 
 				}
 			}
 			switch c.kind {
-			case colTotalSize:
+			case feedcol.TotalSize:
 				p.TotalSize = d
-			case colPrice:
+			case feedcol.Price:
 				p.Price = d
-			case colPublicPrice:
+			case feedcol.PublicPrice:
 				p.PublicPrice = d
 			default:
 				p.RetailerPrice = d
 			}
-		case colShortDescription:
+		case feedcol.ShortDescription:
 			p.Descriptions[c.desc].Short = v
-		case colLongDescription:
+		case feedcol.LongDescription:
 			p.Descriptions[c.desc].Long = v
-		case colLanguage:
+		case feedcol.Language:
 			start := len(strs)
 			strs = appendList(strs, v)
 			p.Languages = carve(strs, start)
-		case colSmallImage:
+		case feedcol.SmallImage:
 			p.SmallImage = v
-		case colMediumImage:
+		case feedcol.MediumImage:
 			p.MediumImage = v
-		case colBigImage:
+		case feedcol.BigImage:
 			p.BigImage = v
-		case colScreenshots:
+		case feedcol.Screenshots:
 			start := len(strs)
 			strs = appendURLs(strs, v)
 			p.Screenshots = carve(strs, start)
-		case colCategories, colOS:
+		case feedcol.Categories, feedcol.OS:
 			start := len(ints)
 			var ok bool
 			if ints, ok = appendInts(ints, v); !ok {
 				fail(c, v, "not a ':'-separated list of integers")
 			}
 			ids := carve(ints, start)
-			if c.kind == colCategories {
+			if c.kind == feedcol.Categories {
 				p.Categories = ids
 			} else {
 				p.OperatingSystems = ids
 			}
-		case colCurrency:
+		case feedcol.Currency:
 			p.Currency = v
-		case colRetailerCurrency:
+		case feedcol.RetailerCurrency:
 			p.RetailerCurrency = v
-		case colMemory:
+		case feedcol.Memory:
 			p.Memory = v
-		case colDiskSpace:
+		case feedcol.DiskSpace:
 			p.DiskSpace = v
 		default:
 			if v == "" && c.unnamed {
@@ -539,3 +453,5 @@ func appendInts(dst []int, v string) (_ []int, ok bool) {
 		v = rest
 	}
 }
+
+func isLetter(b byte) bool { return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') }

@@ -1,4 +1,4 @@
-package nexway
+package feed
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"testing/iotest"
 
 	"github.com/nexway-go/nexway/internal/feedgen"
+
+	"github.com/nexway-go/nexway"
 )
 
 // day1 has refs 100000 to 100999. day2 drops the first ten, adds ten new
@@ -27,9 +29,9 @@ var (
 	}}
 )
 
-func index(t *testing.T, cfg feedgen.Config) *FeedIndex {
+func index(t *testing.T, cfg feedgen.Config) *Index {
 	t.Helper()
-	x, err := IndexFeed(DecodeFeed(feedgen.New(cfg), nil))
+	x, err := BuildIndex(Decode(feedgen.New(cfg), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,29 +40,29 @@ func index(t *testing.T, cfg feedgen.Config) *FeedIndex {
 
 func TestCompareSnapshots(t *testing.T) {
 	old := index(t, day1)
-	next := new(FeedIndex)
-	got := map[FeedChangeKind][]ProductRef{}
-	for ch, err := range old.Compare(DecodeFeed(feedgen.New(day2), nil), next) {
+	next := new(Index)
+	got := map[ChangeKind][]nexway.ProductRef{}
+	for ch, err := range old.Compare(Decode(feedgen.New(day2), nil), next) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if (ch.Kind == FeedWithdrawn) != (ch.Product.ProductRef == 0) || (ch.Kind != FeedWithdrawn && ch.Product.ProductRef != ch.Ref) {
+		if (ch.Kind == Withdrawn) != (ch.Product.ProductRef == 0) || (ch.Kind != Withdrawn && ch.Product.ProductRef != ch.Ref) {
 			t.Fatalf("%v %d comes with product %d", ch.Kind, ch.Ref, ch.Product.ProductRef)
 		}
 		got[ch.Kind] = append(got[ch.Kind], ch.Ref)
 	}
-	var want [4][]ProductRef
-	for ref := ProductRef(100000); ref < 101010; ref++ {
+	var want [4][]nexway.ProductRef
+	for ref := nexway.ProductRef(100000); ref < 101010; ref++ {
 		switch {
 		case ref < 100010:
-			want[FeedWithdrawn] = append(want[FeedWithdrawn], ref)
+			want[Withdrawn] = append(want[Withdrawn], ref)
 		case ref >= 101000:
-			want[FeedAdded] = append(want[FeedAdded], ref)
+			want[Added] = append(want[Added], ref)
 		case ref%97 == 0:
-			want[FeedChanged] = append(want[FeedChanged], ref)
+			want[Changed] = append(want[Changed], ref)
 		}
 	}
-	for _, k := range []FeedChangeKind{FeedAdded, FeedChanged, FeedWithdrawn} {
+	for _, k := range []ChangeKind{Added, Changed, Withdrawn} {
 		if !slices.Equal(got[k], want[k]) {
 			t.Errorf("%v: %v, want %v", k, got[k], want[k])
 		}
@@ -75,13 +77,13 @@ func TestCompareSnapshots(t *testing.T) {
 func TestCompareCutFeedWithdrawsNothing(t *testing.T) {
 	old := index(t, day1)
 	feed := io.LimitReader(feedgen.New(day2), 500<<10) // about half
-	var kinds []FeedChangeKind
+	var kinds []ChangeKind
 	var last error
-	for ch, err := range old.Compare(DecodeFeed(feed, nil), nil) {
+	for ch, err := range old.Compare(Decode(feed, nil), nil) {
 		kinds = append(kinds, ch.Kind)
 		last = err
 	}
-	if slices.Contains(kinds, FeedWithdrawn) || last == nil || errors.Is(last, ErrFeedRow) {
+	if slices.Contains(kinds, Withdrawn) || last == nil || errors.Is(last, ErrRow) {
 		t.Fatalf("kinds %v, last error %v", kinds, last)
 	}
 }
@@ -89,13 +91,13 @@ func TestCompareCutFeedWithdrawsNothing(t *testing.T) {
 // A row that fails to decode is yielded with its error and its product
 // is not withdrawn; the comparison goes on.
 func TestCompareRowError(t *testing.T) {
-	var old FeedIndex
+	var old Index
 	old.Add(1, 11)
 	old.Add(2, 22)
 	old.Add(3, 33)
 	feed := "Product ID,Name,Price wo.VAT\n1,a,bad\n4,d,1\n"
 	var got []string
-	for ch, err := range old.Compare(DecodeFeed(strings.NewReader(feed), nil), nil) {
+	for ch, err := range old.Compare(Decode(strings.NewReader(feed), nil), nil) {
 		s := ch.Kind.String()
 		if err != nil {
 			s = "error"
@@ -109,19 +111,19 @@ func TestCompareRowError(t *testing.T) {
 
 // Refs a storefront holds, without hashes: present ones count as changed.
 func TestCompareWithStoredRefs(t *testing.T) {
-	var held FeedIndex
-	for _, ref := range []ProductRef{100001, 100002, 5} {
+	var held Index
+	for _, ref := range []nexway.ProductRef{100001, 100002, 5} {
 		held.Add(ref, 0)
 	}
-	counts := map[FeedChangeKind]int{}
-	products := DecodeFeed(feedgen.New(feedgen.Config{Count: 3, Seed: 1}), nil)
+	counts := map[ChangeKind]int{}
+	products := Decode(feedgen.New(feedgen.Config{Count: 3, Seed: 1}), nil)
 	for ch, err := range held.Compare(products, nil) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		counts[ch.Kind]++
 	}
-	if want := map[FeedChangeKind]int{FeedAdded: 1, FeedChanged: 2, FeedWithdrawn: 1}; !maps.Equal(counts, want) {
+	if want := map[ChangeKind]int{Added: 1, Changed: 2, Withdrawn: 1}; !maps.Equal(counts, want) {
 		t.Fatalf("%v, want %v", counts, want)
 	}
 }
@@ -129,7 +131,7 @@ func TestCompareWithStoredRefs(t *testing.T) {
 func TestCompareStopsEarly(t *testing.T) {
 	old := index(t, day1)
 	n := 0
-	for range old.Compare(DecodeFeed(feedgen.New(day2), nil), nil) {
+	for range old.Compare(Decode(feedgen.New(day2), nil), nil) {
 		if n++; n == 3 {
 			break
 		}
@@ -140,7 +142,7 @@ func TestCompareStopsEarly(t *testing.T) {
 }
 
 func TestFeedIndexAddLookup(t *testing.T) {
-	var x FeedIndex
+	var x Index
 	x.Add(3, 30)
 	x.Add(1, 10)
 	x.Add(3, 31)
@@ -150,11 +152,11 @@ func TestFeedIndexAddLookup(t *testing.T) {
 	if _, ok := x.Lookup(2); ok {
 		t.Fatal("found 2")
 	}
-	var refs []ProductRef
+	var refs []nexway.ProductRef
 	for ref := range x.All() {
 		refs = append(refs, ref)
 	}
-	if !slices.Equal(refs, []ProductRef{1, 3}) {
+	if !slices.Equal(refs, []nexway.ProductRef{1, 3}) {
 		t.Fatal(refs)
 	}
 }
@@ -167,7 +169,7 @@ func TestFeedIndexSaveAndLoad(t *testing.T) {
 		t.Fatalf("%d bytes, %v", n, err)
 	}
 	saved := buf.Bytes()
-	var y FeedIndex
+	var y Index
 	if n, err := y.ReadFrom(bytes.NewReader(saved)); err != nil || n != int64(len(saved)) || !slices.Equal(x.entries, y.entries) {
 		t.Fatalf("%d, %v", n, err)
 	}
@@ -198,10 +200,10 @@ type errWriter struct{ err error }
 func (w errWriter) Write([]byte) (int, error) { return 0, w.err }
 
 func TestIndexFeedErrors(t *testing.T) {
-	if _, err := IndexFeed(DecodeFeed(strings.NewReader(""), nil)); !errors.Is(err, ErrInvalidFeed) {
+	if _, err := BuildIndex(Decode(strings.NewReader(""), nil)); !errors.Is(err, ErrInvalidFeed) {
 		t.Fatalf("empty feed: %v", err)
 	}
-	x, err := IndexFeed(DecodeFeed(strings.NewReader("Product ID,Price wo.VAT\n1,x\n,2\n3,4\n"), nil))
+	x, err := BuildIndex(Decode(strings.NewReader("Product ID,Price wo.VAT\n1,x\n,2\n3,4\n"), nil))
 	if err != nil || x.Len() != 2 {
 		t.Fatalf("%v, %d entries", err, x.Len())
 	}
@@ -209,7 +211,7 @@ func TestIndexFeedErrors(t *testing.T) {
 
 // Every field counts in the hash; Line and the order of Extra do not.
 func TestFeedProductHash(t *testing.T) {
-	base := FeedProduct{ProductRef: 1}
+	base := Product{ProductRef: 1}
 	seen := map[uint64]string{base.Hash(): "base"}
 	v := reflect.ValueOf(&base).Elem()
 	for i := 0; i < v.NumField(); i++ {
@@ -222,9 +224,9 @@ func TestFeedProductHash(t *testing.T) {
 		switch f.Interface().(type) {
 		case string:
 			f.SetString("x")
-		case int, FeedProductType:
+		case int, ProductType:
 			f.SetInt(2)
-		case ProductRef:
+		case nexway.ProductRef:
 			f.SetInt(2)
 		case bool:
 			f.SetBool(true)
@@ -234,8 +236,8 @@ func TestFeedProductHash(t *testing.T) {
 			f.Set(reflect.ValueOf([]string{""}))
 		case []int:
 			f.Set(reflect.ValueOf([]int{0}))
-		case []FeedDescription:
-			f.Set(reflect.ValueOf([]FeedDescription{{}}))
+		case []Description:
+			f.Set(reflect.ValueOf([]Description{{}}))
 		case map[string]string:
 			f.Set(reflect.ValueOf(map[string]string{"": ""}))
 		case []byte:
@@ -249,20 +251,20 @@ func TestFeedProductHash(t *testing.T) {
 		}
 		seen[h] = name
 	}
-	a := FeedProduct{Line: 1, Extra: map[string]string{"a": "1", "b": "2"}}
-	b := FeedProduct{Line: 2, Extra: map[string]string{"b": "2", "a": "1"}}
+	a := Product{Line: 1, Extra: map[string]string{"a": "1", "b": "2"}}
+	b := Product{Line: 2, Extra: map[string]string{"b": "2", "a": "1"}}
 	if a.Hash() != b.Hash() {
 		t.Error("Line or the order of Extra changes the hash")
 	}
 	// The digest is saved between runs; it must not change by accident.
-	if got := (&FeedProduct{ProductRef: 733551, Name: "Total Security", Price: &Decimal{1999, 2}}).Hash(); got != 0x5c2d98723bd125ec {
+	if got := (&Product{ProductRef: 733551, Name: "Total Security", Price: &Decimal{1999, 2}}).Hash(); got != 0x5c2d98723bd125ec {
 		t.Errorf("the hash of a fixed product changed: %#x", got)
 	}
 }
 
 // seq turns a slice into a product sequence.
-func seq(ps ...FeedProduct) iter.Seq2[FeedProduct, error] {
-	return func(yield func(FeedProduct, error) bool) {
+func seq(ps ...Product) iter.Seq2[Product, error] {
+	return func(yield func(Product, error) bool) {
 		for _, p := range ps {
 			if !yield(p, nil) {
 				return
@@ -272,8 +274,8 @@ func seq(ps ...FeedProduct) iter.Seq2[FeedProduct, error] {
 }
 
 func TestIndexFeedDuplicateRefs(t *testing.T) {
-	x, err := IndexFeed(seq(FeedProduct{ProductRef: 1, Name: "a"}, FeedProduct{ProductRef: 1, Name: "b"}))
-	if h, _ := x.Lookup(1); err != nil || x.Len() != 1 || h != (&FeedProduct{ProductRef: 1, Name: "b"}).Hash() {
+	x, err := BuildIndex(seq(Product{ProductRef: 1, Name: "a"}, Product{ProductRef: 1, Name: "b"}))
+	if h, _ := x.Lookup(1); err != nil || x.Len() != 1 || h != (&Product{ProductRef: 1, Name: "b"}).Hash() {
 		t.Fatalf("%v, %d entries", err, x.Len())
 	}
 }
@@ -281,7 +283,7 @@ func TestIndexFeedDuplicateRefs(t *testing.T) {
 // FuzzFeedIndexReadFrom: no input panics ReadFrom, and what it accepts
 // writes and reads back to the same index.
 func FuzzFeedIndexReadFrom(f *testing.F) {
-	var x FeedIndex
+	var x Index
 	x.Add(3, 30)
 	x.Add(1, 10)
 	var buf bytes.Buffer
@@ -289,7 +291,7 @@ func FuzzFeedIndexReadFrom(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Add([]byte(indexMagic + "\xff\xff\xff\xff\xff\xff\xff\xff"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var x FeedIndex
+		var x Index
 		if _, err := x.ReadFrom(bytes.NewReader(data)); err != nil {
 			if x.Len() != 0 {
 				t.Fatal("a failed read left entries")
@@ -300,7 +302,7 @@ func FuzzFeedIndexReadFrom(f *testing.F) {
 		if _, err := x.WriteTo(&buf); err != nil {
 			t.Fatal(err)
 		}
-		var y FeedIndex
+		var y Index
 		if _, err := y.ReadFrom(&buf); err != nil || !slices.Equal(x.entries, y.entries) {
 			t.Fatalf("round trip: %v", err)
 		}

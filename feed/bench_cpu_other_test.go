@@ -1,6 +1,6 @@
 //go:build !unix
 
-package nexway
+package feed
 
 import "time"
 

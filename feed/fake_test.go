@@ -1,7 +1,8 @@
-package nexway_test
+package feed_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +16,11 @@ import (
 
 	"github.com/nexway-go/nexway"
 	"github.com/nexway-go/nexway/nexwaytest"
+
+	"github.com/nexway-go/nexway/feed"
 )
+
+var ctx = context.Background()
 
 // fakeFeedQuery is the query the fake's default feed accepts.
 func fakeFeedQuery() *nexway.FeedQuery {
@@ -23,11 +28,11 @@ func fakeFeedQuery() *nexway.FeedQuery {
 }
 
 // fakeFeed downloads and decodes the fake's whole feed.
-func fakeFeed(t *testing.T, srv *nexwaytest.Server) map[nexway.ProductRef]nexway.FeedProduct {
+func fakeFeed(t *testing.T, srv *nexwaytest.Server) map[nexway.ProductRef]feed.Product {
 	t.Helper()
-	out := map[nexway.ProductRef]nexway.FeedProduct{}
+	out := map[nexway.ProductRef]feed.Product{}
 	var refs []nexway.ProductRef
-	for p, err := range srv.Client.Feed.Products(ctx, fakeFeedQuery(), nil) {
+	for p, err := range feed.Products(ctx, srv.Client, fakeFeedQuery(), nil) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +46,7 @@ func fakeFeed(t *testing.T, srv *nexwaytest.Server) map[nexway.ProductRef]nexway
 }
 
 // cents is a price in cents, or -1 when it is missing or not whole cents.
-func cents(d *nexway.Decimal) int64 {
+func cents(d *feed.Decimal) int64 {
 	if d == nil {
 		return -1
 	}
@@ -87,7 +92,7 @@ func TestFeedEndToEndWithFake(t *testing.T) {
 				t.Errorf("733558 in XML: %+v", game)
 			}
 
-			yesterday, err := nexway.IndexFeed(srv.Client.Feed.Products(ctx, fakeFeedQuery(), nil))
+			yesterday, err := feed.BuildIndex(feed.Products(ctx, srv.Client, fakeFeedQuery(), nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,14 +107,14 @@ func TestFeedEndToEndWithFake(t *testing.T) {
 			if err := srv.AddProducts(nexwaytest.Product{Ref: 733580, Name: "Photo Studio 2026", AmountDutyFree: 59.99, Currency: "EUR"}); err != nil {
 				t.Fatal(err)
 			}
-			today := new(nexway.FeedIndex)
+			today := new(feed.Index)
 			var got []string
-			for ch, err := range yesterday.Compare(srv.Client.Feed.Products(ctx, fakeFeedQuery(), nil), today) {
+			for ch, err := range yesterday.Compare(feed.Products(ctx, srv.Client, fakeFeedQuery(), nil), today) {
 				if err != nil {
 					t.Fatal(err)
 				}
 				got = append(got, fmt.Sprint(ch.Kind, " ", ch.Ref))
-				if ch.Kind == nexway.FeedChanged && c.settings.Format == nexwaytest.FeedCSV && cents(ch.Product.Price) != 1999 {
+				if ch.Kind == feed.Changed && c.settings.Format == nexwaytest.FeedCSV && cents(ch.Product.Price) != 1999 {
 					t.Errorf("changed product's price: %v", ch.Product.Price)
 				}
 			}
@@ -120,7 +125,7 @@ func TestFeedEndToEndWithFake(t *testing.T) {
 			if today.Len() != 8 {
 				t.Fatalf("today's index holds %d products", today.Len())
 			}
-			for ch, err := range today.Compare(srv.Client.Feed.Products(ctx, fakeFeedQuery(), nil), nil) {
+			for ch, err := range today.Compare(feed.Products(ctx, srv.Client, fakeFeedQuery(), nil), nil) {
 				t.Fatalf("a third day with no change: %v %v, %v", ch.Kind, ch.Ref, err)
 			}
 		})
@@ -144,7 +149,7 @@ func TestFeedRefusedByFake(t *testing.T) {
 	} {
 		var products int
 		var last error
-		for p, err := range srv.Client.Feed.Products(ctx, &c.q, nil) {
+		for p, err := range feed.Products(ctx, srv.Client, &c.q, nil) {
 			if err == nil || p.ProductRef != 0 {
 				products++
 			}
@@ -163,7 +168,7 @@ func TestFeedRefusedByFake(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		for p, err := range nexway.DecodeFeed(bytes.NewReader(body), nil) {
+		for p, err := range feed.Decode(bytes.NewReader(body), nil) {
 			if err == nil || p.ProductRef != 0 {
 				t.Errorf("%s: the refusal decodes as a product: %+v, %v", c.name, p, err)
 			}
@@ -223,7 +228,7 @@ func TestNoFeedSecretsInErrorsOrLogsFromFake(t *testing.T) {
 			srv.InjectFault(nexwaytest.RouteFeed, *tc.fault)
 		}
 		var last error
-		for _, err := range c.Feed.Products(ctx, &tc.q, nil) {
+		for _, err := range feed.Products(ctx, c, &tc.q, nil) {
 			if err != nil {
 				last = err
 			}
@@ -262,7 +267,7 @@ func BenchmarkFeedFromFake(b *testing.B) {
 		}
 		counted := &countingReader{r: body}
 		rows := 0
-		for _, err := range nexway.DecodeFeed(counted, nil) {
+		for _, err := range feed.Decode(counted, nil) {
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package nexway
+package feed
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/nexway-go/nexway/internal/feedgen"
+
+	"github.com/nexway-go/nexway"
 )
 
 const (
@@ -26,7 +28,7 @@ const (
 func TestNoFeedSecretsInErrorsOrLogs(t *testing.T) {
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	q := &FeedQuery{Secret: canarySecret, Provider: canaryProvider, Config: canaryConfig}
+	q := &nexway.FeedQuery{Secret: canarySecret, Provider: canaryProvider, Config: canaryConfig}
 	echo := func(r *http.Request) string { return r.URL.RawQuery + " " + canarySecret + " " + canaryProvider }
 	handlers := map[string]http.HandlerFunc{
 		"status": func(w http.ResponseWriter, r *http.Request) {
@@ -70,10 +72,10 @@ func TestNoFeedSecretsInErrorsOrLogs(t *testing.T) {
 		}
 	}
 	for name, h := range handlers {
-		c := feedServer(t, h, WithLogger(logger))
+		c := feedServer(t, h, nexway.WithLogger(logger))
 		ctx, cancel := context.WithCancel(context.Background())
 		var last error
-		for _, err := range c.Feed.Products(ctx, q, nil) {
+		for _, err := range Products(ctx, c, q, nil) {
 			if name == "cancelled" {
 				cancel()
 			}
@@ -90,7 +92,7 @@ func TestNoFeedSecretsInErrorsOrLogs(t *testing.T) {
 	// Connection refused, and a context ended before the request.
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	c, _ := NewClient(WithFeedURL(srv.URL, FeedPathV24), WithLogger(logger))
+	c, _ := nexway.NewClient(nexway.WithFeedURL(srv.URL, nexway.FeedPathV24), nexway.WithLogger(logger))
 	_, err := c.Feed.Open(context.Background(), q)
 	record("refused", err)
 	ctx, cancel := context.WithCancel(context.Background())

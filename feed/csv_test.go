@@ -1,8 +1,11 @@
-package nexway
+package feed
 
 import (
+	"github.com/nexway-go/nexway/internal/feedcol"
+
 	"bufio"
 	"errors"
+	"github.com/nexway-go/nexway/internal/sniff"
 	"io"
 	"math/rand/v2"
 	"reflect"
@@ -13,6 +16,8 @@ import (
 	"testing/iotest"
 
 	"github.com/nexway-go/nexway/internal/feedgen"
+
+	"github.com/nexway-go/nexway"
 )
 
 // Every documented column and an unknown one, in a shuffled order, with
@@ -51,10 +56,10 @@ func TestDecodeGeneratedCSV(t *testing.T) {
 
 // A feed with a few columns fills those fields only.
 func TestDecodeChosenColumns(t *testing.T) {
-	cfg := feedgen.Config{Count: 5, Seed: 8, Columns: []string{feedgen.ColName, feedgen.ColPrice, feedgen.ColProductID}}
+	cfg := feedgen.Config{Count: 5, Seed: 8, Columns: []string{feedcol.Name.Header(), feedcol.Price.Header(), feedcol.ProductID.Header()}}
 	for i, r := range decodeAll(feedgen.New(cfg), nil) {
 		w := wantProduct(cfg, i)
-		want := FeedProduct{Line: i + 2, ProductRef: w.ProductRef, Name: w.Name, Price: w.Price}
+		want := Product{Line: i + 2, ProductRef: w.ProductRef, Name: w.Name, Price: w.Price}
 		if r.err != nil || !reflect.DeepEqual(r.p, want) {
 			t.Fatalf("product %d: %+v, %v; want %+v", i, r.p, r.err, want)
 		}
@@ -72,18 +77,18 @@ func TestDecodeCSVValues(t *testing.T) {
 	if len(rs) != 2 || rs[0].err != nil || rs[1].err != nil {
 		t.Fatalf("%+v", rs)
 	}
-	want := FeedProduct{
+	want := Product{
 		Line: 2, ProductRef: 733551, Name: `Total "Pro"; 2026`, Languages: []string{"EN", "FR"},
-		Descriptions: []FeedDescription{{Short: "short"}, {Language: "FR", Long: "Longue\r\ndescription"}, {Language: "EN", Long: "long en"}},
+		Descriptions: []Description{{Short: "short"}, {Language: "FR", Long: "Longue\r\ndescription"}, {Language: "EN", Long: "long en"}},
 		Screenshots:  []string{"a.png", "https://cdn.example/b.png", "c.png"}, Categories: []int{12, 13},
-		OperatingSystems: []int{1, 2}, Price: &Decimal{1999, 2}, Type: FeedFreeware, Users: 5,
+		OperatingSystems: []int{1, 2}, Price: &Decimal{1999, 2}, Type: Freeware, Users: 5,
 		Extra: map[string]string{"Promo": "spring"},
 	}
 	if !reflect.DeepEqual(rs[0].p, want) {
 		t.Fatalf("\n got %+v\nwant %+v", rs[0].p, want)
 	}
-	second := FeedProduct{Line: 5, ProductRef: 733552, Name: `24" screen`,
-		Descriptions: []FeedDescription{{}, {Language: "FR"}, {Language: "EN"}},
+	second := Product{Line: 5, ProductRef: 733552, Name: `24" screen`,
+		Descriptions: []Description{{}, {Language: "FR"}, {Language: "EN"}},
 		Extra:        map[string]string{"column 13": "x", "Promo": ""}}
 	if !reflect.DeepEqual(rs[1].p, second) {
 		t.Fatalf("\n got %+v\nwant %+v", rs[1].p, second)
@@ -115,13 +120,13 @@ func TestDecodeCSVBadInput(t *testing.T) {
 		{"no final line end", h + "1,a,1\n2,b,2", []int64{1, 2}, nil},
 		{"cut inside quotes", h + "1,a,1\n2,\"b is cut", []int64{1, -3}, ErrInvalidFeed},
 		{"cut mid-row", h + "1,a,1\n2,b", []int64{1, -3}, ErrInvalidFeed},
-		{"short last row with a line end", h + "1,a,1\n2,b\n", []int64{1, -3}, ErrFeedRow},
-		{"fewer fields", h + "1,a\n2,b,2\n", []int64{-2, 2}, ErrFeedRow},
-		{"more fields", h + "1,a,1,x\n2,b,2\n", []int64{-2, 2}, ErrFeedRow},
-		{"text after a quote", h + "1,\"a\"b,1\n2,b,2\n", []int64{-2, 2}, ErrFeedRow},
-		{"bad price", h + "1,a,1.2.3\n2,b,2\n", []int64{-2, 2}, ErrFeedRow},
-		{"bad id", h + "x,a,1\n2,b,2\n", []int64{-2, 2}, ErrFeedRow},
-		{"empty id", h + ",a,1\n2,b,2\n", []int64{-2, 2}, ErrFeedRow},
+		{"short last row with a line end", h + "1,a,1\n2,b\n", []int64{1, -3}, ErrRow},
+		{"fewer fields", h + "1,a\n2,b,2\n", []int64{-2, 2}, ErrRow},
+		{"more fields", h + "1,a,1,x\n2,b,2\n", []int64{-2, 2}, ErrRow},
+		{"text after a quote", h + "1,\"a\"b,1\n2,b,2\n", []int64{-2, 2}, ErrRow},
+		{"bad price", h + "1,a,1.2.3\n2,b,2\n", []int64{-2, 2}, ErrRow},
+		{"bad id", h + "x,a,1\n2,b,2\n", []int64{-2, 2}, ErrRow},
+		{"empty id", h + ",a,1\n2,b,2\n", []int64{-2, 2}, ErrRow},
 		{"duplicate column", "Product ID,Name,name\n1,a,b\n", []int64{-1}, ErrInvalidFeed},
 		{"duplicate unknown column", "Product ID,Promo,Promo\n1,a,b\n", []int64{-1}, ErrInvalidFeed},
 		{"duplicate description", "Product ID,Long description FR,long description fr\n1,a,b\n", []int64{-1}, ErrInvalidFeed},
@@ -159,18 +164,18 @@ func TestDecodeCSVRowErrorKeepsTheRest(t *testing.T) {
 	if len(rs) != 1 {
 		t.Fatalf("%+v", rs)
 	}
-	errorIs(t, rs[0].err, 2, ErrFeedRow)
-	if fe := rs[0].err.(*FeedError); fe.Column != "Price wo.VAT" || !strings.Contains(fe.Error(), `line 2, column "Price wo.VAT": not a decimal number`) {
+	errorIs(t, rs[0].err, 2, ErrRow)
+	if fe := rs[0].err.(*Error); fe.Column != "Price wo.VAT" || !strings.Contains(fe.Error(), `line 2, column "Price wo.VAT": not a decimal number`) {
 		t.Fatalf("%q", fe)
 	}
-	want := FeedProduct{Line: 2, ProductRef: 7, Name: "Seven", Categories: []int{1},
+	want := Product{Line: 2, ProductRef: 7, Name: "Seven", Categories: []int{1},
 		Extra: map[string]string{"Price wo.VAT": "12€", "Categories": "1:x"}}
 	if !reflect.DeepEqual(rs[0].p, want) {
 		t.Fatalf("\n got %+v\nwant %+v", rs[0].p, want)
 	}
 	// A short row keeps its id, so that it is not taken as withdrawn.
 	rs = decodeAll(strings.NewReader("Product ID,Name,Price wo.VAT\n7,Sev\n"), nil)
-	if rs[0].p.ProductRef != 7 || rs[0].p.Name != "Sev" || !errors.Is(rs[0].err, ErrFeedRow) {
+	if rs[0].p.ProductRef != 7 || rs[0].p.Name != "Sev" || !errors.Is(rs[0].err, ErrRow) {
 		t.Fatalf("%+v", rs)
 	}
 }
@@ -181,7 +186,7 @@ func TestDecodeCSVLines(t *testing.T) {
 	if got := refs(rs); !slices.Equal(got, []int64{1, 2, -7}) || rs[0].p.Line != 2 || rs[1].p.Line != 6 {
 		t.Fatalf("%v %+v", got, rs)
 	}
-	if fe := rs[2].err.(*FeedError); fe.Column != "Name" {
+	if fe := rs[2].err.(*Error); fe.Column != "Name" {
 		t.Fatalf("column %q", fe.Column)
 	}
 }
@@ -201,7 +206,7 @@ func TestDecodeCSVLargeField(t *testing.T) {
 	rs = decodeAll(io.MultiReader(strings.NewReader("Product ID,Long description\n1,"), strings.NewReader(big)), nil)
 	errorIs(t, rs[0].err, 2, ErrInvalidFeed)
 	// Allowed by the option, it is read whole.
-	rs = decodeAll(feed(), &FeedOptions{MaxRecordSize: 16 << 20})
+	rs = decodeAll(feed(), &Options{MaxRecordSize: 16 << 20})
 	if got := refs(rs); !slices.Equal(got, []int64{1, 2, 3}) || rs[1].p.Description("").Long != big {
 		t.Fatalf("%v", got)
 	}
@@ -211,20 +216,20 @@ func TestDecodeCSVOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		feed string
-		opts FeedOptions
+		opts Options
 		want []string // names
 	}{
-		{"separator detected", "Product ID;Name\n1;a,b\n", FeedOptions{}, []string{"a,b"}},
-		{"separator given", "Product ID;Name\n1;a,b\n", FeedOptions{Separator: ';'}, []string{"a,b"}},
-		{"tab", "Product ID\tName\n1\ta;b\n", FeedOptions{}, []string{"a;b"}},
-		{"single quote", "Product ID,Name\n1,'a, ''b'''\n", FeedOptions{Quote: '\''}, []string{"a, 'b'"}},
-		{"no quoting", "Product ID,Name\n1,\"a\"\n", FeedOptions{Quote: NoQuote}, []string{`"a"`}},
-		{"format given", "Product ID,Name\n1,a\n", FeedOptions{Format: FeedCSV}, []string{"a"}},
-		{"latin-1", "Product ID,Name\n1,caf\xe9\n", FeedOptions{Charset: latin1}, []string{"café"}},
-		{"invalid UTF-8 kept", "Product ID,Name\n1,caf\xe9\n", FeedOptions{}, []string{"caf\xe9"}},
+		{"separator detected", "Product ID;Name\n1;a,b\n", Options{}, []string{"a,b"}},
+		{"separator given", "Product ID;Name\n1;a,b\n", Options{Separator: ';'}, []string{"a,b"}},
+		{"tab", "Product ID\tName\n1\ta;b\n", Options{}, []string{"a;b"}},
+		{"single quote", "Product ID,Name\n1,'a, ''b'''\n", Options{Quote: '\''}, []string{"a, 'b'"}},
+		{"no quoting", "Product ID,Name\n1,\"a\"\n", Options{Quote: NoQuote}, []string{`"a"`}},
+		{"format given", "Product ID,Name\n1,a\n", Options{Format: CSV}, []string{"a"}},
+		{"latin-1", "Product ID,Name\n1,caf\xe9\n", Options{Charset: latin1}, []string{"café"}},
+		{"invalid UTF-8 kept", "Product ID,Name\n1,caf\xe9\n", Options{}, []string{"caf\xe9"}},
 	} {
 		var got []string
-		for p, err := range DecodeFeed(strings.NewReader(tc.feed), &tc.opts) {
+		for p, err := range Decode(strings.NewReader(tc.feed), &tc.opts) {
 			if err != nil {
 				t.Fatalf("%s: %v", tc.name, err)
 			}
@@ -257,21 +262,21 @@ func latin1(r io.Reader) io.Reader {
 
 // Invalid options fail before the feed is read.
 func TestDecodeFeedInvalidOptions(t *testing.T) {
-	for _, o := range []FeedOptions{
+	for _, o := range []Options{
 		{Format: 7}, {Separator: '\n'}, {Separator: 'é'}, {Quote: '\r'}, {Quote: -2},
 		{Separator: '"'}, {Separator: '\'', Quote: '\''}, {MaxRecordSize: -1},
 		{Charset: func(io.Reader) io.Reader { return nil }},
 	} {
 		r := iotest.ErrReader(errors.New("read"))
-		for _, err := range DecodeFeed(r, &o) {
-			if !errors.Is(err, ErrInvalidArgument) {
+		for _, err := range Decode(r, &o) {
+			if !errors.Is(err, nexway.ErrInvalidArgument) {
 				t.Errorf("%+v: %v", o, err)
 			}
 		}
 	}
 	// A detected separator equal to the quote.
-	for _, err := range DecodeFeed(strings.NewReader("Product ID\n1\n"), &FeedOptions{Quote: ','}) {
-		if !errors.Is(err, ErrInvalidArgument) {
+	for _, err := range Decode(strings.NewReader("Product ID\n1\n"), &Options{Quote: ','}) {
+		if !errors.Is(err, nexway.ErrInvalidArgument) {
 			t.Errorf("quote ',': %v", err)
 		}
 	}
@@ -285,7 +290,7 @@ func TestDecodeCSVReaderError(t *testing.T) {
 	if got := refs(rs); !slices.Equal(got, []int64{1, 2, -4}) || !errors.Is(rs[2].err, boom) {
 		t.Fatalf("%v %v", got, rs[len(rs)-1].err)
 	}
-	if errors.Is(rs[2].err, ErrFeedRow) || errors.Is(rs[2].err, ErrInvalidFeed) {
+	if errors.Is(rs[2].err, ErrRow) || errors.Is(rs[2].err, ErrInvalidFeed) {
 		t.Fatal("a reader's error matches a format error")
 	}
 }
@@ -294,7 +299,7 @@ func TestDecodeCSVReaderError(t *testing.T) {
 func TestDecodeFeedStopsEarly(t *testing.T) {
 	cr := &countingReader{r: feedgen.New(feedgen.Config{Count: 100000, Seed: 1})}
 	n := 0
-	for _, err := range DecodeFeed(cr, nil) {
+	for _, err := range Decode(cr, nil) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -302,7 +307,7 @@ func TestDecodeFeedStopsEarly(t *testing.T) {
 			break
 		}
 	}
-	if cr.n > 2*feedBufferSize {
+	if cr.n > 2*sniff.BufferSize {
 		t.Fatalf("read %d bytes for 10 products", cr.n)
 	}
 }
@@ -350,7 +355,7 @@ func TestAppendInts(t *testing.T) {
 func TestDecodeFeedConstantMemory(t *testing.T) {
 	liveAt := map[int]uint64{}
 	n := 0
-	for _, err := range DecodeFeed(feedgen.New(feedgen.Config{Count: 50_000, Seed: 1}), nil) {
+	for _, err := range Decode(feedgen.New(feedgen.Config{Count: 50_000, Seed: 1}), nil) {
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package nexway
+package feed
 
 import (
 	"bufio"
@@ -8,40 +8,42 @@ import (
 	"io"
 	"iter"
 	"slices"
+
+	"github.com/nexway-go/nexway"
 )
 
-// FeedIndex is the summary of a feed snapshot that comparing it with the
+// Index is the summary of a feed snapshot that comparing it with the
 // next one needs: each product's ref and a hash of its content, 16 bytes
-// a product, not the products themselves. Build it with IndexFeed, with
+// a product, not the products themselves. Build it with BuildIndex, with
 // Add (for instance from the refs and hashes a storefront keeps), or as a
 // by-product of Compare; keep it between daily runs with WriteTo and
-// ReadFrom. The zero value is an empty index. A FeedIndex is not safe for
+// ReadFrom. The zero value is an empty index. A Index is not safe for
 // concurrent use.
-type FeedIndex struct {
+type Index struct {
 	entries []feedEntry
 	sorted  bool // entries are sorted by ref, without duplicates
 }
 
 type feedEntry struct {
-	ref  ProductRef
+	ref  nexway.ProductRef
 	hash uint64
 }
 
 // Add records ref with hash, replacing an earlier hash of ref. A hash of 0
 // stands for "unknown": Compare reports the product as changed.
-func (x *FeedIndex) Add(ref ProductRef, hash uint64) {
+func (x *Index) Add(ref nexway.ProductRef, hash uint64) {
 	x.entries = append(x.entries, feedEntry{ref, hash})
 	x.sorted = false
 }
 
 // Len returns the number of products in the index.
-func (x *FeedIndex) Len() int {
+func (x *Index) Len() int {
 	x.seal()
 	return len(x.entries)
 }
 
 // Lookup returns the hash recorded for ref.
-func (x *FeedIndex) Lookup(ref ProductRef) (hash uint64, ok bool) {
+func (x *Index) Lookup(ref nexway.ProductRef) (hash uint64, ok bool) {
 	i, ok := x.find(ref)
 	if !ok {
 		return 0, false
@@ -50,8 +52,8 @@ func (x *FeedIndex) Lookup(ref ProductRef) (hash uint64, ok bool) {
 }
 
 // All yields the refs and hashes in ascending ref order.
-func (x *FeedIndex) All() iter.Seq2[ProductRef, uint64] {
-	return func(yield func(ProductRef, uint64) bool) {
+func (x *Index) All() iter.Seq2[nexway.ProductRef, uint64] {
+	return func(yield func(nexway.ProductRef, uint64) bool) {
 		x.seal()
 		for _, e := range x.entries {
 			if !yield(e.ref, e.hash) {
@@ -62,7 +64,7 @@ func (x *FeedIndex) All() iter.Seq2[ProductRef, uint64] {
 }
 
 // seal sorts the entries by ref, keeping the last hash added for a ref.
-func (x *FeedIndex) seal() {
+func (x *Index) seal() {
 	if x.sorted {
 		return
 	}
@@ -78,19 +80,19 @@ func (x *FeedIndex) seal() {
 	x.sorted = true
 }
 
-func (x *FeedIndex) find(ref ProductRef) (int, bool) {
+func (x *Index) find(ref nexway.ProductRef) (int, bool) {
 	x.seal()
-	return slices.BinarySearchFunc(x.entries, ref, func(e feedEntry, ref ProductRef) int { return cmp.Compare(e.ref, ref) })
+	return slices.BinarySearchFunc(x.entries, ref, func(e feedEntry, ref nexway.ProductRef) int { return cmp.Compare(e.ref, ref) })
 }
 
-// IndexFeed reads a whole feed into an index, for instance yesterday's
+// BuildIndex reads a whole feed into an index, for instance yesterday's
 // file. A row that could not be decoded fully is indexed when its ref
 // could (its hash then differs from a good row's, so the product will
 // count as changed); any other error ends indexing and is returned.
-func IndexFeed(products iter.Seq2[FeedProduct, error]) (*FeedIndex, error) {
-	x := new(FeedIndex)
+func BuildIndex(products iter.Seq2[Product, error]) (*Index, error) {
+	x := new(Index)
 	for p, err := range products {
-		if err != nil && !errors.Is(err, ErrFeedRow) {
+		if err != nil && !errors.Is(err, ErrRow) {
 			return nil, err
 		}
 		if p.ProductRef != 0 {
@@ -101,35 +103,35 @@ func IndexFeed(products iter.Seq2[FeedProduct, error]) (*FeedIndex, error) {
 	return x, nil
 }
 
-// FeedChangeKind says how a product changed between two snapshots.
-type FeedChangeKind int
+// ChangeKind says how a product changed between two snapshots.
+type ChangeKind int
 
 // Kinds of change. The zero value goes with an error.
 const (
-	FeedAdded     FeedChangeKind = iota + 1 // in today's feed only
-	FeedChanged                             // in both, with another content
-	FeedWithdrawn                           // no longer in today's feed
+	Added     ChangeKind = iota + 1 // in today's feed only
+	Changed                         // in both, with another content
+	Withdrawn                       // no longer in today's feed
 )
 
 // String returns "added", "changed" or "withdrawn".
-func (k FeedChangeKind) String() string {
+func (k ChangeKind) String() string {
 	switch k {
-	case FeedAdded:
+	case Added:
 		return "added"
-	case FeedChanged:
+	case Changed:
 		return "changed"
-	case FeedWithdrawn:
+	case Withdrawn:
 		return "withdrawn"
 	}
 	return "none"
 }
 
-// FeedChange is one difference between two snapshots of the feed.
-type FeedChange struct {
-	Kind FeedChangeKind
-	Ref  ProductRef
-	// Product is today's product, for FeedAdded and FeedChanged.
-	Product FeedProduct
+// Change is one difference between two snapshots of the feed.
+type Change struct {
+	Kind ChangeKind
+	Ref  nexway.ProductRef
+	// Product is today's product, for Added and Changed.
+	Product Product
 }
 
 // Compare streams today's feed against x, the index of the previous
@@ -145,13 +147,13 @@ type FeedChange struct {
 // read to its end: an error that ends it (a download cut short, ErrInvalidFeed)
 // is the last value, and nothing is reported withdrawn, since a feed cut
 // in half would otherwise withdraw half the catalog. A row error
-// (ErrFeedRow) is yielded with the product's ref and goes on; that product
+// (ErrRow) is yielded with the product's ref and goes on; that product
 // does not count as withdrawn.
-func (x *FeedIndex) Compare(today iter.Seq2[FeedProduct, error], next *FeedIndex) iter.Seq2[FeedChange, error] {
-	return func(yield func(FeedChange, error) bool) {
+func (x *Index) Compare(today iter.Seq2[Product, error], next *Index) iter.Seq2[Change, error] {
+	return func(yield func(Change, error) bool) {
 		x.seal()
 		seen := make([]uint64, (len(x.entries)+63)/64)
-		mark := func(ref ProductRef) (feedEntry, bool) {
+		mark := func(ref nexway.ProductRef) (feedEntry, bool) {
 			i, ok := x.find(ref)
 			if !ok {
 				return feedEntry{}, false
@@ -161,8 +163,8 @@ func (x *FeedIndex) Compare(today iter.Seq2[FeedProduct, error], next *FeedIndex
 		}
 		for p, err := range today {
 			if err != nil {
-				if !errors.Is(err, ErrFeedRow) {
-					yield(FeedChange{}, err)
+				if !errors.Is(err, ErrRow) {
+					yield(Change{}, err)
 					return
 				}
 				if p.ProductRef != 0 {
@@ -170,7 +172,7 @@ func (x *FeedIndex) Compare(today iter.Seq2[FeedProduct, error], next *FeedIndex
 						next.Add(p.ProductRef, old.hash) // judge it again tomorrow
 					}
 				}
-				if !yield(FeedChange{Ref: p.ProductRef, Product: p}, err) {
+				if !yield(Change{Ref: p.ProductRef, Product: p}, err) {
 					return
 				}
 				continue
@@ -179,20 +181,20 @@ func (x *FeedIndex) Compare(today iter.Seq2[FeedProduct, error], next *FeedIndex
 			if next != nil {
 				next.Add(p.ProductRef, h)
 			}
-			kind := FeedAdded
+			kind := Added
 			if old, ok := mark(p.ProductRef); ok {
 				if old.hash == h {
 					continue
 				}
-				kind = FeedChanged
+				kind = Changed
 			}
-			if !yield(FeedChange{Kind: kind, Ref: p.ProductRef, Product: p}, nil) {
+			if !yield(Change{Kind: kind, Ref: p.ProductRef, Product: p}, nil) {
 				return
 			}
 		}
 		for i, e := range x.entries {
 			if seen[i/64]&(1<<(i%64)) == 0 {
-				if !yield(FeedChange{Kind: FeedWithdrawn, Ref: e.ref}, nil) {
+				if !yield(Change{Kind: Withdrawn, Ref: e.ref}, nil) {
 					return
 				}
 			}
@@ -200,11 +202,11 @@ func (x *FeedIndex) Compare(today iter.Seq2[FeedProduct, error], next *FeedIndex
 	}
 }
 
-// indexMagic starts a saved FeedIndex: a name and a format version.
+// indexMagic starts a saved Index: a name and a format version.
 const indexMagic = "NXFIDX\x00\x01"
 
 // WriteTo writes the index in a compact binary form that ReadFrom reads.
-func (x *FeedIndex) WriteTo(w io.Writer) (int64, error) {
+func (x *Index) WriteTo(w io.Writer) (int64, error) {
 	x.seal()
 	bw := bufio.NewWriter(w)
 	var n int64
@@ -224,11 +226,11 @@ func (x *FeedIndex) WriteTo(w io.Writer) (int64, error) {
 	return n, bw.Flush()
 }
 
-var errIndexFormat = errors.New("nexway: not a saved FeedIndex, or a damaged one")
+var errIndexFormat = errors.New("nexway: not a saved Index, or a damaged one")
 
 // ReadFrom replaces the index with one written by WriteTo. A damaged or
 // foreign input fails with an error and leaves the index empty.
-func (x *FeedIndex) ReadFrom(r io.Reader) (int64, error) {
+func (x *Index) ReadFrom(r io.Reader) (int64, error) {
 	x.entries, x.sorted = nil, true
 	br := bufio.NewReader(r)
 	var n int64
@@ -249,7 +251,7 @@ func (x *FeedIndex) ReadFrom(r io.Reader) (int64, error) {
 		if err != nil {
 			return n, readFailure(err)
 		}
-		entries = append(entries, feedEntry{ProductRef(binary.LittleEndian.Uint64(buf[:8])), binary.LittleEndian.Uint64(buf[8:])})
+		entries = append(entries, feedEntry{nexway.ProductRef(binary.LittleEndian.Uint64(buf[:8])), binary.LittleEndian.Uint64(buf[8:])})
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
 		return n, readFailure(err)
@@ -273,8 +275,8 @@ func readFailure(err error) error {
 // index saved yesterday compares with today's feed; a new version of this
 // package may change it, which makes every product count as changed once.
 // It is never 0.
-func (p *FeedProduct) Hash() uint64 {
-	h := newFeedHash()
+func (p *Product) Hash() uint64 {
+	h := newHash()
 	h.int(int64(p.ProductRef))
 	for _, s := range [...]string{p.PublisherID, p.PublisherName, p.Name, p.Misc, p.CreationDate,
 		p.LicenseLifetime, p.Keywords, p.Version, p.EAN, p.ReleaseDate} {
@@ -312,7 +314,7 @@ func (p *FeedProduct) Hash() uint64 {
 	// Extra in any order: a sum of per-entry digests.
 	var extra uint64
 	for k, v := range p.Extra {
-		e := newFeedHash()
+		e := newHash()
 		e.str(k)
 		e.str(v)
 		extra += e.sum()
@@ -326,46 +328,46 @@ func (p *FeedProduct) Hash() uint64 {
 	return 1
 }
 
-// feedHash is FNV-1a, 64 bits, with every value length-prefixed so that
+// contentHash is FNV-1a, 64 bits, with every value length-prefixed so that
 // ("ab", "c") and ("a", "bc") differ.
-type feedHash uint64
+type contentHash uint64
 
-func newFeedHash() feedHash { return 14695981039346656037 }
+func newHash() contentHash { return 14695981039346656037 }
 
-func (h *feedHash) byte(b byte) { *h = (*h ^ feedHash(b)) * 1099511628211 }
+func (h *contentHash) byte(b byte) { *h = (*h ^ contentHash(b)) * 1099511628211 }
 
-func (h *feedHash) int(v int64) {
+func (h *contentHash) int(v int64) {
 	for i := 0; i < 64; i += 8 {
 		h.byte(byte(v >> i))
 	}
 }
 
-func (h *feedHash) str(s string) { hashText(h, s) }
+func (h *contentHash) str(s string) { hashText(h, s) }
 
-func (h *feedHash) raw(b []byte) { hashText(h, b) }
+func (h *contentHash) raw(b []byte) { hashText(h, b) }
 
-func hashText[T string | []byte](h *feedHash, s T) {
+func hashText[T string | []byte](h *contentHash, s T) {
 	h.int(int64(len(s)))
 	for i := 0; i < len(s); i++ {
 		h.byte(s[i])
 	}
 }
 
-func (h *feedHash) strs(v []string) {
+func (h *contentHash) strs(v []string) {
 	h.int(int64(len(v)))
 	for _, s := range v {
 		h.str(s)
 	}
 }
 
-func (h *feedHash) ints(v []int) {
+func (h *contentHash) ints(v []int) {
 	h.int(int64(len(v)))
 	for _, n := range v {
 		h.int(int64(n))
 	}
 }
 
-func (h *feedHash) decimal(d *Decimal) {
+func (h *contentHash) decimal(d *Decimal) {
 	if d == nil {
 		h.int(-1)
 		return
@@ -374,4 +376,4 @@ func (h *feedHash) decimal(d *Decimal) {
 	h.int(int64(d.Scale))
 }
 
-func (h *feedHash) sum() uint64 { return uint64(*h) }
+func (h *contentHash) sum() uint64 { return uint64(*h) }

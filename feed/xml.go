@@ -1,4 +1,4 @@
-package nexway
+package feed
 
 import (
 	"bufio"
@@ -7,12 +7,15 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/nexway-go/nexway"
+	"github.com/nexway-go/nexway/internal/sniff"
 )
 
-// xmlFeedProduct is a product element as far as Nexway's sources show it:
+// xmlProduct is a product element as far as Nexway's sources show it:
 // an id attribute, name, publisher, description per format and language,
 // drm and deliveryMode/digitalLocker. The rest is in Inner.
-type xmlFeedProduct struct {
+type xmlProduct struct {
 	ID            string           `xml:"id,attr"`
 	Name          string           `xml:"name"`
 	Publisher     string           `xml:"publisher"`
@@ -29,7 +32,7 @@ type xmlDescription struct {
 }
 
 // decodeXML yields every product element, at any depth, in document order.
-func decodeXML(src *countingReader, br *bufio.Reader, o *FeedOptions, yield func(FeedProduct, error) bool) {
+func decodeXML(src *countingReader, br *bufio.Reader, o *Options, yield func(Product, error) bool) {
 	d := xml.NewDecoder(br)
 	d.Entity = xml.HTMLEntity // descriptions may use &nbsp; and the like
 	var charset error
@@ -37,11 +40,11 @@ func decodeXML(src *countingReader, br *bufio.Reader, o *FeedOptions, yield func
 		if o.Charset != nil {
 			return in, nil // already converted to UTF-8
 		}
-		charset = errors.New("the feed is in charset " + strconv.Quote(label) + ": set FeedOptions.Charset")
+		charset = errors.New("the feed is in charset " + strconv.Quote(label) + ": set Options.Charset")
 		return nil, charset
 	}
 	// What the buffer holds ahead comes on top of the element.
-	src.limit = int64(o.MaxRecordSize) + feedBufferSize
+	src.limit = int64(o.MaxRecordSize) + sniff.BufferSize
 	for {
 		src.mark = d.InputOffset()
 		tok, err := d.Token()
@@ -49,7 +52,7 @@ func decodeXML(src *countingReader, br *bufio.Reader, o *FeedOptions, yield func
 			return
 		}
 		if err != nil {
-			yield(FeedProduct{}, xmlError(d, err, charset))
+			yield(Product{}, xmlError(d, err, charset))
 			return
 		}
 		start, ok := tok.(xml.StartElement)
@@ -58,13 +61,13 @@ func decodeXML(src *countingReader, br *bufio.Reader, o *FeedOptions, yield func
 		}
 		line, _ := d.InputPos()
 		begin := d.InputOffset()
-		var x xmlFeedProduct
+		var x xmlProduct
 		if err := d.DecodeElement(&x, &start); err != nil {
-			yield(FeedProduct{}, xmlError(d, err, charset))
+			yield(Product{}, xmlError(d, err, charset))
 			return
 		}
 		if d.InputOffset()-begin > int64(o.MaxRecordSize) {
-			yield(FeedProduct{}, invalidFeed(line, errRecordTooLarge))
+			yield(Product{}, invalidFeed(line, errRecordTooLarge))
 			return
 		}
 		p, ferr := x.product(line)
@@ -99,8 +102,8 @@ func xmlError(d *xml.Decoder, err, charset error) error {
 
 // product maps the element. Text is trimmed, as pretty-printed XML puts
 // line breaks around it; languages are upper-cased.
-func (x *xmlFeedProduct) product(line int) (FeedProduct, *FeedError) {
-	p := FeedProduct{
+func (x *xmlProduct) product(line int) (Product, *Error) {
+	p := Product{
 		Line:          line,
 		Name:          strings.TrimSpace(x.Name),
 		PublisherName: strings.TrimSpace(x.Publisher),
@@ -118,7 +121,7 @@ func (x *xmlFeedProduct) product(line int) (FeedProduct, *FeedError) {
 			i++
 		}
 		if i == len(p.Descriptions) {
-			p.Descriptions = append(p.Descriptions, FeedDescription{Language: lang})
+			p.Descriptions = append(p.Descriptions, Description{Language: lang})
 			if lang != "" {
 				p.Languages = append(p.Languages, lang)
 			}
@@ -138,6 +141,6 @@ func (x *xmlFeedProduct) product(line int) (FeedProduct, *FeedError) {
 		p.Extra["id"] = x.ID
 		return p, rowError(line, "id", "not a product id (a positive integer)")
 	}
-	p.ProductRef = ProductRef(id)
+	p.ProductRef = nexway.ProductRef(id)
 	return p, nil
 }

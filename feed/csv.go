@@ -1,4 +1,4 @@
-package nexway
+package feed
 
 import (
 	"bufio"
@@ -24,7 +24,7 @@ type csvScanner struct {
 	long  []byte // a line longer than br's buffer
 	rec   []byte // the record's values, end to end
 	ends  []int  // where each value ends in rec
-	// badField is the 1-based field of the last ErrFeedRow, 0 for none.
+	// badField is the 1-based field of the last ErrRow, 0 for none.
 	badField int
 	// unterminated: the last record ended with the feed, without a line end.
 	unterminated bool
@@ -53,7 +53,7 @@ func (r csvRecord) field(i int) string {
 }
 
 // next returns the next record. At the end of the feed it returns io.EOF;
-// a *FeedError with ErrFeedRow drops one record, any other error ends the
+// a *Error with ErrRow drops one record, any other error ends the
 // feed.
 func (s *csvScanner) next() (csvRecord, error) {
 	var line []byte

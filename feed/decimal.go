@@ -1,4 +1,4 @@
-package nexway
+package feed
 
 import (
 	"cmp"

@@ -1,4 +1,4 @@
-package nexway
+package feed
 
 import (
 	"bufio"
@@ -39,7 +39,7 @@ func FuzzCSVScanner(f *testing.F) {
 				if csvErr == nil {
 					t.Fatalf("scanner: %v; encoding/csv read %q", err, want)
 				}
-				if !errors.Is(err, ErrFeedRow) {
+				if !errors.Is(err, ErrRow) {
 					return
 				}
 				continue
@@ -75,9 +75,9 @@ func readAllCSV(data []byte) ([][]string, error) {
 // fuzzFeed checks what any input must give: no panic, errors that name
 // the feed, no value after an error that ends decoding, and a positive
 // ref on every product that comes without error.
-func fuzzFeed(t *testing.T, data []byte, opts *FeedOptions) {
+func fuzzFeed(t *testing.T, data []byte, opts *Options) {
 	line, ended := 0, false
-	for p, err := range DecodeFeed(bytes.NewReader(data), opts) {
+	for p, err := range Decode(bytes.NewReader(data), opts) {
 		if ended {
 			t.Fatalf("a value after an error that ends decoding: %+v, %v", p, err)
 		}
@@ -86,7 +86,7 @@ func fuzzFeed(t *testing.T, data []byte, opts *FeedOptions) {
 			if !strings.HasPrefix(err.Error(), "nexway: feed") {
 				t.Fatalf("error %q", err)
 			}
-			ended = !errors.Is(err, ErrFeedRow)
+			ended = !errors.Is(err, ErrRow)
 			continue
 		}
 		if p.ProductRef <= 0 {
@@ -106,7 +106,7 @@ func FuzzDecodeFeedCSV(f *testing.F) {
 	f.Add([]byte("\ufeffProduct ID|Name\r1|\"a\"\"b\"\r2|x\"y\r"), false)
 	f.Add([]byte("Product ID,,Name\n1,,\"open"), true)
 	f.Fuzz(func(t *testing.T, data []byte, small bool) {
-		opts := &FeedOptions{Format: FeedCSV}
+		opts := &Options{Format: CSV}
 		if small {
 			opts.MaxRecordSize = 64
 		}
@@ -119,7 +119,7 @@ func FuzzDecodeFeedXML(f *testing.F) {
 	f.Add([]byte(`<?xml version="1.0" encoding="ISO-8859-1"?><p><product id="1"><name>a</name></product></p>`), false)
 	f.Add([]byte(`<catalog><group><product id="7"><description format="long">&nbsp;x</description><product id="8"/></product></group><product id="x"/></catalog>`), true)
 	f.Fuzz(func(t *testing.T, data []byte, small bool) {
-		opts := &FeedOptions{Format: FeedXML}
+		opts := &Options{Format: XML}
 		if small {
 			opts.MaxRecordSize = 64
 		}

@@ -1,4 +1,4 @@
-package nexway
+package feed
 
 import (
 	"context"
@@ -16,17 +16,19 @@ import (
 	"time"
 
 	"github.com/nexway-go/nexway/internal/feedgen"
+
+	"github.com/nexway-go/nexway"
 )
 
-var testQuery = &FeedQuery{Secret: "f33dSecret", Provider: "1c774002-211f-5012-9d53-80e6cb60759d", Config: "7016b623-3853-3db5-a67a-cf6aec336459"}
+var testQuery = &nexway.FeedQuery{Secret: "f33dSecret", Provider: "1c774002-211f-5012-9d53-80e6cb60759d", Config: "7016b623-3853-3db5-a67a-cf6aec336459"}
 
 // feedServer serves h on loopback and returns a client whose feed URL
 // points to it.
-func feedServer(t *testing.T, h http.HandlerFunc, opts ...Option) *Client {
+func feedServer(t *testing.T, h http.HandlerFunc, opts ...nexway.Option) *nexway.Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	c, err := NewClient(append([]Option{WithFeedURL(srv.URL, FeedPathV24)}, opts...)...)
+	c, err := nexway.NewClient(append([]nexway.Option{nexway.WithFeedURL(srv.URL, nexway.FeedPathV24)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +47,9 @@ func TestFeedRequestAndProducts(t *testing.T) {
 		mu.Unlock()
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		_, _ = feedgen.New(cfg).WriteTo(w)
-	}, WithSecret("apiSecret1"), WithCredentials("realm", "client-secret"), WithUserAgent("shop/2"))
+	}, nexway.WithSecret("apiSecret1"), nexway.WithCredentials("realm", "client-secret"), nexway.WithUserAgent("shop/2"))
 	n := 0
-	for p, err := range c.Feed.Products(context.Background(), testQuery, nil) {
+	for p, err := range Products(context.Background(), c, testQuery, nil) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +71,7 @@ func TestFeedRequestAndProducts(t *testing.T) {
 			t.Errorf("%s header %q sent to the feed host", h, v)
 		}
 	}
-	if ua := r.Header.Get("User-Agent"); ua != "nexway-go/"+Version+" shop/2" {
+	if ua := r.Header.Get("User-Agent"); ua != "nexway-go/"+nexway.Version+" shop/2" {
 		t.Errorf("User-Agent %q", ua)
 	}
 }
@@ -79,9 +81,9 @@ func TestFeedStatuses(t *testing.T) {
 		status int
 		kind   error
 	}{
-		{401, ErrInvalidSecret}, {403, ErrForbidden}, {404, ErrNotFound}, {429, ErrRateLimited},
-		{500, ErrUnavailable}, {503, ErrUnavailable}, {400, ErrValidation}, {418, ErrInvalidResponse},
-		{302, ErrInvalidResponse},
+		{401, nexway.ErrInvalidSecret}, {403, nexway.ErrForbidden}, {404, nexway.ErrNotFound}, {429, nexway.ErrRateLimited},
+		{500, nexway.ErrUnavailable}, {503, nexway.ErrUnavailable}, {400, nexway.ErrValidation}, {418, nexway.ErrInvalidResponse},
+		{302, nexway.ErrInvalidResponse},
 	} {
 		redirected := false
 		c := feedServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -96,13 +98,13 @@ func TestFeedStatuses(t *testing.T) {
 			_, _ = io.WriteString(w, "Product ID\n1\n") // a body that is not the feed
 		})
 		var got []error
-		for p, err := range c.Feed.Products(context.Background(), testQuery, nil) {
+		for p, err := range Products(context.Background(), c, testQuery, nil) {
 			if err == nil {
 				t.Fatalf("%d: product %+v", tc.status, p)
 			}
 			got = append(got, err)
 		}
-		var apiErr *APIError
+		var apiErr *nexway.APIError
 		if len(got) != 1 || !errors.Is(got[0], tc.kind) || !errors.As(got[0], &apiErr) || apiErr.HTTPStatus != tc.status ||
 			apiErr.Path != "/flow/getcatalog/v2.4/" || apiErr.Operation != "GetFeed" || redirected {
 			t.Errorf("%d: %v (redirect followed: %v)", tc.status, got, redirected)
@@ -118,10 +120,10 @@ func TestFeedHTMLPage(t *testing.T) {
 			_, _ = io.WriteString(w, "<!DOCTYPE html><html><body><p>Product ID,Name</p></body></html>")
 		})
 		var got []error
-		for _, err := range c.Feed.Products(context.Background(), testQuery, nil) {
+		for _, err := range Products(context.Background(), c, testQuery, nil) {
 			got = append(got, err)
 		}
-		if len(got) != 1 || !errors.Is(got[0], ErrInvalidResponse) {
+		if len(got) != 1 || !errors.Is(got[0], nexway.ErrInvalidResponse) {
 			t.Errorf("Content-Type %q: %v", ctype, got)
 		}
 	}
@@ -185,12 +187,12 @@ func TestFeedBodiesClosed(t *testing.T) {
 		{"break early", &trackingTransport{status: 200, body: feed}, 1},
 		{"invalid feed", &trackingTransport{status: 200, body: "Name\na\n"}, 0},
 	} {
-		c, err := NewClient(WithTransport(tc.tt), WithFeedURL("https://feed.test/", FeedPathCatalog))
+		c, err := nexway.NewClient(nexway.WithTransport(tc.tt), nexway.WithFeedURL("https://feed.test/", nexway.FeedPathCatalog))
 		if err != nil {
 			t.Fatal(err)
 		}
 		n := 0
-		for range c.Feed.Products(context.Background(), testQuery, nil) {
+		for range Products(context.Background(), c, testQuery, nil) {
 			if n++; n == tc.breakN {
 				break
 			}
@@ -200,7 +202,7 @@ func TestFeedBodiesClosed(t *testing.T) {
 		}
 	}
 	tt := &trackingTransport{status: 200, body: feed}
-	c, _ := NewClient(WithTransport(tt), WithFeedURL("https://feed.test/", FeedPathCatalog))
+	c, _ := nexway.NewClient(nexway.WithTransport(tt), nexway.WithFeedURL("https://feed.test/", nexway.FeedPathCatalog))
 	body, err := c.Feed.Open(context.Background(), testQuery)
 	if err != nil {
 		t.Fatal(err)
@@ -213,32 +215,32 @@ func TestFeedBodiesClosed(t *testing.T) {
 // Bad arguments fail before any request.
 func TestFeedArguments(t *testing.T) {
 	tt := &trackingTransport{status: 200, body: "Product ID\n1\n"}
-	bare, _ := NewClient(WithTransport(tt))
-	c, _ := NewClient(WithTransport(tt), WithFeedURL("https://feed.test/", FeedPathV24))
+	bare, _ := nexway.NewClient(nexway.WithTransport(tt))
+	c, _ := nexway.NewClient(nexway.WithTransport(tt), nexway.WithFeedURL("https://feed.test/", nexway.FeedPathV24))
 	for name, call := range map[string]func() error{
 		"no feed URL":  func() error { _, err := bare.Feed.Open(bg, testQuery); return err },
 		"nil query":    func() error { _, err := c.Feed.Open(bg, nil); return err },
-		"empty secret": func() error { _, err := c.Feed.Open(bg, &FeedQuery{Provider: "p", Config: "c"}); return err },
+		"empty secret": func() error { _, err := c.Feed.Open(bg, &nexway.FeedQuery{Provider: "p", Config: "c"}); return err },
 		"secret with space": func() error {
-			_, err := c.Feed.Open(bg, &FeedQuery{Secret: "a b", Provider: "p", Config: "c"})
+			_, err := c.Feed.Open(bg, &nexway.FeedQuery{Secret: "a b", Provider: "p", Config: "c"})
 			return err
 		},
 		"empty provider": func() error {
-			_, err := c.Feed.Open(bg, &FeedQuery{Secret: "s", Provider: " ", Config: "c"})
+			_, err := c.Feed.Open(bg, &nexway.FeedQuery{Secret: "s", Provider: " ", Config: "c"})
 			return err
 		},
 		"config control": func() error {
-			_, err := c.Feed.Open(bg, &FeedQuery{Secret: "s", Provider: "p", Config: "c\n"})
+			_, err := c.Feed.Open(bg, &nexway.FeedQuery{Secret: "s", Provider: "p", Config: "c\n"})
 			return err
 		},
 		"bad options": func() error {
-			for _, err := range c.Feed.Products(bg, testQuery, &FeedOptions{Separator: '\n'}) {
+			for _, err := range Products(bg, c, testQuery, &Options{Separator: '\n'}) {
 				return err
 			}
 			return nil
 		},
 	} {
-		var ae *ArgumentError
+		var ae *nexway.ArgumentError
 		if err := call(); !errors.As(err, &ae) {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -250,29 +252,29 @@ func TestFeedArguments(t *testing.T) {
 
 func TestWithFeedURL(t *testing.T) {
 	for _, tc := range []struct {
-		opts []Option
+		opts []nexway.Option
 		want string // "" for an error
 	}{
-		{[]Option{WithFeedURL(FeedProductionURL, FeedPathV24)}, ""},
-		{[]Option{WithFeedURL(FeedProductionURL, FeedPathV24), WithInsecureHTTP()}, ""},
-		{[]Option{WithFeedURL(FeedProductionURL, FeedPathV24), WithInsecureFeedHTTP()}, "http://webservices.nexway.com/flow/getcatalog/v2.4/"},
-		{[]Option{WithInsecureFeedHTTP(), WithFeedURL(FeedStagingURL, "/"+FeedPathCatalog)}, "http://connect-uat.nexway.build/getCatalog.xml"},
-		{[]Option{WithFeedURL("https://feeds.example/base", FeedPathV24)}, "https://feeds.example/base/flow/getcatalog/v2.4/"},
-		{[]Option{WithFeedURL("https://feeds.example/flow/getcatalog/v2.5/", "")}, "https://feeds.example/flow/getcatalog/v2.5/"},
-		{[]Option{WithFeedURL("http://127.0.0.1:8080", FeedPathCatalog)}, "http://127.0.0.1:8080/getCatalog.xml"},
-		{[]Option{WithFeedURL("https://feeds.example/", "a?secret=x")}, ""},
-		{[]Option{WithFeedURL("https://feeds.example/", "../admin")}, ""},
-		{[]Option{WithFeedURL("https://feeds.example/?secret=x", "")}, ""},
-		{[]Option{WithFeedURL("ftp://feeds.example/", "")}, ""},
+		{[]nexway.Option{nexway.WithFeedURL(nexway.FeedProductionURL, nexway.FeedPathV24)}, ""},
+		{[]nexway.Option{nexway.WithFeedURL(nexway.FeedProductionURL, nexway.FeedPathV24), nexway.WithInsecureHTTP()}, ""},
+		{[]nexway.Option{nexway.WithFeedURL(nexway.FeedProductionURL, nexway.FeedPathV24), nexway.WithInsecureFeedHTTP()}, "http://webservices.nexway.com/flow/getcatalog/v2.4/"},
+		{[]nexway.Option{nexway.WithInsecureFeedHTTP(), nexway.WithFeedURL(nexway.FeedStagingURL, "/"+nexway.FeedPathCatalog)}, "http://connect-uat.nexway.build/getCatalog.xml"},
+		{[]nexway.Option{nexway.WithFeedURL("https://feeds.example/base", nexway.FeedPathV24)}, "https://feeds.example/base/flow/getcatalog/v2.4/"},
+		{[]nexway.Option{nexway.WithFeedURL("https://feeds.example/flow/getcatalog/v2.5/", "")}, "https://feeds.example/flow/getcatalog/v2.5/"},
+		{[]nexway.Option{nexway.WithFeedURL("http://127.0.0.1:8080", nexway.FeedPathCatalog)}, "http://127.0.0.1:8080/getCatalog.xml"},
+		{[]nexway.Option{nexway.WithFeedURL("https://feeds.example/", "a?secret=x")}, ""},
+		{[]nexway.Option{nexway.WithFeedURL("https://feeds.example/", "../admin")}, ""},
+		{[]nexway.Option{nexway.WithFeedURL("https://feeds.example/?secret=x", "")}, ""},
+		{[]nexway.Option{nexway.WithFeedURL("ftp://feeds.example/", "")}, ""},
 		{nil, ""},
 	} {
-		c, err := NewClient(tc.opts...)
+		c, err := nexway.NewClient(tc.opts...)
 		switch {
 		case tc.want == "" && len(tc.opts) > 0 && err == nil:
 			t.Errorf("%v: no error, URL %q", tc.opts, c.Feed.URL())
 		case tc.want != "" && (err != nil || c.Feed.URL() != tc.want):
 			t.Errorf("want %q: %v", tc.want, err)
-		case err != nil && !errors.Is(err, ErrInvalidArgument):
+		case err != nil && !errors.Is(err, nexway.ErrInvalidArgument):
 			t.Errorf("%v", err)
 		}
 	}
@@ -299,19 +301,19 @@ func TestFeedStall(t *testing.T) {
 			}()
 			return &http.Response{StatusCode: 200, Header: http.Header{}, Body: pr}, nil
 		})
-		c, err := NewClient(WithTransport(rt), WithFeedURL("https://feed.test/", ""), WithTimeout(time.Minute))
+		c, err := nexway.NewClient(nexway.WithTransport(rt), nexway.WithFeedURL("https://feed.test/", ""), nexway.WithTimeout(time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
 		_, err = c.Feed.Open(context.Background(), testQuery)
-		if !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) || time.Since(start) != time.Minute {
+		if !errors.Is(err, nexway.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) || time.Since(start) != time.Minute {
 			t.Fatalf("waiting for the answer: %v after %v", err, time.Since(start))
 		}
 		start = time.Now()
 		var got []int64
 		var last error
-		for p, err := range c.Feed.Products(context.Background(), testQuery, nil) {
+		for p, err := range Products(context.Background(), c, testQuery, nil) {
 			got = append(got, int64(p.ProductRef))
 			last = err
 		}
@@ -324,9 +326,9 @@ func TestFeedStall(t *testing.T) {
 			body := feedgen.New(feedgen.Config{Count: 500, Seed: 1})
 			return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(body)}, nil
 		})
-		c, _ = NewClient(WithTransport(slow), WithFeedURL("https://feed.test/", ""), WithTimeout(time.Minute))
+		c, _ = nexway.NewClient(nexway.WithTransport(slow), nexway.WithFeedURL("https://feed.test/", ""), nexway.WithTimeout(time.Minute))
 		n := 0
-		for _, err := range c.Feed.Products(context.Background(), testQuery, nil) {
+		for _, err := range Products(context.Background(), c, testQuery, nil) {
 			if err != nil {
 				t.Fatalf("after %d products: %v", n, err)
 			}
@@ -352,7 +354,7 @@ func TestFeedContextCancelled(t *testing.T) {
 	defer cancel()
 	n := 0
 	var last error
-	for _, err := range c.Feed.Products(ctx, testQuery, nil) {
+	for _, err := range Products(ctx, c, testQuery, nil) {
 		if n++; n == 10 {
 			cancel()
 		}
@@ -368,16 +370,16 @@ func TestFeedContextCancelled(t *testing.T) {
 func TestFeedConnectionRefused(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	c, _ := NewClient(WithFeedURL(srv.URL, FeedPathV24))
+	c, _ := nexway.NewClient(nexway.WithFeedURL(srv.URL, nexway.FeedPathV24))
 	_, err := c.Feed.Open(context.Background(), testQuery)
 	var ue *url.Error
-	if !errors.Is(err, ErrUnavailable) || !errors.As(err, &ue) || !strings.Contains(ue.URL, "secret=REDACTED") ||
+	if !errors.Is(err, nexway.ErrUnavailable) || !errors.As(err, &ue) || !strings.Contains(ue.URL, "secret=REDACTED") ||
 		strings.Contains(err.Error(), testQuery.Secret) || strings.Contains(err.Error(), testQuery.Provider) {
 		t.Fatalf("%v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err = c.Feed.Open(ctx, testQuery); !errors.Is(err, context.Canceled) || errors.Is(err, ErrUnavailable) {
+	if _, err = c.Feed.Open(ctx, testQuery); !errors.Is(err, context.Canceled) || errors.Is(err, nexway.ErrUnavailable) {
 		t.Fatalf("cancelled: %v", err)
 	}
 }
@@ -387,8 +389,8 @@ func TestFeedDebugLog(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c := feedServer(t, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "Product ID\n1\n")
-	}, WithLogger(logger))
-	for range c.Feed.Products(context.Background(), testQuery, nil) {
+	}, nexway.WithLogger(logger))
+	for range Products(context.Background(), c, testQuery, nil) {
 	}
 	line := logs.String()
 	if !strings.Contains(line, "nexway feed") || !strings.Contains(line, "path=/flow/getcatalog/v2.4/") ||

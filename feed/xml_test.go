@@ -1,4 +1,4 @@
-package nexway
+package feed
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"testing/iotest"
 
 	"github.com/nexway-go/nexway/internal/feedgen"
+
+	"github.com/nexway-go/nexway"
 )
 
 func TestDecodeGeneratedXML(t *testing.T) {
@@ -26,9 +28,9 @@ func TestDecodeGeneratedXML(t *testing.T) {
 		}
 		var g feedgen.Product
 		feedgen.Synthetic(cfg.Seed, i, &g)
-		want := FeedProduct{
-			Line: r.p.Line, ProductRef: ProductRef(g.Ref), Name: g.Name, PublisherName: g.PublisherName,
-			Descriptions: []FeedDescription{{Language: "EN", Short: strings.TrimSpace(g.ShortDescription), Long: strings.TrimSpace(g.LongDescription)}},
+		want := Product{
+			Line: r.p.Line, ProductRef: nexway.ProductRef(g.Ref), Name: g.Name, PublisherName: g.PublisherName,
+			Descriptions: []Description{{Language: "EN", Short: strings.TrimSpace(g.ShortDescription), Long: strings.TrimSpace(g.LongDescription)}},
 			Languages:    []string{"EN"}, DRM: g.DRM, DigitalLocker: g.DigitalLocker, Raw: r.p.Raw,
 		}
 		if !reflect.DeepEqual(r.p, want) {
@@ -70,14 +72,14 @@ func TestDecodeXMLShapes(t *testing.T) {
 	if got := refs(rs); !slices.Equal(got, []int64{-3, 12, 13}) {
 		t.Fatalf("%v %+v", got, rs)
 	}
-	errorIs(t, rs[0].err, 3, ErrFeedRow)
-	if rs[0].err.(*FeedError).Column != "id" {
+	errorIs(t, rs[0].err, 3, ErrRow)
+	if rs[0].err.(*Error).Column != "id" {
 		t.Fatalf("%v", rs[0].err)
 	}
 	p := rs[1].p
 	p.Raw = nil
-	want := FeedProduct{Line: 5, ProductRef: 12, Name: "Antivirus\u00a0Plus", PublisherName: "Kaspersky",
-		Descriptions: []FeedDescription{{Language: "EN", Short: "<b>Short</b>", Long: "Long & more"}, {Language: "FR", Long: "Longue"}, {Language: "DE"}},
+	want := Product{Line: 5, ProductRef: 12, Name: "Antivirus\u00a0Plus", PublisherName: "Kaspersky",
+		Descriptions: []Description{{Language: "EN", Short: "<b>Short</b>", Long: "Long & more"}, {Language: "FR", Long: "Longue"}, {Language: "DE"}},
 		Languages:    []string{"EN", "FR", "DE"}, DigitalLocker: true}
 	if !reflect.DeepEqual(p, want) {
 		t.Fatalf("\n got %+v\nwant %+v", p, want)
@@ -92,7 +94,7 @@ func TestDecodeXMLBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		feed string
-		opts *FeedOptions
+		opts *Options
 		refs []int64
 		kind error
 	}{
@@ -101,11 +103,11 @@ func TestDecodeXMLBadInput(t *testing.T) {
 		{"mismatched tags", two + `<product id="3"></name></product></products>`, nil, []int64{1, 2, -3}, ErrInvalidFeed},
 		{"unknown charset", `<?xml version="1.0" encoding="ISO-8859-1"?>` + two + `</products>`, nil, []int64{-1}, ErrInvalidFeed},
 		{"element too large", two + `<product id="3"><name>` + strings.Repeat("x", 300) + `</name></product></products>`,
-			&FeedOptions{MaxRecordSize: 100}, []int64{1, 2, -3}, ErrInvalidFeed},
+			&Options{MaxRecordSize: 100}, []int64{1, 2, -3}, ErrInvalidFeed},
 		{"element far past the read buffer", two + `<product id="3"><name>` + strings.Repeat("x", 200<<10),
-			&FeedOptions{MaxRecordSize: 100}, []int64{1, 2, -3}, ErrInvalidFeed},
-		{"HTML", "<HTML><BODY>Maintenance</BODY></HTML>", &FeedOptions{Format: FeedXML}, []int64{0}, ErrInvalidFeed},
-		{"empty", "", &FeedOptions{Format: FeedXML}, []int64{0}, ErrInvalidFeed},
+			&Options{MaxRecordSize: 100}, []int64{1, 2, -3}, ErrInvalidFeed},
+		{"HTML", "<HTML><BODY>Maintenance</BODY></HTML>", &Options{Format: XML}, []int64{0}, ErrInvalidFeed},
+		{"empty", "", &Options{Format: XML}, []int64{0}, ErrInvalidFeed},
 		{"no products", "<products/>", nil, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,12 +124,12 @@ func TestDecodeXMLBadInput(t *testing.T) {
 
 func TestDecodeXMLCharset(t *testing.T) {
 	feed := "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><products><product id=\"1\"><name>Caf\xe9</name></product></products>"
-	rs := decodeAll(strings.NewReader(feed), &FeedOptions{Charset: latin1})
+	rs := decodeAll(strings.NewReader(feed), &Options{Charset: latin1})
 	if len(rs) != 1 || rs[0].err != nil || rs[0].p.Name != "Café" {
 		t.Fatalf("%+v", rs)
 	}
 	rs = decodeAll(strings.NewReader(feed), nil)
-	if !strings.Contains(rs[0].err.Error(), `charset "ISO-8859-1": set FeedOptions.Charset`) {
+	if !strings.Contains(rs[0].err.Error(), `charset "ISO-8859-1": set Options.Charset`) {
 		t.Fatalf("%v", rs[0].err)
 	}
 }

@@ -1,4 +1,4 @@
-package nexway_test
+package feed_test
 
 import (
 	"context"
@@ -10,15 +10,17 @@ import (
 	"strings"
 
 	"github.com/nexway-go/nexway"
+
+	"github.com/nexway-go/nexway/feed"
 )
 
 // A feed file downloaded otherwise, decoded product by product. Columns
 // are found by name, in any order; the separator is detected.
-func ExampleDecodeFeed() {
-	feed := strings.NewReader("Name;Product ID;Price wo.VAT;Currency;Categories\n" +
+func ExampleDecode() {
+	file := strings.NewReader("Name;Product ID;Price wo.VAT;Currency;Categories\n" +
 		"Nexway Antivirus 2026;733551;19,99;EUR;12:40\n" +
 		"\"Nexway \"\"Total\"\" Security\";733552;39.90;EUR;12\n")
-	for p, err := range nexway.DecodeFeed(feed, nil) {
+	for p, err := range feed.Decode(file, nil) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -32,23 +34,23 @@ func ExampleDecodeFeed() {
 
 // Yesterday's index against today's feed: what to add, update and
 // withdraw from the shop, and today's index for tomorrow.
-func ExampleFeedIndex_Compare() {
-	yesterday, err := nexway.IndexFeed(nexway.DecodeFeed(strings.NewReader(
+func ExampleIndex_Compare() {
+	yesterday, err := feed.BuildIndex(feed.Decode(strings.NewReader(
 		"Product ID,Name,Price wo.VAT\n1,One,10.00\n2,Two,20.00\n3,Three,30.00\n"), nil))
 	if err != nil {
 		log.Fatal(err)
 	}
-	today := nexway.DecodeFeed(strings.NewReader(
+	today := feed.Decode(strings.NewReader(
 		"Product ID,Name,Price wo.VAT\n1,One,10.00\n3,Three,25.00\n4,Four,40.00\n"), nil)
-	next := new(nexway.FeedIndex)
+	next := new(feed.Index)
 	for ch, err := range yesterday.Compare(today, next) {
 		if err != nil {
 			log.Fatal(err) // a feed cut short: nothing was reported withdrawn
 		}
 		switch ch.Kind {
-		case nexway.FeedAdded, nexway.FeedChanged:
+		case feed.Added, feed.Changed:
 			fmt.Println(ch.Kind, ch.Ref, ch.Product.Name, ch.Product.Price) // put on sale, or update
-		case nexway.FeedWithdrawn:
+		case feed.Withdrawn:
 			fmt.Println(ch.Kind, ch.Ref) // take off sale
 		}
 	}
@@ -62,7 +64,7 @@ func ExampleFeedIndex_Compare() {
 
 // Downloading and decoding in one loop, here from a local server standing
 // in for Nexway's feed host.
-func ExampleFeedService_Products() {
+func ExampleProducts() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "Product ID,Name\n733551,Nexway Antivirus 2026\n")
 	}))
@@ -74,7 +76,7 @@ func ExampleFeedService_Products() {
 		log.Fatal(err)
 	}
 	q := &nexway.FeedQuery{Secret: "f33dSecret", Provider: "1c774002-211f-5012-9d53-80e6cb60759d", Config: "7016b623-3853-3db5-a67a-cf6aec336459"}
-	for p, err := range c.Feed.Products(context.Background(), q, nil) {
+	for p, err := range feed.Products(context.Background(), c, q, nil) {
 		if err != nil {
 			log.Fatal(err)
 		}

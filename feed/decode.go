@@ -1,4 +1,4 @@
-package nexway
+package feed
 
 import (
 	"bufio"
@@ -6,30 +6,32 @@ import (
 	"errors"
 	"io"
 	"iter"
-	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/nexway-go/nexway/internal/redact"
+	"github.com/nexway-go/nexway/internal/sniff"
 )
 
 // Errors of the product feed's decoder, matched with errors.Is on a
-// *FeedError.
+// *Error.
 var (
-	// ErrFeedRow: one row (one product) could not be decoded fully: a
+	// ErrRow: one row (one product) could not be decoded fully: a
 	// value of the wrong type, too few or too many fields, a stray quote.
 	// Decoding goes on with the next row.
-	ErrFeedRow = errors.New("nexway: feed row not fully decoded")
+	ErrRow = errors.New("nexway: feed row not fully decoded")
 	// ErrInvalidFeed: the feed cannot be read further: empty, an HTML
 	// page, a header without "Product ID" or with a column twice, cut off
 	// inside a row, a quoted field or an XML element, or a record larger
-	// than FeedOptions.MaxRecordSize. It ends decoding.
+	// than Options.MaxRecordSize. It ends decoding.
 	ErrInvalidFeed = errors.New("nexway: invalid feed")
 )
 
-// FeedError reports a problem at a line of the product feed. Errors of the
+// Error reports a problem at a line of the product feed. Errors of the
 // reader under the feed (a connection lost, a context cancelled) come as a
-// FeedError too, whose Unwrap returns them, so that errors.Is(err,
+// Error too, whose Unwrap returns them, so that errors.Is(err,
 // context.Canceled) holds; like ErrInvalidFeed they end decoding.
-type FeedError struct {
+type Error struct {
 	// Line is the 1-based line where the row or element starts, 0 when the
 	// problem is about the feed as a whole.
 	Line int
@@ -38,7 +40,7 @@ type FeedError struct {
 	// Err says what is wrong, or is the reader's error.
 	Err error
 
-	kind error // ErrFeedRow, ErrInvalidFeed, or nil for the reader's errors
+	kind error // ErrRow, ErrInvalidFeed, or nil for the reader's errors
 }
 
 // maxColumnLen bounds a column name repeated in an error message: it comes
@@ -47,7 +49,7 @@ const maxColumnLen = 64
 
 // Error names the line and the column. It never repeats a value of the
 // feed, only a header name, cut short and with control characters escaped.
-func (e *FeedError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("nexway: feed")
 	if e.Line > 0 {
@@ -64,71 +66,67 @@ func (e *FeedError) Error() string {
 	}
 	b.WriteString(": ")
 	if e.Err != nil {
-		b.WriteString(scrubMessageText(e.Err.Error(), nil, nil))
+		b.WriteString(redact.Message(e.Err.Error(), nil))
 	}
 	return b.String()
 }
 
-// Is reports whether target is ErrFeedRow or ErrInvalidFeed, as the error
+// Is reports whether target is ErrRow or ErrInvalidFeed, as the error
 // is.
-func (e *FeedError) Is(target error) bool { return target != nil && target == e.kind }
+func (e *Error) Is(target error) bool { return target != nil && target == e.kind }
 
 // Unwrap returns Err.
-func (e *FeedError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }
 
-func rowError(line int, column, msg string) *FeedError {
-	return &FeedError{Line: line, Column: column, Err: errors.New(msg), kind: ErrFeedRow}
+func rowError(line int, column, msg string) *Error {
+	return &Error{Line: line, Column: column, Err: errors.New(msg), kind: ErrRow}
 }
 
-func invalidFeed(line int, err error) *FeedError {
-	return &FeedError{Line: line, Err: err, kind: ErrInvalidFeed}
+func invalidFeed(line int, err error) *Error {
+	return &Error{Line: line, Err: err, kind: ErrInvalidFeed}
 }
 
 // ioError wraps an error of the reader under the feed.
-func ioError(line int, err error) *FeedError { return &FeedError{Line: line, Err: err} }
+func ioError(line int, err error) *Error { return &Error{Line: line, Err: err} }
 
-// FeedFormat is the file format of a product feed, chosen in Cocoon.
-type FeedFormat int
+// Format is the file format of a product feed, chosen in Cocoon.
+type Format int
 
 // Feed formats.
 const (
-	// FeedAuto tells CSV and XML apart by the first character: '<' is XML.
-	FeedAuto FeedFormat = iota
-	FeedCSV
-	FeedXML
+	// Auto tells CSV and XML apart by the first character: '<' is XML.
+	Auto Format = iota
+	CSV
+	XML
 )
 
 // String returns "auto", "CSV" or "XML".
-func (f FeedFormat) String() string {
+func (f Format) String() string {
 	switch f {
-	case FeedAuto:
+	case Auto:
 		return "auto"
-	case FeedCSV:
+	case CSV:
 		return "CSV"
-	case FeedXML:
+	case XML:
 		return "XML"
 	}
-	return "FeedFormat(" + strconv.Itoa(int(f)) + ")"
+	return "Format(" + strconv.Itoa(int(f)) + ")"
 }
 
-// NoQuote is the FeedOptions.Quote of a CSV feed whose fields are never
+// NoQuote is the Options.Quote of a CSV feed whose fields are never
 // quoted.
 const NoQuote rune = -1
 
 // DefaultMaxRecordSize is the largest CSV record or XML product element
-// read when FeedOptions.MaxRecordSize is 0.
+// read when Options.MaxRecordSize is 0.
 const DefaultMaxRecordSize = 4 << 20
 
-// feedBufferSize is the read buffer: large reads make decoding faster, and
-// the header line must fit in it for the separator to be detected.
-const feedBufferSize = 64 << 10
-
-// FeedOptions tunes DecodeFeed. Cocoon lets the partner choose the
+// Options tunes Decode. Cocoon lets the partner choose the
 // format, charset, separator and quote ("delimiter") of a feed; the zero
 // value detects the format and separator and reads UTF-8 with '"' quotes.
-type FeedOptions struct {
-	// Format is FeedCSV, FeedXML, or FeedAuto to detect it.
-	Format FeedFormat
+type Options struct {
+	// Format is CSV, XML, or Auto to detect it.
+	Format Format
 	// Separator is the CSV field separator, an ASCII character; 0 detects
 	// it on the header line among ',', ';', tab and '|'.
 	Separator rune
@@ -147,46 +145,46 @@ type FeedOptions struct {
 }
 
 // check refuses options that cannot work, naming the field.
-func (o *FeedOptions) check() error {
+func (o *Options) check() error {
 	sep, quote := o.Separator, o.Quote
 	switch {
-	case o.Format < FeedAuto || o.Format > FeedXML:
-		return invalid("FeedOptions.Format", "unknown format")
+	case o.Format < Auto || o.Format > XML:
+		return invalid("Options.Format", "unknown format")
 	case sep < 0 || sep >= 0x80 || sep == '\r' || sep == '\n':
-		return invalid("FeedOptions.Separator", "must be an ASCII character other than a line break")
+		return invalid("Options.Separator", "must be an ASCII character other than a line break")
 	case quote != NoQuote && (quote < 0 || quote >= 0x80 || quote == '\r' || quote == '\n'):
-		return invalid("FeedOptions.Quote", "must be an ASCII character other than a line break, or NoQuote")
+		return invalid("Options.Quote", "must be an ASCII character other than a line break, or NoQuote")
 	case sep != 0 && (sep == quote || (quote == 0 && sep == '"')):
-		return invalid("FeedOptions.Separator", "must differ from the quote character")
+		return invalid("Options.Separator", "must differ from the quote character")
 	case o.MaxRecordSize < 0:
-		return invalid("FeedOptions.MaxRecordSize", "must not be negative")
+		return invalid("Options.MaxRecordSize", "must not be negative")
 	}
 	return nil
 }
 
-// DecodeFeed decodes a product feed, CSV or XML, from r, one product at a
-// time: memory stays bounded by FeedOptions.MaxRecordSize whatever the
+// Decode decodes a product feed, CSV or XML, from r, one product at a
+// time: memory stays bounded by Options.MaxRecordSize whatever the
 // size of the feed. Use it on a feed downloaded otherwise, such as a file;
-// FeedService.Products downloads and decodes in one go. opts may be nil.
+// Products downloads and decodes in one go. opts may be nil.
 //
-// An error about one row matches ErrFeedRow: it comes with the product as
+// An error about one row matches ErrRow: it comes with the product as
 // far as it could be decoded (the text of a value that could not is in
 // Extra), and the next product follows if the loop goes on. Any other
 // error is the last value of the sequence. Products before an error are
-// never lost. Invalid options give an *ArgumentError before r is read.
+// never lost. Invalid options give a *nexway.ArgumentError before r is read.
 // The sequence reads r once: range over it once.
 //
 // A CSV feed cut off in the middle of its last row is refused as such, but
 // one cut exactly at the end of a row looks complete; a download that the
 // connection cuts short fails with the connection's error instead.
-func DecodeFeed(r io.Reader, opts *FeedOptions) iter.Seq2[FeedProduct, error] {
-	return func(yield func(FeedProduct, error) bool) {
-		var o FeedOptions
+func Decode(r io.Reader, opts *Options) iter.Seq2[Product, error] {
+	return func(yield func(Product, error) bool) {
+		var o Options
 		if opts != nil {
 			o = *opts
 		}
 		if err := o.check(); err != nil {
-			yield(FeedProduct{}, err)
+			yield(Product{}, err)
 			return
 		}
 		if o.MaxRecordSize == 0 {
@@ -194,18 +192,18 @@ func DecodeFeed(r io.Reader, opts *FeedOptions) iter.Seq2[FeedProduct, error] {
 		}
 		if o.Charset != nil {
 			if r = o.Charset(r); r == nil {
-				yield(FeedProduct{}, invalid("FeedOptions.Charset", "returned no reader"))
+				yield(Product{}, invalid("Options.Charset", "returned no reader"))
 				return
 			}
 		}
 		src := &countingReader{r: r}
-		br := bufio.NewReaderSize(src, feedBufferSize)
+		br := bufio.NewReaderSize(src, sniff.BufferSize)
 		format, err := sniffFeed(br, o.Format)
 		if err != nil {
-			yield(FeedProduct{}, err)
+			yield(Product{}, err)
 			return
 		}
-		if format == FeedXML {
+		if format == XML {
 			decodeXML(src, br, &o, yield)
 		} else {
 			decodeCSV(br, &o, yield)
@@ -217,15 +215,15 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 
 // sniffFeed drops a byte order mark and tells the format, refusing an
 // empty feed and an HTML page (an error page served with status 200).
-func sniffFeed(br *bufio.Reader, format FeedFormat) (FeedFormat, error) {
-	head, _ := peekSome(br)
+func sniffFeed(br *bufio.Reader, format Format) (Format, error) {
+	head, _ := sniff.PeekSome(br)
 	if len(head) < len(utf8BOM) && bytes.HasPrefix(utf8BOM, head) {
 		head, _ = br.Peek(len(utf8BOM))
 	}
 	if bytes.HasPrefix(head, utf8BOM) {
 		_, _ = br.Discard(len(utf8BOM))
 	}
-	head, err := peekUntil(br, sniffable)
+	head, err := sniff.PeekUntil(br, sniff.Enough)
 	if err != nil && err != io.EOF && len(head) == 0 {
 		return 0, ioError(0, err)
 	}
@@ -234,48 +232,14 @@ func sniffFeed(br *bufio.Reader, format FeedFormat) (FeedFormat, error) {
 	switch {
 	case len(content) == 0 && err == io.EOF:
 		return 0, invalidFeed(0, errors.New("the feed is empty"))
-	case isHTML(head):
+	case sniff.IsHTML(head):
 		return 0, invalidFeed(0, errors.New("an HTML page, not a feed"))
-	case format != FeedAuto:
+	case format != Auto:
 		return format, nil
 	case len(content) > 0 && content[0] == '<':
-		return FeedXML, nil
+		return XML, nil
 	}
-	return FeedCSV, nil
-}
-
-// peekSome returns what the reader has buffered, reading once if it has
-// nothing: a stream that is slow to come must not be waited for.
-func peekSome(br *bufio.Reader) ([]byte, error) {
-	if _, err := br.Peek(1); err != nil {
-		return nil, err
-	}
-	return br.Peek(br.Buffered())
-}
-
-// peekUntil returns the buffered bytes once enough says they are enough,
-// the buffer is full, or the reader fails or ends.
-func peekUntil(br *bufio.Reader, enough func([]byte) bool) ([]byte, error) {
-	head, err := peekSome(br)
-	for err == nil && !enough(head) && len(head) < br.Size() {
-		if head, err = br.Peek(len(head) + 1); err == nil {
-			head, err = br.Peek(br.Buffered())
-		}
-	}
-	return head, err
-}
-
-func hasLineEnd(b []byte) bool { return bytes.ContainsAny(b, "\r\n") }
-
-// sniffable says whether head shows enough to tell the format: a first
-// line past leading blanks, or 512 bytes of it (what HTML sniffing reads).
-func sniffable(head []byte) bool {
-	content := bytes.TrimLeft(head, " \t\r\n")
-	return len(content) >= 512 || hasLineEnd(content)
-}
-
-func isHTML(head []byte) bool {
-	return strings.HasPrefix(http.DetectContentType(head), "text/html")
+	return CSV, nil
 }
 
 // countingReader counts the bytes read through it, and keeps returning
@@ -290,7 +254,7 @@ type countingReader struct {
 	err   error
 }
 
-var errRecordTooLarge = errors.New("record larger than FeedOptions.MaxRecordSize")
+var errRecordTooLarge = errors.New("record larger than Options.MaxRecordSize")
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	if c.err != nil {
