@@ -3,6 +3,7 @@ package nexwayriver
 import (
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/riverqueue/river"
 )
@@ -19,13 +20,14 @@ func AddWorkers[TTx any](workers *river.Workers, cfg *Config[TTx]) error {
 		return invalid("workers", "is nil")
 	}
 	c := cfg.withDefaults()
+	c.Orders = recordSubscriptions(c)
 	if err := river.AddWorkerSafely(workers, &orderWorker[TTx]{cfg: c}); err != nil {
 		return fmt.Errorf("nexwayriver: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &orderKeysWorker[TTx]{cfg: c}); err != nil {
 		return fmt.Errorf("nexwayriver: %w", err)
 	}
-	return nil
+	return addFollowUpWorkers(workers, c)
 }
 
 // NewClient returns a River client on cfg.DB that runs the back office's
@@ -60,6 +62,7 @@ func NewClient[TTx any](cfg *Config[TTx], rc *river.Config) (*river.Client[TTx],
 		queues[name] = q
 	}
 	conf.Queues = queues
+	conf.PeriodicJobs = append(slices.Clone(conf.PeriodicJobs), PeriodicJobs(cfg)...)
 	c, err := river.NewClient(cfg.DB.driver, &conf)
 	if err != nil {
 		return nil, fmt.Errorf("nexwayriver: %w", err)
