@@ -69,11 +69,11 @@ func (w *subscriptionPlanWorker[TTx]) Work(ctx context.Context, job *river.Job[s
 	now := time.Now()
 	// The reads due are queued as they fall due, available at once:
 	// River moves a job scheduled for later only every few seconds, and a
-	// read is at most one Tick late this way. A row queued for a whole
-	// Cadence past its time belongs to a job that was lost (discarded, or
-	// deleted by hand): it is planned again, which at worst reads it twice
-	// (a renewal still commits once).
-	stale := now.Add(-f.Cadence).UnixMilli()
+	// read is at most one Tick late this way. A row queued for three
+	// cadences past its time belongs to a job that was lost (discarded, or
+	// deleted by hand), or to a sweep far behind: it is planned again,
+	// which at worst reads it twice (a renewal still commits once).
+	stale := now.Add(-3 * f.Cadence).UnixMilli()
 	return w.cfg.DB.inTx(ctx, func(tx TTx) error {
 		var list []subRef
 		err := w.cfg.DB.query(ctx, tx, `SELECT partner_order_number, subscription_id
