@@ -33,18 +33,22 @@ func (w *orderWorker[TTx]) Work(ctx context.Context, job *river.Job[orderArgs]) 
 	mayExist := job.Attempt > 1 || gjson.GetBytes(job.Metadata, "snoozes").Int() > 0
 	var o *nexway.Order
 	err := nexway.ErrNotFound
+	found := false // o was read, not made by Create (which checks what it adopts)
 	if mayExist {
 		o, err = w.cfg.Nexway.Orders.Get(ctx, a.PartnerOrderNumber)
+		found = true
 	}
 	if errors.Is(err, nexway.ErrNotFound) {
 		o, err = w.cfg.Nexway.Orders.Create(ctx, a.Request)
+		found = false
 		if errors.Is(err, nexway.ErrDuplicateOrder) && mayExist {
 			// An earlier run's request may have landed after the read.
 			o, err = w.cfg.Nexway.Orders.Get(ctx, a.PartnerOrderNumber)
+			found = true
 		}
 	}
 	switch {
-	case err == nil && !o.Matches(a.Request):
+	case err == nil && found && !o.Matches(a.Request):
 		return failOrder(ctx, w.cfg, job, &OrderFailure{
 			JobID: job.ID, PartnerOrderNumber: a.PartnerOrderNumber, Existing: o,
 			Err: fmt.Errorf("%w: the order found has other products or quantities", nexway.ErrDuplicateOrder),
