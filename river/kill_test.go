@@ -208,7 +208,7 @@ func TestKill(t *testing.T) {
 	// room for requests that reach the fake later than Redis admitted them
 	// (a busy machine, a collection).
 	burst := max(1, int(*killRate))
-	srv := nexwaytest.NewServer(t, nexwaytest.WithCredentials(killSecret, killRealm, killClientSec), nexwaytest.WithSeed(23))
+	srv := nexwaytest.NewServer(t, nexwaytest.WithAccount(killSecret, killRealm, killClientSec), nexwaytest.WithSeed(23))
 	keys := make([]string, n+10)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("KILL-%06d", i)
