@@ -59,7 +59,7 @@ func runCatalog[TTx any](t *testing.T, s *shop[TTx]) {
 	day := func(d int) nexway.Date { return nexway.Date{Year: 2026, Month: time.December, Day: d} }
 	importDay := func(d int, allow bool) {
 		t.Helper()
-		if _, err := EnqueueCatalogImport(ctx, c, cfg, "main", day(d), allow); err != nil {
+		if _, err := EnqueueCatalogImport(ctx, c, "main", day(d), allow); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, "the import", 20*time.Second, s.drained)
@@ -108,7 +108,7 @@ func runCatalog[TTx any](t *testing.T, s *shop[TTx]) {
 	}
 
 	// Day 2 again: the day is imported once.
-	res, err := EnqueueCatalogImport(ctx, c, cfg, "main", day(2), false)
+	res, err := EnqueueCatalogImport(ctx, c, "main", day(2), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,19 +58,18 @@ func catalogJobs[TTx any](c *CatalogImport[TTx]) []*river.PeriodicJob {
 // day, as the daily job does: to import before the first scheduled run,
 // or, after checking the feed, to import a day the mass-withdrawal guard
 // held (allowMassWithdrawal). A day already imported is not imported
-// again. It fails for a feed that Config.Catalog does not name, or when
-// River cannot insert the job.
-func EnqueueCatalogImport[TTx any](ctx context.Context, client *river.Client[TTx], cfg *Config[TTx], feedName string, day nexway.Date, allowMassWithdrawal bool) (*rivertype.JobInsertResult, error) {
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
-	if client == nil {
+// again, and a second enqueue of a queued day reports
+// UniqueSkippedAsDuplicate. A name that Config.Catalog does not hold ends
+// in the job's cancellation, with ErrMalformedJob. It fails, before any
+// insert, for an empty name or the zero date, or when River cannot insert
+// the job.
+func EnqueueCatalogImport[TTx any](ctx context.Context, client *river.Client[TTx], feedName string, day nexway.Date, allowMassWithdrawal bool) (*rivertype.JobInsertResult, error) {
+	switch {
+	case client == nil:
 		return nil, fmt.Errorf("%w: nil River client", ErrConfig)
-	}
-	if _, ok := cfg.Catalog.feed(feedName); !ok {
-		return nil, invalid("feed", "names no feed of Config.Catalog")
-	}
-	if day.IsZero() {
+	case feedName == "":
+		return nil, invalid("feed", "is empty")
+	case day.IsZero():
 		return nil, invalid("day", "is the zero date")
 	}
 	res, err := client.Insert(ctx, catalogArgs{Feed: feedName, Day: day.String(), AllowMassWithdrawal: allowMassWithdrawal}, nil)
