@@ -214,3 +214,40 @@ func TestCatalogConfigRefused(t *testing.T) {
 		}
 	}
 }
+
+// EnqueueCatalogImport refuses, before any insert, what names no import;
+// a feed the Config does not hold ends in the job's cancellation.
+func TestEnqueueCatalogImportRefused(t *testing.T) {
+	ctx := context.Background()
+	s, _ := sqliteShop(t)
+	srv := newFake(t)
+	cfg := fastConfig(s, srv.Client, s.hooks(nil))
+	cfg.Catalog = CatalogImport[*sql.Tx]{
+		Feeds:     []CatalogFeed{{Name: "main", Query: fakeFeedQuery()}},
+		OnChanges: func(context.Context, *sql.Tx, *CatalogBatch) error { return nil },
+	}
+	c := start(t, cfg, fastRiver())
+	today := nexway.Date{Year: 2026, Month: time.December, Day: 7}
+	for _, bad := range []struct {
+		field string
+		feed  string
+		day   nexway.Date
+	}{{"feed", "", today}, {"day", "main", nexway.Date{}}} {
+		if _, err := EnqueueCatalogImport(ctx, c, bad.feed, bad.day, false); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), bad.field) {
+			t.Errorf("%s: %v, want an ErrConfig naming it", bad.field, err)
+		}
+	}
+	if _, err := EnqueueCatalogImport[*sql.Tx](ctx, nil, "main", today, false); !errors.Is(err, ErrConfig) {
+		t.Errorf("a nil client: %v", err)
+	}
+	if n := s.query("SELECT COUNT(*) FROM river_job WHERE kind = ?", kindCatalogImport); n != 0 {
+		t.Fatalf("%d jobs queued for refused imports", n)
+	}
+	if _, err := EnqueueCatalogImport(ctx, c, "other", today, false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the unknown feed's job", 20*time.Second, s.drained)
+	if n := s.query("SELECT COUNT(*) FROM river_job WHERE kind = ? AND state = 'cancelled' AND CAST(errors AS TEXT) LIKE '%malformed job arguments%'", kindCatalogImport); n != 1 {
+		t.Error("the import of an unknown feed was not cancelled as malformed")
+	}
+}

@@ -9,7 +9,8 @@ import (
 )
 
 // AddWorkers registers the back office's workers on workers, for a shop
-// that builds its River client itself (it must also run Queues(cfg)). It
+// that builds its River client itself (it must also add Queues(cfg) and
+// PeriodicJobs(cfg) to its river.Config). It
 // fails when cfg cannot work (an error matching ErrConfig naming the
 // field) or when a worker of the same kind is already registered.
 func AddWorkers[TTx any](workers *river.Workers, cfg *Config[TTx]) error {

@@ -21,8 +21,8 @@ import (
 )
 
 var (
-	sweepN    = flag.Int("sweep.n", 10000, "subscriptions of the renewal sweep test (300 with -short; 100000 for the long run)")
-	sweepRate = flag.Float64("sweep.rate", 1500, "the account's rate limit in the renewal sweep test, requests a second, enforced by the fake (200 with -short)")
+	sweepN    = flag.Int("sweep.n", 10000, "subscriptions of the renewal sweep test (300 with -short, 2,000 with -race; 100000 for the long run)")
+	sweepRate = flag.Float64("sweep.rate", 1500, "the account's rate limit in the renewal sweep test, requests a second, enforced by the fake (200 with -short, 600 with -race)")
 )
 
 const (
@@ -137,8 +137,13 @@ type renewalEvent struct {
 func runSweep[TTx any](t *testing.T, s *shop[TTx]) {
 	ctx := context.Background()
 	n, account := *sweepN, *sweepRate
-	if testing.Short() && !flagSet("sweep.n") && !flagSet("sweep.rate") {
-		n, account = 300, 200
+	if !flagSet("sweep.n") && !flagSet("sweep.rate") {
+		switch {
+		case testing.Short():
+			n, account = 300, 200
+		case raceEnabled: // a fifth of the reads a second, in the same time
+			n, account = 2000, 600
+		}
 	}
 	n = max(perOrder, n/perOrder*perOrder)
 	const share = 0.7
@@ -197,7 +202,7 @@ func runSweep[TTx any](t *testing.T, s *shop[TTx]) {
 	stop := make(chan struct{})
 	idleDone := make(chan []time.Duration)
 	go func() { idleDone <- checkouts(t, pay, log, "IDLE", 50*time.Millisecond, stop) }()
-	idleWindow := time.NewTimer(max(5*time.Second, cadWall/2))
+	idleWindow := time.NewTimer(max(10*time.Second, cadWall))
 	<-idleWindow.C
 	close(stop)
 	idle := <-idleDone
