@@ -26,7 +26,7 @@ var (
 )
 
 const (
-	sweepProduct = 800001      // a subscription renewed every two days, real-time keys
+	sweepProduct = 800001 // a subscription renewed every two days, real-time keys
 	sweepPeriod  = 48 * time.Hour
 	sweepCadence = 12 * time.Hour // on the fake's clock
 	perOrder     = 100            // subscriptions an order holds
