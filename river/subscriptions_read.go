@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nexway-go/nexway"
@@ -47,28 +48,39 @@ type readResult struct {
 
 func (w *subscriptionReadWorker[TTx]) Work(ctx context.Context, job *river.Job[subscriptionReadArgs]) error {
 	res := make([]readResult, len(job.Args.Subs))
-	if err := w.cfg.DB.inTx(ctx, func(tx TTx) error {
-		for i, ref := range job.Args.Subs {
-			res[i].ref = ref
-			err := w.cfg.DB.query(ctx, tx, `SELECT generation, status, expires_on, phase FROM nexway_subscriptions
-				WHERE partner_order_number = ? AND subscription_id = ?`, []any{ref.PartnerOrderNumber, ref.SubscriptionID},
-				func(r rows) error {
-					var status, expires string
-					if err := r.Scan(&res[i].old, &status, &expires, &res[i].state.phase); err != nil {
-						return err
-					}
-					res[i].known = true
-					res[i].state.status = nexway.SubscriptionStatus(status)
-					res[i].state.expires, _ = nexway.ParseDate(expires) // "" (never read) stays zero
-					return nil
-				})
-			if err != nil {
-				return fmt.Errorf("nexwayriver: read subscription %d of order %s: %w", ref.SubscriptionID, ref.PartnerOrderNumber, err)
-			}
-		}
+	at := make(map[subRef]int, len(res))
+	var where []string
+	var args []any
+	for i, ref := range job.Args.Subs {
+		res[i].ref, at[ref] = ref, i
+		where = append(where, "(partner_order_number = ? AND subscription_id = ?)")
+		args = append(args, ref.PartnerOrderNumber, ref.SubscriptionID)
+	}
+	if len(res) == 0 {
 		return nil
+	}
+	if err := w.cfg.DB.inTx(ctx, func(tx TTx) error {
+		return w.cfg.DB.query(ctx, tx, `SELECT partner_order_number, subscription_id, generation, status, expires_on, phase
+			FROM nexway_subscriptions WHERE `+strings.Join(where, " OR "), args,
+			func(r rows) error {
+				var ref subRef
+				var st subscriptionState
+				var gen int
+				var status, expires string
+				if err := r.Scan(&ref.PartnerOrderNumber, &ref.SubscriptionID, &gen, &status, &expires, &st.phase); err != nil {
+					return err
+				}
+				i, ok := at[ref]
+				if !ok {
+					return nil
+				}
+				st.status = nexway.SubscriptionStatus(status)
+				st.expires, _ = nexway.ParseDate(expires) // "" (never read) stays zero
+				res[i].known, res[i].old, res[i].state = true, gen, st
+				return nil
+			})
 	}); err != nil {
-		return err
+		return fmt.Errorf("nexwayriver: read subscriptions: %w", err)
 	}
 	for i := range res {
 		if res[i].known {
