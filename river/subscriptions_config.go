@@ -43,7 +43,7 @@ type SubscriptionFollowUp[TTx any] struct {
 	// read every NearCadence instead of every Cadence, until its renewal
 	// is seen (default 24 h). Nexway gives the date only, not the hour.
 	NearExpiry time.Duration
-	// NearCadence spaces the reads near expiry (default Cadence/4).
+	// NearCadence spaces the reads near expiry (default Cadence/2).
 	NearCadence time.Duration
 	// Tick is how often the leader plans the reads that fall due (default
 	// 1 min); it must not exceed NearCadence.
@@ -93,7 +93,7 @@ func (s SubscriptionFollowUp[TTx]) withDefaults() SubscriptionFollowUp[TTx] {
 		s.NearExpiry = 24 * time.Hour
 	}
 	if s.NearCadence == 0 {
-		s.NearCadence = s.Cadence / 4
+		s.NearCadence = s.Cadence / 2
 	}
 	if s.Tick == 0 {
 		s.Tick = min(time.Minute, s.NearCadence)

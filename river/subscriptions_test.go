@@ -179,8 +179,8 @@ func TestSubscriptionNearExpiryReadsSooner(t *testing.T) {
 		every   time.Duration
 	}{
 		{"2026-12-31", nexway.SubscriptionActive, 4 * time.Hour},
-		{"2026-12-08", nexway.SubscriptionActive, time.Hour}, // within 24 h
-		{"2026-12-05", nexway.SubscriptionActive, time.Hour}, // past, the renewal not seen yet
+		{"2026-12-08", nexway.SubscriptionActive, 2 * time.Hour}, // within 24 h
+		{"2026-12-05", nexway.SubscriptionActive, 2 * time.Hour}, // past, the renewal not seen yet
 		{"2026-12-08", nexway.SubscriptionCancelled, 4 * time.Hour},
 	} {
 		d, _ := nexway.ParseDate(c.expires)
