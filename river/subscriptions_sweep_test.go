@@ -21,8 +21,8 @@ import (
 )
 
 var (
-	sweepN    = flag.Int("sweep.n", 10000, "subscriptions of the renewal sweep test (200 with -short, 2,000 with -race; 100000 for the long run)")
-	sweepRate = flag.Float64("sweep.rate", 1500, "the account's rate limit in the renewal sweep test, requests a second, enforced by the fake (100 with -short, 300 with -race)")
+	sweepN    = flag.Int("sweep.n", 10000, "subscriptions of the renewal sweep test (200 with -short, 1,000 with -race; 100000 for the long run)")
+	sweepRate = flag.Float64("sweep.rate", 1500, "the account's rate limit in the renewal sweep test, requests a second, enforced by the fake (100 with -short, 150 with -race)")
 )
 
 const (
@@ -145,8 +145,8 @@ func runSweep[TTx any](t *testing.T, s *shop[TTx]) {
 		switch {
 		case testing.Short():
 			n, account = 200, 100
-		case raceEnabled: // a fifth of the reads a second, in the same time
-			n, account = 2000, 300
+		case raceEnabled: // the race detector reads ten times slower
+			n, account = 1000, 150
 		}
 	}
 	n = max(perOrder, n/perOrder*perOrder)
