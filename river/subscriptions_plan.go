@@ -44,10 +44,6 @@ type subscriptionState struct {
 	phase   int64
 }
 
-// followed reports whether a subscription in that state is still read:
-// an expired one has nothing left to renew.
-func (s subscriptionState) followed() bool { return s.status != nexway.SubscriptionExpired }
-
 // nextReadOf plans the next read of a subscription: every Cadence, and
 // every NearCadence once Nexway's clock is within NearExpiry of its
 // expiration date (or past it, the renewal not yet seen).
