@@ -22,6 +22,14 @@
 // in that same transaction, never in the hook itself, which may run more
 // than once before one of its runs commits.
 //
+// OrderHooks says which hook runs for each outcome of Orders.Create; the
+// design, the measurements and the kill test that proves it are in the
+// repository's docs/backoffice.md.
+//
+// A job's arguments hold the whole request, the customer's e-mail
+// included, in the shop's database beside the payment; errors recorded
+// with a job never quote it.
+//
 // # Queues
 //
 // Checkout jobs run in QueueCheckout; the periodic follow-ups (subscription

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -355,11 +354,6 @@ func order(pon string, refs ...int) *nexway.CreateOrderRequest {
 		Payment: &nexway.Payment{Method: nexway.ExternalPayment},
 	}
 }
-
-// counter counts calls, safe for the workers' goroutines.
-type counter struct{ n atomic.Int64 }
-
-func (c *counter) next() int64 { return c.n.Add(1) }
 
 // newFake starts the fake Nexway with a client that retries quickly.
 func newFake(t testing.TB, opts ...nexwaytest.Option) *nexwaytest.Server {
