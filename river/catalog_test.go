@@ -251,3 +251,32 @@ func TestEnqueueCatalogImportRefused(t *testing.T) {
 		t.Error("the import of an unknown feed was not cancelled as malformed")
 	}
 }
+
+// River's leader inserts the day's import at the time of day given, with
+// today's date, and the import runs once.
+func TestCatalogDailyJobSQLite(t *testing.T) {
+	s, _ := sqliteShop(t)
+	s.catalogTable()
+	srv := newFake(t)
+	now := time.Now().UTC()
+	at := now.Sub(now.Truncate(24*time.Hour)) + 2*time.Second
+	if at >= 24*time.Hour-time.Minute {
+		t.Skip("too close to midnight UTC for a daily job today")
+	}
+	cfg := fastConfig(s, srv.Client, s.hooks(nil))
+	cfg.Catalog = CatalogImport[*sql.Tx]{
+		Feeds: []CatalogFeed{{Name: "main", Query: fakeFeedQuery()}},
+		At:    at,
+		OnChanges: func(ctx context.Context, tx *sql.Tx, b *CatalogBatch) error {
+			return s.exec(ctx, tx, "INSERT INTO catalog_changes (day, kind, ref, batch) VALUES (?, 'batch', ?, 0)", b.Day.String(), len(b.Changes))
+		},
+	}
+	start(t, cfg, fastRiver())
+	today := nexway.DateOf(now).String()
+	waitFor(t, "the daily import", 30*time.Second, func() bool {
+		return s.query("SELECT COUNT(*) FROM nexway_catalog_runs WHERE feed = 'main' AND day = ? AND state = 'imported' AND added = 8", today) == 1
+	})
+	if n := s.query("SELECT COUNT(*) FROM river_job WHERE kind = ?", kindCatalogImport); n != 1 {
+		t.Errorf("%d import jobs, want the day's one", n)
+	}
+}
