@@ -252,14 +252,16 @@ func TestEnqueueCatalogImportRefused(t *testing.T) {
 	}
 }
 
-// River's leader inserts the day's import at the time of day given, with
-// today's date, and the import runs once.
+// River's leader inserts the day's import, once its time of day has come,
+// with today's date, and the import runs once.
 func TestCatalogDailyJobSQLite(t *testing.T) {
 	s, _ := sqliteShop(t)
 	s.catalogTable()
 	srv := newFake(t)
 	now := time.Now().UTC()
-	at := now.Sub(now.Truncate(24*time.Hour)) + 2*time.Second
+	// The day's time has just passed: the leader imports the day when it
+	// takes over.
+	at := now.Sub(now.Truncate(24 * time.Hour))
 	if at >= 24*time.Hour-time.Minute {
 		t.Skip("too close to midnight UTC for a daily job today")
 	}
@@ -278,5 +280,18 @@ func TestCatalogDailyJobSQLite(t *testing.T) {
 	})
 	if n := s.query("SELECT COUNT(*) FROM river_job WHERE kind = ?", kindCatalogImport); n != 1 {
 		t.Errorf("%d import jobs, want the day's one", n)
+	}
+}
+
+// The day is imported once its time has come, not before.
+func TestCatalogDayToImport(t *testing.T) {
+	at := 5 * time.Hour
+	if a := dayToImport("main", at, mustTime("2026-12-07T04:59:59Z")); a != nil {
+		t.Errorf("before 05:00: %+v", a)
+	}
+	for _, now := range []string{"2026-12-07T05:00:00Z", "2026-12-07T23:59:59Z", "2026-12-08T00:30:00+01:00"} {
+		if a := dayToImport("main", at, mustTime(now)); a == nil || a.Day != "2026-12-07" || a.Feed != "main" {
+			t.Errorf("at %s: %+v, want main on 2026-12-07", now, a)
+		}
 	}
 }

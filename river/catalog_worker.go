@@ -42,16 +42,32 @@ func (d dailyAt) Next(now time.Time) time.Time {
 	return t
 }
 
-// catalogJobs are the periodic jobs of the daily import, one per feed.
+// catalogJobs are the periodic jobs of the daily import, one per feed. A
+// leader elected after the day's time (a deploy at 05:00) imports the day
+// on taking over: the job is unique per feed and day, and a day imported
+// is not imported again.
 func catalogJobs[TTx any](c *CatalogImport[TTx]) []*river.PeriodicJob {
 	var jobs []*river.PeriodicJob
 	for _, f := range c.Feeds {
-		name := f.Name
-		jobs = append(jobs, river.NewPeriodicJob(dailyAt(c.At), func() (river.JobArgs, *river.InsertOpts) {
-			return catalogArgs{Feed: name, Day: nexway.DateOf(time.Now().UTC()).String()}, nil
-		}, &river.PeriodicJobOpts{ID: kindCatalogImport + ":" + name}))
+		name, at := f.Name, c.At
+		jobs = append(jobs, river.NewPeriodicJob(dailyAt(at), func() (river.JobArgs, *river.InsertOpts) {
+			if args := dayToImport(name, at, time.Now()); args != nil {
+				return *args, nil
+			}
+			return nil, nil
+		}, &river.PeriodicJobOpts{ID: kindCatalogImport + ":" + name, RunOnStart: true}))
 	}
 	return jobs
+}
+
+// dayToImport is the import due at now: today's (UTC) once its time has
+// come, none before, when Nexway may not have refreshed the feed yet.
+func dayToImport(feed string, at time.Duration, now time.Time) *catalogArgs {
+	now = now.UTC()
+	if now.Sub(now.Truncate(24*time.Hour)) < at {
+		return nil
+	}
+	return &catalogArgs{Feed: feed, Day: nexway.DateOf(now).String()}
 }
 
 // EnqueueCatalogImport queues the import of the feed named feedName for
