@@ -135,24 +135,23 @@ type worker struct {
 	stdin io.WriteCloser
 }
 
-func startWorker(t *testing.T, cfg []byte, logs string) *worker {
-	t.Helper()
+func startWorker(cfg []byte, logs string) (*worker, error) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), workerEnv+"="+string(cfg))
 	out, err := os.OpenFile(logs, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer out.Close()
 	cmd.Stdout, cmd.Stderr = out, out
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return &worker{cmd, stdin}
+	return &worker{cmd, stdin}, nil
 }
 
 func (w *worker) kill() {
@@ -244,7 +243,9 @@ func TestKill(t *testing.T) {
 		Rate: *killRate * 0.9, Burst: max(1, burst/2), Limit: *killLimit})
 	workers := make([]*worker, killWorkers)
 	for i := range workers {
-		workers[i] = startWorker(t, cfg, logs)
+		if workers[i], err = startWorker(cfg, logs); err != nil {
+			t.Fatal(err)
+		}
 	}
 	defer func() {
 		for _, w := range workers {
@@ -276,10 +277,18 @@ func TestKill(t *testing.T) {
 			wait = time.Second + time.Duration(r.IntN(3000))*time.Millisecond
 			i := r.IntN(killWorkers)
 			workers[i].kill()
-			workers[i] = startWorker(t, cfg, logs)
+			w, err := startWorker(cfg, logs)
+			if err != nil {
+				t.Errorf("restart a worker: %v", err)
+				return
+			}
+			workers[i] = w
 			kills.Add(1)
 		}
 	}()
+
+	stopKiller := sync.OnceFunc(func() { close(stopKilling); killer.Wait() })
+	defer stopKiller()
 
 	// Pending orders: every so often the next order is held, and the held
 	// ones are released (three in four) or rejected.
@@ -288,7 +297,7 @@ func TestKill(t *testing.T) {
 	holder.Add(1)
 	go func() {
 		defer holder.Done()
-		tick := time.NewTicker(50 * time.Millisecond)
+		tick := time.NewTicker(time.Duration(float64(10*time.Second) / *killRate)) // 50 ms at 200/s
 		defer tick.Stop()
 		for i := 0; ; i++ {
 			select {
@@ -311,6 +320,9 @@ func TestKill(t *testing.T) {
 			}
 		}
 	}()
+
+	stopHolder := sync.OnceFunc(func() { close(stopHolding); holder.Wait() })
+	defer stopHolder()
 
 	// The payments, from 4 goroutines, on an insert-only client.
 	ins, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: quietLogger})
@@ -345,12 +357,14 @@ func TestKill(t *testing.T) {
 	settled := func() int {
 		return s.query("SELECT (SELECT COUNT(DISTINCT pon) FROM deliveries) + (SELECT COUNT(DISTINCT pon) FROM failures)")
 	}
-	waitFor(t, "most payments settled and two kills", 10*time.Minute, func() bool { return settled() >= committed*9/10 && kills.Load() >= 2 })
-	close(stopKilling)
-	killer.Wait()
-	waitFor(t, "the queue to drain", 10*time.Minute, func() bool { return settled() >= committed && s.drained() })
-	close(stopHolding)
-	holder.Wait()
+	// Bounded by the time the fake's limit needs for the requests (about
+	// 2.5 a payment, faults and reads included), and River's rescue of the
+	// last killed worker's jobs.
+	deadline := 2*time.Minute + time.Duration(float64(n)*2.5 / *killRate * float64(time.Second))*2
+	waitFor(t, "most payments settled and two kills", deadline, func() bool { return settled() >= committed*9/10 && kills.Load() >= 2 })
+	stopKiller()
+	waitFor(t, "the queue to drain", deadline, func() bool { return settled() >= committed && s.drained() })
+	stopHolder()
 	elapsed := time.Since(start)
 
 	// Every committed payment: one delivery or one failure; with the fake's
