@@ -3,12 +3,14 @@ package nexwayriver
 import (
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/riverqueue/river"
 )
 
 // AddWorkers registers the back office's workers on workers, for a shop
-// that builds its River client itself (it must also run Queues(cfg)). It
+// that builds its River client itself (it must also add Queues(cfg) and
+// PeriodicJobs(cfg) to its river.Config). It
 // fails when cfg cannot work (an error matching ErrConfig naming the
 // field) or when a worker of the same kind is already registered.
 func AddWorkers[TTx any](workers *river.Workers, cfg *Config[TTx]) error {
@@ -19,13 +21,14 @@ func AddWorkers[TTx any](workers *river.Workers, cfg *Config[TTx]) error {
 		return invalid("workers", "is nil")
 	}
 	c := cfg.withDefaults()
+	c.Orders = recordSubscriptions(c)
 	if err := river.AddWorkerSafely(workers, &orderWorker[TTx]{cfg: c}); err != nil {
 		return fmt.Errorf("nexwayriver: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &orderKeysWorker[TTx]{cfg: c}); err != nil {
 		return fmt.Errorf("nexwayriver: %w", err)
 	}
-	return nil
+	return addFollowUpWorkers(workers, c)
 }
 
 // NewClient returns a River client on cfg.DB that runs the back office's
@@ -60,6 +63,7 @@ func NewClient[TTx any](cfg *Config[TTx], rc *river.Config) (*river.Client[TTx],
 		queues[name] = q
 	}
 	conf.Queues = queues
+	conf.PeriodicJobs = append(slices.Clone(conf.PeriodicJobs), PeriodicJobs(cfg)...)
 	c, err := river.NewClient(cfg.DB.driver, &conf)
 	if err != nil {
 		return nil, fmt.Errorf("nexwayriver: %w", err)

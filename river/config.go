@@ -20,6 +20,10 @@ type Config[TTx any] struct {
 	// Orders are the hooks of the order jobs. OnOrder and OnFailure are
 	// required.
 	Orders OrderHooks[TTx]
+	// Subscriptions follows the subscriptions of the orders (optional).
+	Subscriptions SubscriptionFollowUp[TTx]
+	// Catalog imports the product feed daily (optional).
+	Catalog CatalogImport[TTx]
 
 	// CheckoutWorkers is how many order jobs one process runs at once
 	// (default 10).
@@ -53,6 +57,7 @@ func (c *Config[TTx]) withDefaults() Config[TTx] {
 	}
 	out.Retry = out.Retry.withDefaults(time.Second, 10*time.Minute)
 	out.Poll = out.Poll.withDefaults(time.Minute, time.Hour)
+	out.Subscriptions, out.Catalog = out.Subscriptions.withDefaults(), out.Catalog.withDefaults()
 	return out
 }
 
@@ -83,6 +88,9 @@ func (c *Config[TTx]) validate() error {
 		return invalid("CheckoutWorkers", "is negative")
 	case c.SweepWorkers < 0:
 		return invalid("SweepWorkers", "is negative")
+	}
+	if err := errors.Join(c.Subscriptions.validate(), c.Catalog.validate()); err != nil {
+		return err
 	}
 	for _, b := range []struct {
 		name string

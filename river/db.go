@@ -80,7 +80,8 @@ func Pgx(pool *pgxpool.Pool) *DB[pgx.Tx] {
 func (d *DB[TTx]) Driver() riverdriver.Driver[TTx] { return d.driver }
 
 // Migrate creates or updates River's tables to the version the River
-// release in use needs. It is safe to run on every start; it fails when
+// release in use needs, and the module's own (nexway_subscriptions,
+// nexway_catalog_index, nexway_catalog_runs). It is safe to run on every start; it fails when
 // the database cannot be reached or the migration fails.
 func (d *DB[TTx]) Migrate(ctx context.Context) error {
 	m, err := rivermigrate.New(d.driver, nil)
@@ -90,7 +91,7 @@ func (d *DB[TTx]) Migrate(ctx context.Context) error {
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("nexwayriver: migrate %s: %w", d.name, err)
 	}
-	return nil
+	return d.migrateTables(ctx)
 }
 
 // errPanic marks a hook that panicked; the job is retried.

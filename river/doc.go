@@ -38,6 +38,16 @@
 // checkout worker slot; what they share is the account's rate limit, of
 // which the sweep takes a bounded share.
 //
+// # Follow-ups
+//
+// Config.Subscriptions (SubscriptionFollowUp) reads the subscriptions of the
+// orders delivered at Nexway's cadence and runs OnRenewal once per
+// renewal; Config.Catalog (CatalogImport) imports the product feed once a
+// day, held by a mass-withdrawal guard. Both are periodic jobs of River's
+// elected leader; their tables (nexway_subscriptions,
+// nexway_catalog_index, nexway_catalog_runs) are created by DB.Migrate.
+// The repository's docs/backoffice-sweep.md has the arithmetic.
+//
 // # Databases
 //
 // DB abstracts the database: SQLite (modernc.org/sqlite, nothing to install,

@@ -40,7 +40,8 @@ const schema = `
 CREATE TABLE IF NOT EXISTS payments (pon TEXT PRIMARY KEY, amount_cents INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS keys (pon TEXT NOT NULL, product INTEGER NOT NULL, serial TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS refunds (pon TEXT PRIMARY KEY, reason TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox (pon TEXT NOT NULL, message TEXT NOT NULL)`
+CREATE TABLE IF NOT EXISTS outbox (pon TEXT NOT NULL, message TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS catalog (ref INTEGER NOT NULL, change TEXT NOT NULL)`
 
 func main() {
 	if err := run(context.Background(), os.Stdout); err != nil {
@@ -87,13 +88,14 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	settled := make(chan string, 8)
+	settled, renewed := make(chan string, 8), make(chan string, 8)
+	subs, catalog := followUps(srv, out, renewed)
 	client, err := nexwayriver.NewClient(&nexwayriver.Config[*sql.Tx]{
-		Nexway: srv.Client,
-		DB:     store,
-		Orders: hooks(out, settled),
-		// The subscription follow-up and the catalog import take their hooks
-		// here too, beside Orders.
+		Nexway:        srv.Client,
+		DB:            store,
+		Orders:        hooks(out, settled),
+		Subscriptions: subs,
+		Catalog:       catalog,
 		// Short waits for a demonstration; the defaults read a pending order
 		// or late keys from every minute to every hour.
 		Poll: nexwayriver.Backoff{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond},
@@ -144,7 +146,7 @@ func run(ctx context.Context, out io.Writer) error {
 	var keys, refunds, mails int
 	db.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM keys), (SELECT COUNT(*) FROM refunds), (SELECT COUNT(*) FROM outbox)").Scan(&keys, &refunds, &mails)
 	fmt.Fprintf(out, "done: %d keys recorded, %d refund, %d e-mails queued in the outbox\n", keys, refunds, mails)
-	return nil
+	return followUpsRun(ctx, db, client, srv, out, settled, renewed)
 }
 
 // checkout records a payment and queues its order, in one transaction.

@@ -1,0 +1,5 @@
+//go:build !race
+
+package nexwayriver
+
+const raceEnabled = false

@@ -1,0 +1,189 @@
+package nexwayriver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nexway-go/nexway"
+	"github.com/riverqueue/river"
+	"golang.org/x/time/rate"
+)
+
+// subscriptionReadWorker reads a batch of subscriptions, fetches the
+// renewal orders of the new generations, and in the transaction that
+// completes the job records what it read and runs OnRenewal.
+type subscriptionReadWorker[TTx any] struct {
+	river.WorkerDefaults[subscriptionReadArgs]
+	cfg     Config[TTx]
+	limiter nexway.RateLimiter
+}
+
+func newSubscriptionReadWorker[TTx any](c Config[TTx]) *subscriptionReadWorker[TTx] {
+	l := c.Subscriptions.Limiter
+	if l == nil {
+		// A burst of one: the reads come evenly, never in a clump that
+		// would take the tokens a checkout is about to need.
+		l = rate.NewLimiter(rate.Limit(c.Subscriptions.Share*c.Subscriptions.AccountRate), 1)
+	}
+	return &subscriptionReadWorker[TTx]{cfg: c, limiter: l}
+}
+
+func (w *subscriptionReadWorker[TTx]) NextRetry(job *river.Job[subscriptionReadArgs]) time.Time {
+	return time.Now().Add(w.cfg.Retry.retryAfter(job.Attempt))
+}
+
+// readResult is what one subscription's read found.
+type readResult struct {
+	ref      subRef
+	known    bool // the row exists
+	old      int  // the generation recorded before the read
+	state    subscriptionState
+	sub      *nexway.Subscription
+	renewals []*nexway.Order // generations old+1... whose orders were fetched
+	err      error           // the read failed; it is tried again at the next slot
+}
+
+func (w *subscriptionReadWorker[TTx]) Work(ctx context.Context, job *river.Job[subscriptionReadArgs]) error {
+	res := make([]readResult, len(job.Args.Subs))
+	at := make(map[subRef]int, len(res))
+	var where []string
+	var args []any
+	for i, ref := range job.Args.Subs {
+		res[i].ref, at[ref] = ref, i
+		where = append(where, "(partner_order_number = ? AND subscription_id = ?)")
+		args = append(args, ref.PartnerOrderNumber, ref.SubscriptionID)
+	}
+	if len(res) == 0 {
+		return nil
+	}
+	if err := w.cfg.DB.inTx(ctx, func(tx TTx) error {
+		return w.cfg.DB.query(ctx, tx, `SELECT partner_order_number, subscription_id, generation, status, expires_on, phase
+			FROM nexway_subscriptions WHERE `+strings.Join(where, " OR "), args,
+			func(r rows) error {
+				var ref subRef
+				var st subscriptionState
+				var gen int
+				var status, expires string
+				if err := r.Scan(&ref.PartnerOrderNumber, &ref.SubscriptionID, &gen, &status, &expires, &st.phase); err != nil {
+					return err
+				}
+				i, ok := at[ref]
+				if !ok {
+					return nil
+				}
+				st.status = nexway.SubscriptionStatus(status)
+				st.expires, _ = nexway.ParseDate(expires) // "" (never read) stays zero
+				res[i].known, res[i].old, res[i].state = true, gen, st
+				return nil
+			})
+	}); err != nil {
+		return fmt.Errorf("nexwayriver: read subscriptions: %w", err)
+	}
+	for i := range res {
+		if res[i].known {
+			w.read(ctx, &res[i])
+		}
+	}
+	return w.cfg.DB.inTx(ctx, func(tx TTx) error {
+		for i := range res {
+			if res[i].known {
+				if err := w.settle(ctx, tx, job.ID, &res[i]); err != nil {
+					return err
+				}
+			}
+		}
+		return complete(ctx, tx, job)
+	})
+}
+
+// read reads a subscription's status and the orders of its new
+// generations, at the sweep's pace. A failure is kept on r, not returned:
+// one subscription Nexway cannot answer for must not hold up the batch.
+func (w *subscriptionReadWorker[TTx]) read(ctx context.Context, r *readResult) {
+	c := w.cfg.Nexway
+	if r.err = w.limiter.Wait(ctx); r.err != nil {
+		return
+	}
+	r.sub, r.err = c.Subscriptions.Status(ctx, r.ref.PartnerOrderNumber, nexway.SubscriptionID(r.ref.SubscriptionID))
+	if r.err != nil {
+		return
+	}
+	for g := r.old + 1; g <= r.sub.Generation; g++ {
+		if r.err = w.limiter.Wait(ctx); r.err != nil {
+			return
+		}
+		o, err := c.Orders.Get(ctx, nexway.RenewalOrderNumber(r.ref.PartnerOrderNumber, g))
+		if err != nil {
+			// The generations fetched so far are settled; the rest wait
+			// for the next read (soon: the subscription is near expiry).
+			r.err = err
+			return
+		}
+		r.renewals = append(r.renewals, o)
+	}
+}
+
+// settle records the read and runs OnRenewal for each renewal fetched. The
+// update only applies when the generation recorded is still the one read
+// before the call, so that of two jobs that read the same renewal (a
+// lost job planned again) only one runs the hook.
+func (w *subscriptionReadWorker[TTx]) settle(ctx context.Context, tx TTx, jobID int64, r *readResult) error {
+	f := &w.cfg.Subscriptions
+	st, gen, lastErr := r.state, r.old, ""
+	if r.sub != nil {
+		if r.sub.Status != "" { // unreadable: keep the last one
+			st.status = r.sub.Status
+		}
+		st.expires = r.sub.ExpirationDate
+		gen = r.old + len(r.renewals)
+	}
+	next := f.nextReadOf(time.Now(), st)
+	if r.err != nil {
+		lastErr = errorText(r.err)
+		if !errors.Is(r.err, nexway.ErrNotFound) {
+			// Nexway unreachable or refusing: try at the nearer cadence.
+			next = nextRead(time.Now(), st.phase, f.NearCadence)
+		}
+	}
+	n, err := w.cfg.DB.exec(ctx, tx, `UPDATE nexway_subscriptions
+		SET generation = ?, status = ?, expires_on = ?, next_read_ms = ?, queued = 0, reads = reads + 1, last_error = ?
+		WHERE partner_order_number = ? AND subscription_id = ? AND generation = ?`,
+		gen, string(st.status), dateText(st.expires), next.UnixMilli(), lastErr,
+		r.ref.PartnerOrderNumber, r.ref.SubscriptionID, r.old)
+	if err != nil {
+		return fmt.Errorf("nexwayriver: record subscription %d of order %s: %w", r.ref.SubscriptionID, r.ref.PartnerOrderNumber, err)
+	}
+	if n == 0 {
+		return nil // another job settled this generation first
+	}
+	for i, o := range r.renewals {
+		ev := &RenewalEvent{
+			JobID: jobID, PartnerOrderNumber: r.ref.PartnerOrderNumber, SubscriptionID: nexway.SubscriptionID(r.ref.SubscriptionID),
+			Generation: r.old + 1 + i, Order: o, Subscription: r.sub,
+		}
+		if err := hook(func() error { return f.OnRenewal(ctx, tx, ev) }, "OnRenewal", o.PartnerOrderNumber); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func dateText(d nexway.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+// errorText is a failure as an operator reads it in the table; the
+// client's errors hold no secret.
+func errorText(err error) string {
+	s := err.Error()
+	if len(s) > 500 {
+		s = s[:500]
+	}
+	return s
+}
