@@ -40,7 +40,7 @@ func decodeJSON(data []byte, out any) (lenient bool, err error) {
 		return false, err // the lenient path fills structs only
 	}
 	switch {
-	case err == nil && !hasAltKeys(t.Elem(), data) && !(infoOf(t.Elem()).ids && hasNegative(data)):
+	case err == nil && !(infoOf(t.Elem()).ids && hasNegative(data)) && !keysNeedLenient(data, infoOf(t.Elem()).altNames):
 		return false, nil
 	case err != nil && !isTypeError(err) && !json.Valid(data):
 		return false, err // not JSON, or a hostile nesting encoding/json refuses
@@ -252,6 +252,10 @@ func (s *scanner) structObject(v reflect.Value, ti *typeInfo) error {
 			from[i] = unset
 		}
 	}
+	var seen []bool // per field, for one that is or holds an essential value: met already
+	if ti.essential {
+		seen = make([]bool, len(ti.fields))
+	}
 	return s.members(func(key []byte) error {
 		rank := own
 		i, ok := ti.exact[string(key)]
@@ -273,6 +277,12 @@ func (s *scanner) structObject(v reflect.Value, ti *typeInfo) error {
 		}
 		f := &ti.fields[i]
 		field, settable := fieldOf(v, f.index)
+		if settable && seen != nil && (f.need != needNone || holdsEssential(field.Type())) {
+			if seen[i] {
+				return s.again(field, f)
+			}
+			seen[i] = true
+		}
 		afresh := false
 		if from != nil {
 			switch prev := from[i]; {
@@ -298,6 +308,25 @@ func (s *scanner) structObject(v reflect.Value, ti *typeInfo) error {
 		_, err := s.value(field, f.quoted)
 		return err
 	})
+}
+
+// again reads a second value for an essential field, or one holding
+// essential values, met already in the same object (under its name in
+// another spelling, or an alternative name): the same value is no news;
+// another one makes the field unreadable, as no reading of the answer is
+// more right than the other.
+func (s *scanner) again(field reflect.Value, f *lenientField) error {
+	if f.need != needNone && !s.readable(field, f.need) {
+		return &essentialError{field: f.name}
+	}
+	twin := reflect.New(field.Type()).Elem()
+	if _, err := s.value(twin, f.quoted); err != nil {
+		return err
+	}
+	if !reflect.DeepEqual(twin.Interface(), field.Interface()) {
+		return &essentialError{field: f.name}
+	}
+	return nil
 }
 
 // fieldOf finds the field at index in v, allocating embedded pointers as
