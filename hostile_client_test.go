@@ -71,3 +71,41 @@ func TestHostileEssentialSpellings(t *testing.T) {
 		})
 	}
 }
+
+// A field read under an alternative name is read in any spelling
+// encoding/json would match, and an essential value given under its name
+// and an alternative name must be the same value.
+func TestHostileAlternativeNames(t *testing.T) {
+	const cp = "connect/order/crossupsell"
+	cases := []struct {
+		name string
+		body string
+		ref  ProductRef // 0: want ErrInvalidResponse
+	}{
+		{"own", `{"responseCode":0,"productsReturn":[{"ref":5}]}`, 5},
+		{"alternative", `{"responseCode":0,"productsReturn":[{"productRef":5}]}`, 5},
+		{"alternative folded", `{"responseCode":0,"productsReturn":[{"PRODUCTREF":5}]}`, 5},
+		{"alternative escaped", `{"responseCode":0,"productsReturn":[{"product\u0052ef":5}]}`, 5},
+		{"both, same", `{"responseCode":0,"productsReturn":[{"ref":5,"productRef":"5"}]}`, 5},
+		{"both, alternative first, same", `{"responseCode":0,"productsReturn":[{"productRef":5,"ref":5}]}`, 5},
+		{"both, differ", `{"responseCode":0,"productsReturn":[{"ref":5,"productRef":6}]}`, 0},
+		{"both, alternative first, differ", `{"responseCode":0,"productsReturn":[{"productRef":6,"ref":5}]}`, 0},
+		{"both, alternative unreadable", `{"responseCode":0,"productsReturn":[{"ref":5,"productRef":1e400}]}`, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t)
+			m.RegisterResponder(http.MethodPost, testBase+cp, respond(200, tc.body, nil))
+			o, err := m.c.CrossSell.Offers(bg, "EN", []CartItem{{1, 1}})
+			if tc.ref == 0 {
+				if !errors.Is(err, ErrInvalidResponse) {
+					t.Fatalf("got (%+v, %v), want ErrInvalidResponse", o, err)
+				}
+				return
+			}
+			if err != nil || len(o.Products) != 1 || o.Products[0].Ref != tc.ref {
+				t.Fatalf("got (%+v, %v), want ref %d", o, err, tc.ref)
+			}
+		})
+	}
+}
