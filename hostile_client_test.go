@@ -1,8 +1,13 @@
 package nexway
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -105,6 +110,122 @@ func TestHostileAlternativeNames(t *testing.T) {
 			}
 			if err != nil || len(o.Products) != 1 || o.Products[0].Ref != tc.ref {
 				t.Fatalf("got (%+v, %v), want ref %d", o, err, tc.ref)
+			}
+		})
+	}
+}
+
+// Duplicated names in a caller's own struct, with nothing essential,
+// decode through RawResponse.Decode as encoding/json decodes them, even
+// when a conversion sends the answer down the lenient path.
+func TestHostileDuplicatesInRawDecode(t *testing.T) {
+	type inner struct {
+		A int `json:"a"`
+		B int `json:"b"`
+	}
+	type target struct {
+		N   int               `json:"n"`
+		S   []int             `json:"s"`
+		Arr [3]int            `json:"arr"`
+		M   map[string]int    `json:"m"`
+		Any any               `json:"any"`
+		In  inner             `json:"in"`
+		P   *inner            `json:"p"`
+		Raw json.RawMessage   `json:"raw"`
+		MS  []map[string]bool `json:"ms"`
+	}
+	const dup = `"n":1,"N":2,"s":[1,2,3],"s":[4],"arr":[1,2,3],"arr":[9],"m":{"x":1},"m":{"y":2},` +
+		`"any":{"k":1},"any":[1],"in":{"a":1},"in":{"b":2},"p":{"a":1},"p":{"b":2},"raw":1,"raw":{"z":[]},` +
+		`"ms":[{"a":true}],"ms":[{"b":false},{}]`
+	for name, body := range map[string]string{
+		"well-typed": `{` + dup + `}`,
+		"one mistyped": `{` + dup + `,"extra":0,"n":"3"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			var want, got target
+			if err := json.Unmarshal([]byte(strings.Replace(body, `"n":"3"`, `"n":3`, 1)), &want); err != nil {
+				t.Fatal(err)
+			}
+			r := RawResponse{Envelope{Raw: json.RawMessage(body)}}
+			if err := r.Decode(&got); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("lenient\n got %+v\nwant %+v", got, want)
+			}
+		})
+	}
+}
+
+// endRecorder keeps the CallResult of every EndCall.
+type endRecorder struct {
+	mu   sync.Mutex
+	ends []CallResult
+}
+
+func (*endRecorder) StartCall(ctx context.Context, _ CallInfo) context.Context       { return ctx }
+func (*endRecorder) StartAttempt(ctx context.Context, _ AttemptInfo) context.Context { return ctx }
+func (*endRecorder) EndAttempt(context.Context, AttemptInfo, AttemptResult)          {}
+func (r *endRecorder) EndCall(_ context.Context, _ CallInfo, res CallResult) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ends = append(r.ends, res)
+}
+
+// A create whose answer holds an essential value twice with two values
+// may have been processed: the read-back decides, and the caller, its
+// WithResponse and the observer report the same outcome.
+func TestHostileCreateAnswerThenReadBack(t *testing.T) {
+	conflict := strings.Replace(orderSample, `"orderNumber": 12345678,`, `"orderNumber": 12345678, "orderNumber": 12345679,`, 1)
+	refs := strings.Replace(orderSample, `"productRef": 733551,`, `"productRef": 733551, "productref": 1e400,`, 1)
+	other := strings.Replace(orderSample, `"productRef": 733551`, `"productRef": 733552`, 1)
+	cases := []struct {
+		name, answer, readBack string
+		want                   error // nil: the read-back order is adopted
+	}{
+		{"number twice, read back", conflict, orderSample, nil},
+		{"ref unreadable twice, read back", refs, orderSample, nil},
+		{"number twice, read back twice", conflict, conflict, ErrAmbiguous},
+		{"number twice, read back another order", conflict, other, ErrDuplicateOrder},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			obs := &endRecorder{}
+			m := newMock(t, WithObserver(obs))
+			m.RegisterResponder(http.MethodPost, testBase+"connect/order/new", respond(200, tc.answer, nil))
+			m.RegisterResponder(http.MethodGet, testBase+"connect/order/PARTNER689", respond(200, tc.readBack, nil))
+			resp := Response{HTTPStatus: -1}
+			o, err := m.c.Orders.Create(bg, sampleOrder(), WithResponse(&resp))
+			if n := m.calls(http.MethodPost, "connect/order/new"); n != 1 {
+				t.Errorf("create sent %d times, want once", n)
+			}
+			if len(obs.ends) != 1 {
+				t.Fatalf("%d EndCalls", len(obs.ends))
+			}
+			end := obs.ends[0]
+			if tc.want == nil {
+				if err != nil || o.OrderNumber != 12345678 || o.Lines[0].ProductRef != 733551 {
+					t.Fatalf("got (%+v, %v), want the order read back", o, err)
+				}
+				if resp.Attempts != 2 || resp.ReadBacks != 1 || resp.HTTPStatus != 200 {
+					t.Errorf("WithResponse %+v, want 2 attempts, 1 read back", resp)
+				}
+				if end.Err != nil || end.Ambiguous || end.Attempts != 2 || end.ReadBacks != 1 {
+					t.Errorf("observer %+v, want success in 2 attempts, 1 read back", end)
+				}
+				return
+			}
+			if !errors.Is(err, tc.want) || o != nil {
+				t.Fatalf("got (%+v, %v), want %v", o, err, tc.want)
+			}
+			if errors.Is(err, ErrAmbiguous) != (tc.want == ErrAmbiguous) {
+				t.Errorf("%v: ambiguity wrong", err)
+			}
+			if resp.HTTPStatus != -1 {
+				t.Errorf("WithResponse written on failure: %+v", resp)
+			}
+			if end.Err == nil || end.Ambiguous != errors.Is(err, ErrAmbiguous) || end.Attempts != 2 || apiErrorOf(t, err).Attempts != 2 {
+				t.Errorf("observer %+v, caller %v", end, err)
 			}
 		})
 	}
