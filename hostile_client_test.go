@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
 )
 
 // Answers derived from RFC 8259 that a decoder may read more than one way:
@@ -227,6 +229,58 @@ func TestHostileCreateAnswerThenReadBack(t *testing.T) {
 			if end.Err == nil || end.Ambiguous != errors.Is(err, ErrAmbiguous) || end.Attempts != 2 || apiErrorOf(t, err).Attempts != 2 {
 				t.Errorf("observer %+v, caller %v", end, err)
 			}
+		})
+	}
+}
+
+// slowObserver blocks one hook for a while, as an exporter stuck on a
+// full queue would.
+type slowObserver struct {
+	endRecorder
+	hook string
+	d    time.Duration
+}
+
+func (o *slowObserver) StartAttempt(ctx context.Context, _ AttemptInfo) context.Context {
+	if o.hook == "StartAttempt" {
+		time.Sleep(o.d)
+	}
+	return ctx
+}
+
+func (o *slowObserver) EndAttempt(context.Context, AttemptInfo, AttemptResult) {
+	if o.hook == "EndAttempt" {
+		time.Sleep(o.d)
+	}
+}
+
+// A hook that blocks past the caller's deadline delays the call, and does
+// not change its outcome: an answer read is the answer, a request never
+// sent was never processed.
+func TestHostileSlowObserverOutcome(t *testing.T) {
+	for _, hook := range []string{"StartAttempt", "EndAttempt"} {
+		t.Run(hook, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				obs := &slowObserver{hook: hook, d: time.Second}
+				m := newMock(t, WithObserver(obs))
+				m.RegisterResponder(http.MethodPost, testBase+"connect/order/new", respond(200, orderSample, nil))
+				ctx, cancel := context.WithTimeout(bg, 300*time.Millisecond)
+				defer cancel()
+				var resp Response
+				o, err := m.c.Orders.Create(ctx, sampleOrder(), WithResponse(&resp))
+				sent := m.calls(http.MethodPost, "connect/order/new")
+				end := obs.ends[0]
+				switch {
+				case sent == 0:
+					if err == nil || errors.Is(err, ErrAmbiguous) || end.Err == nil || end.Ambiguous {
+						t.Errorf("never sent: got (%v, %v), observer %+v, want a definite failure", o, err, end)
+					}
+				case err != nil || o.OrderNumber != 12345678:
+					t.Errorf("sent and answered: got (%v, %v), want the order", o, err)
+				case end.Err != nil || resp.Attempts != 1 || end.Attempts != 1:
+					t.Errorf("observer %+v, response %+v disagree with the caller", end, resp)
+				}
+			})
 		})
 	}
 }
