@@ -140,7 +140,7 @@ func TestHostileDuplicatesInRawDecode(t *testing.T) {
 		`"any":{"k":1},"any":[1],"in":{"a":1},"in":{"b":2},"p":{"a":1},"p":{"b":2},"raw":1,"raw":{"z":[]},` +
 		`"ms":[{"a":true}],"ms":[{"b":false},{}]`
 	for name, body := range map[string]string{
-		"well-typed": `{` + dup + `}`,
+		"well-typed":   `{` + dup + `}`,
 		"one mistyped": `{` + dup + `,"extra":0,"n":"3"}`,
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -281,6 +281,48 @@ func TestHostileSlowObserverOutcome(t *testing.T) {
 					t.Errorf("observer %+v, response %+v disagree with the caller", end, resp)
 				}
 			})
+		})
+	}
+}
+
+// A license key or order number that is not exact text (RFC 8259 §8.1:
+// JSON is UTF-8; §8.2: a lone surrogate is not a character) is not
+// replaced by U+FFFD, which would hand the shopper another key.
+func TestHostileEssentialText(t *testing.T) {
+	serial := func(data string) string {
+		return "{\"responseCode\":0,\"orderNumber\":7,\"orderLines\":[{\"productRef\":5,\"lineItems\":[{\"serials\":[{\"data\":" + data + "}]}]}]}"
+	}
+	cases := []struct {
+		name, body string
+		want       string // "": want ErrInvalidResponse
+	}{
+		{"plain", serial(`"AB-CD"`), "AB-CD"},
+		{"escapes", serial(`"A\"B\\C\/D\u0041"`), "A\"B\\C/DA"},
+		{"pair", serial(`"K\ud83d\ude00"`), "K\U0001F600"},
+		{"raw multibyte", serial(`"Ké€😀"`), "Ké€😀"},
+		{"latin-1 byte", serial("\"K\xe9Y\""), ""},
+		{"overlong", serial("\"K\xc0\xaeY\""), ""},
+		{"lone high", serial(`"K\ud800Y"`), ""},
+		{"lone high at end", serial(`"K\uD800"`), ""},
+		{"lone low", serial(`"K\udc00"`), ""},
+		{"reversed pair", serial(`"\ude00\ud83d"`), ""},
+		{"high then escape", serial(`"\ud83d\n"`), ""},
+		{"non-key field latin-1", "{\"responseCode\":0,\"orderNumber\":7,\"orderLines\":[{\"productRef\":5,\"remark\":\"\xe9\",\"lineItems\":[{\"serials\":[{\"data\":\"K\"}]}]}]}", "K"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t)
+			m.RegisterResponder(http.MethodGet, testBase+"connect/order/P1", respond(200, tc.body, nil))
+			o, err := m.c.Orders.Get(bg, "P1")
+			if tc.want == "" {
+				if !errors.Is(err, ErrInvalidResponse) {
+					t.Fatalf("got (%+v, %v), want ErrInvalidResponse", o, err)
+				}
+				return
+			}
+			if err != nil || o.Lines[0].Items[0].Serials[0].Data != tc.want {
+				t.Fatalf("got (%+v, %v), want key %q", o, err, tc.want)
+			}
 		})
 	}
 }

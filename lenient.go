@@ -40,7 +40,7 @@ func decodeJSON(data []byte, out any) (lenient bool, err error) {
 		return false, err // the lenient path fills structs only
 	}
 	switch {
-	case err == nil && !(infoOf(t.Elem()).ids && hasNegative(data)) && !keysNeedLenient(data, infoOf(t.Elem()).altNames):
+	case err == nil && !needsChecks(infoOf(t.Elem()), data):
 		return false, nil
 	case err != nil && !isTypeError(err) && !json.Valid(data):
 		return false, err // not JSON, or a hostile nesting encoding/json refuses
@@ -48,6 +48,14 @@ func decodeJSON(data []byte, out any) (lenient bool, err error) {
 	// A type error, an alternative name, or a type of the caller's whose
 	// UnmarshalJSON failed: decode again, leniently.
 	return true, decodeLenient(data, out)
+}
+
+// needsChecks reports whether data, which the fast path decoded into a
+// type described by ti, holds what only the lenient path reads as it
+// must: an alternative or duplicated name, a negative number where an id
+// may be, a string that may not be exact text where a key may be.
+func needsChecks(ti *typeInfo, data []byte) bool {
+	return (ti.ids && hasNegative(data)) || (ti.texts && suspectText(data)) || keysNeedLenient(data, ti.altNames)
 }
 
 // isTypeError reports a value of another type than its field's, apart

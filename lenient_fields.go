@@ -34,6 +34,7 @@ type typeInfo struct {
 	altNames        map[string]bool // every alternative name of the type and the types it holds, folded
 	ids             bool            // the type or one it holds has an `essential:"id"` field
 	essential       bool            // the type or one it holds has an `essential` field
+	texts           bool            // the type or one it holds has an `essential:"text"` field
 }
 
 type altRef struct{ field, rank int }
@@ -266,7 +267,10 @@ func collectAltKeys(t reflect.Type, seen map[reflect.Type]bool, ti *typeInfo) {
 		case needID:
 			ti.ids = true
 			ti.essential = true
-		case needInt, needText:
+		case needText:
+			ti.texts = true
+			ti.essential = true
+		case needInt:
 			ti.essential = true
 		}
 		if alt := f.Tag.Get("alt"); alt != "" {
