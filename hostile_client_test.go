@@ -57,6 +57,8 @@ func TestHostileEssentialSpellings(t *testing.T) {
 		{"serial twice", `{"responseCode":0,"orderNumber":7,"orderLines":[{"productRef":5,"lineItems":[{"serials":[{"data":"A","data":"B"}]}]}]}`, 0, 0, 0},
 		{"lines twice", `{"responseCode":0,"orderNumber":7,"orderLines":[{"productRef":5}],"orderLines":[{"productRef":6}]}`, 0, 0, 0},
 		{"code twice", `{"responseCode":0,"responseCode":1010,"orderNumber":7}`, 0, 0, 0},
+		{"hexadecimal string", `{"responseCode":0,"orderNumber":"0x3E8p0"}`, 0, 0, 0},
+		{"underscored string", `{"responseCode":0,"orderNumber":"0x1_0p0"}`, 0, 0, 0},
 		{"trailing garbage", `{"responseCode":0,"orderNumber":7}x`, 0, 0, 0},
 		{"two documents", `{"responseCode":0,"orderNumber":7}{"responseCode":0,"orderNumber":8}`, 0, 0, 0},
 		{"trailing space", "{\"responseCode\":0,\"orderNumber\":7}\r\n\t ", 7, 0, 0},
@@ -322,6 +324,24 @@ func TestHostileEssentialText(t *testing.T) {
 			}
 			if err != nil || o.Lines[0].Items[0].Serials[0].Data != tc.want {
 				t.Fatalf("got (%+v, %v), want key %q", o, err, tc.want)
+			}
+		})
+	}
+}
+
+// An internal-error code on a read is resent in every form RFC 8259 and
+// the lenient reading give it, not only as the digits "1000".
+func TestHostileInternalCodeForms(t *testing.T) {
+	for _, form := range []string{`1000`, `1E3`, `1.0e3`, `10.00e+2`, `1000.0`, `"1000"`, `"\u0031000"`, `" 1e3 "`, `1052`, `1.052E3`, `1065e0`} {
+		t.Run(form, func(t *testing.T) {
+			m := newMock(t)
+			m.RegisterResponder(http.MethodGet, testBase+"connect/order/P1", sequence(
+				respond(200, `{"responseCode":`+form+`,"responseMessage":"internal error"}`, nil),
+				respond(200, `{"responseCode":0,"partnerOrderNumber":"P1","orderNumber":7}`, nil)))
+			var resp Response
+			o, err := m.c.Orders.Get(bg, "P1", WithResponse(&resp))
+			if err != nil || o.OrderNumber != 7 || resp.Attempts != 2 {
+				t.Fatalf("got (%+v, %v) in %d attempts, want order 7 in 2", o, err, resp.Attempts)
 			}
 		})
 	}

@@ -554,6 +554,9 @@ func validNumber(s string) bool {
 // spaces allowed), or an integral float in either.
 func intOf(s string) (int64, bool) {
 	s = strings.TrimSpace(s)
+	if !decimal(s) {
+		return 0, false
+	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return n, true
 	}
@@ -564,9 +567,24 @@ func intOf(s string) (int64, bool) {
 	return int64(f), true
 }
 
+// decimal reports whether s holds only what a decimal number is written
+// with: strconv would also read hexadecimal ("0x3E8p0"), "Inf" and
+// underscores, which no JSON sender means as a number.
+func decimal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isDigit(c) && c != '-' && c != '+' && c != '.' && c != 'e' && c != 'E' {
+			return false
+		}
+	}
+	return true
+}
+
 // uintOf is intOf for unsigned integers.
 func uintOf(s string) (uint64, bool) {
 	s = strings.TrimSpace(s)
+	if !decimal(s) {
+		return 0, false
+	}
 	if n, err := strconv.ParseUint(s, 10, 64); err == nil {
 		return n, true
 	}

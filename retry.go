@@ -119,9 +119,18 @@ func (c *Client) shouldRetry(ctx context.Context, st *callState, resp *http.Resp
 }
 
 // mayHoldInternalCode spares a healthy answer a second decode: an answer
-// that does not contain the digits of an internal-error code has none.
+// that contains neither the digits of an internal-error code, nor a
+// number with an exponent (1E3), nor an escape (\u0031000) has none.
 func mayHoldInternalCode(data []byte) bool {
-	return bytes.Contains(data, []byte("1000")) || bytes.Contains(data, []byte("1052")) || bytes.Contains(data, []byte("1065"))
+	if bytes.Contains(data, []byte("1000")) || bytes.Contains(data, []byte("1052")) || bytes.Contains(data, []byte("1065")) {
+		return true
+	}
+	for i := 1; i < len(data); i++ {
+		if (data[i] == 'e' || data[i] == 'E') && isDigit(data[i-1]) {
+			return true
+		}
+	}
+	return bytes.Contains(data, []byte(`\u`))
 }
 
 // retryableTransportError rules out failures a resend cannot fix: an
