@@ -164,12 +164,15 @@ func hasNegative(data []byte) bool {
 
 // unreadableEssential reports an answer with an essential value it cannot
 // read. A failure code in its envelope is still the answer (an error answer
-// may carry anything in its other fields); otherwise it is an unreadable
-// answer, ambiguous for a write.
+// may carry anything in its other fields), though not one that can settle
+// a write as done (retriedInto); otherwise it is an unreadable answer,
+// ambiguous for a write.
 func (c *Client) unreadableEssential(k *call, resp *http.Response, data []byte, ee *essentialError) error {
 	var env Envelope
 	if _, err := decodeJSON(data, &env); err == nil && env.ResponseCode != 0 && codeReadable(data) {
-		return c.apiError(k, resp, k.op.lookup(env.ResponseCode), env.ResponseCode, env.ResponseMessage, nil)
+		e := c.apiError(k, resp, k.op.lookup(env.ResponseCode), env.ResponseCode, env.ResponseMessage, nil)
+		e.partial = true
+		return e
 	}
 	return c.unreadable(k, resp, "response has an unreadable "+ee.field)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -342,6 +343,51 @@ func TestHostileInternalCodeForms(t *testing.T) {
 			o, err := m.c.Orders.Get(bg, "P1", WithResponse(&resp))
 			if err != nil || o.OrderNumber != 7 || resp.Attempts != 2 {
 				t.Fatalf("got (%+v, %v) in %d attempts, want order 7 in 2", o, err, resp.Attempts)
+			}
+		})
+	}
+}
+
+// A write whose first answer is lost and whose resend meets "already
+// cancelled" (1011) succeeds only on an answer read whole: one whose
+// essential values cannot be read cannot be the caller's result, and the
+// outcome stays unknown for the caller, WithResponse and the observer.
+func TestHostileSettledByUnreadable1011(t *testing.T) {
+	lost := func(*http.Request) (*http.Response, error) { return nil, io.ErrUnexpectedEOF }
+	cancel := func(c *Client, opts ...CallOption) (any, error) {
+		return c.Orders.Cancel(bg, "P1", ReasonOrderCancelled, "", opts...)
+	}
+	subCancel := func(c *Client, opts ...CallOption) (any, error) {
+		return c.Subscriptions.Cancel(bg, "P1", 3, opts...)
+	}
+	cases := []struct {
+		name, method, path, answer string
+		call                       func(*Client, ...CallOption) (any, error)
+		settled                    bool
+	}{
+		{"cancel", http.MethodPut, "connect/order/cancel", `{"responseCode":1011,"partnerOrderNumber":"P1","orderNumber":7}`, cancel, true},
+		{"cancel, number unreadable", http.MethodPut, "connect/order/cancel", `{"responseCode":1011,"partnerOrderNumber":"P1","orderNumber":1e400}`, cancel, false},
+		{"cancel, number twice", http.MethodPut, "connect/order/cancel", `{"responseCode":1011,"orderNumber":7,"orderNumber":8,"partnerOrderNumber":"P1"}`, cancel, false},
+		{"cancel, partner not text", http.MethodPut, "connect/order/cancel", "{\"responseCode\":1011,\"partnerOrderNumber\":\"P\xff1\"}", cancel, false},
+		{"subscription cancel", http.MethodPut, "connect/subscription", `{"responseCode":1011,"subscriptionId":3}`, subCancel, true},
+		{"subscription cancel, code twice", http.MethodPut, "connect/subscription", `{"responseCode":1011,"responseCode":0}`, subCancel, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			obs := &endRecorder{}
+			m := newMock(t, WithObserver(obs))
+			m.RegisterResponder(tc.method, testBase+tc.path, sequence(lost, respond(200, tc.answer, nil)))
+			resp := Response{HTTPStatus: -1}
+			res, err := tc.call(m.c, WithResponse(&resp))
+			end := obs.ends[0]
+			if tc.settled {
+				if err != nil || resp.Attempts != 2 || end.Err != nil || end.ResponseCode != 1011 {
+					t.Fatalf("got (%+v, %v), response %+v, observer %+v, want settled by 1011", res, err, resp, end)
+				}
+				return
+			}
+			if !errors.Is(err, ErrAmbiguous) || !end.Ambiguous || resp.HTTPStatus != -1 {
+				t.Fatalf("got (%+v, %v), response %+v, observer %+v, want ErrAmbiguous everywhere", res, err, resp, end)
 			}
 		})
 	}
