@@ -392,3 +392,39 @@ func TestHostileSettledByUnreadable1011(t *testing.T) {
 		})
 	}
 }
+
+// A raw path whose segment a server on the way may read as "." or ".."
+// is refused before anything is sent (RFC 3986 §6.2.2; Windows servers
+// also drop a segment's trailing dots and spaces); what means one thing
+// is sent.
+func TestHostileRawPaths(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		ok   bool
+	}{
+		{"a/..%20/b", false},
+		{"a/.%20", false},
+		{"a/..%20.", false},
+		{"a/%20%2e%2E", false},
+		{"a/%2E%2e%3Bx/b", false},
+		{"a/%2F", false},
+		{"a/%2520", false},
+		{"a/%25x", true},
+		{"a/%252E%252e", false},
+		{"a/b%20c", true},
+		{"a/b.c", true},
+		{"a/%3Bx", true},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			m := newMock(t)
+			m.RegisterNoResponder(respond(200, `{"responseCode":0}`, nil))
+			_, err := m.c.Do(bg, &RawRequest{Method: http.MethodGet, Path: tc.path, Resend: true})
+			if tc.ok != (err == nil) {
+				t.Fatalf("%v, want accepted %v", err, tc.ok)
+			}
+			if !tc.ok && (!errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "path") || m.GetTotalCallCount() != 0) {
+				t.Errorf("%v after %d requests, want ErrInvalidArgument naming path before any", err, m.GetTotalCallCount())
+			}
+		})
+	}
+}
