@@ -210,10 +210,12 @@ const maxLinearKeys = 16
 func keysNeedLenient(data []byte, alts map[string]bool) bool {
 	s := &scanner{data: data}
 	var (
-		keys   [][]byte                    // keys of the open objects, innermost last
-		starts []int                       // per open object or array: its first key in keys
-		sets   = map[int]map[string]bool{} // per large open object (by depth)
-		fold   [64]byte
+		keyArr   [64][]byte
+		startArr [32]int
+		keys     = keyArr[:0]            // keys of the open objects, innermost last
+		starts   = startArr[:0]          // per open object or array: its first key in keys
+		sets     map[int]map[string]bool // per large open object (by depth)
+		fold     [64]byte
 	)
 	for {
 		switch c := s.peek(); c {
@@ -262,6 +264,9 @@ func keysNeedLenient(data []byte, alts map[string]bool) bool {
 				set := make(map[string]bool, 2*maxLinearKeys)
 				for _, k := range keys[starts[len(starts)-1]:] {
 					set[foldName(string(k))] = true
+				}
+				if sets == nil {
+					sets = map[int]map[string]bool{}
 				}
 				sets[len(starts)] = set
 				keys = keys[:starts[len(starts)-1]]
