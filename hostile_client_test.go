@@ -1,6 +1,7 @@
 package nexway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -427,4 +428,63 @@ func TestHostileRawPaths(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzOrderNumberOneReading checks, for any answer the decoder accepts,
+// that every orderNumber member of the order, in any spelling of its
+// name, holds the number the caller gets: none is read as another number,
+// none is null beside a number, none is dropped as unreadable.
+func FuzzOrderNumberOneReading(f *testing.F) {
+	for _, s := range []string{
+		orderSample,
+		`{"responseCode":0,"orderNumber":7,"orderNumber":"7"}`,
+		`{"responseCode":0,"orderNumber":7,"ORDERNUMBER":8}`,
+		`{"responseCode":0,"order\u004eumber":7,"orderNumber":null}`,
+		`{"responseCode":0,"orderNumber":1E2,"orderNumber":100.0}`,
+		`{"responseCode":0,"orderNumber":"0x64p0"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var o Order
+		if decodeAs(opGetOrder, body, &o) != nil {
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(skipBOM(body)))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			return
+		}
+		var null, number bool
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return
+			}
+			var raw json.RawMessage
+			if dec.Decode(&raw) != nil {
+				return
+			}
+			if !strings.EqualFold(tok.(string), "orderNumber") {
+				continue
+			}
+			text := string(raw)
+			switch {
+			case text == "null":
+				null = true
+				continue
+			case raw[0] == '"':
+				if json.Unmarshal(raw, &text) != nil {
+					t.Fatalf("accepted an unreadable orderNumber %s", raw)
+				}
+			}
+			n, ok := intOf(text)
+			if !ok || OrderNumber(n) != o.OrderNumber {
+				t.Fatalf("orderNumber %s read as %d", raw, o.OrderNumber)
+			}
+			number = true
+		}
+		if null && number {
+			t.Fatalf("orderNumber both null and %d", o.OrderNumber)
+		}
+	})
 }
