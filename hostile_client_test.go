@@ -488,3 +488,23 @@ func FuzzOrderNumberOneReading(f *testing.F) {
 		}
 	})
 }
+
+// A Retry-After of more seconds than an int64 holds (RFC 9110 §10.2.3
+// sets no bound) asks for a wait beyond the policy's cap: the read is not
+// resent at once as if the header were absent.
+func TestHostileRetryAfterBeyondCounting(t *testing.T) {
+	for _, v := range []string{"99999999999999999999", "3600"} {
+		t.Run(v, func(t *testing.T) {
+			m := newMock(t)
+			m.RegisterResponder(http.MethodGet, testBase+"connect/order/P1", func(*http.Request) (*http.Response, error) {
+				r := respondNow(503, `{}`)
+				r.Header.Set("Retry-After", v)
+				return r, nil
+			})
+			_, err := m.c.Orders.Get(bg, "P1")
+			if n := m.calls(http.MethodGet, "connect/order/P1"); n != 1 || !errors.Is(err, ErrUnavailable) {
+				t.Fatalf("%d requests, %v; want one, ErrUnavailable", n, err)
+			}
+		})
+	}
+}

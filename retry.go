@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"math/rand/v2"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -171,7 +172,11 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+	s, err := strconv.ParseInt(v, 10, 64)
+	if errors.Is(err, strconv.ErrRange) && v[0] != '-' {
+		s, err = math.MaxInt64, nil // seconds beyond counting: capped below
+	}
+	if err == nil {
 		if s < 0 {
 			return 0, true
 		}
