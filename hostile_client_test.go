@@ -508,3 +508,32 @@ func TestHostileRetryAfterBeyondCounting(t *testing.T) {
 		})
 	}
 }
+
+// A stock answer that reports one product twice is read only when both
+// entries say the same: Find would otherwise pick one of two levels.
+func TestHostileStockTwice(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		ok         bool
+	}{
+		{"same twice", `{"productStatus":[{"productRef":1,"status":100},{"productRef":"1","status":"100","responseMessage":"OK"}]}`, true},
+		{"two levels", `{"productStatus":[{"productRef":1,"status":100},{"productRef":1,"status":300}]}`, false},
+		{"two codes", `{"productStatus":[{"productRef":1,"status":100},{"productRef":1,"status":100,"responseCode":1010}]}`, false},
+		{"two products", `{"productStatus":[{"productRef":1,"status":100},{"productRef":2,"status":300}]}`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t)
+			m.RegisterResponder(http.MethodPost, testBase+"connect/stock", respond(200, tc.body, nil))
+			s, err := m.c.Stock.Status(bg, []ProductRef{1, 2})
+			if tc.ok {
+				if p, found := s.Find(1); err != nil || !found || p.Level != InStock {
+					t.Fatalf("got (%+v, %v)", s, err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrInvalidResponse) {
+				t.Fatalf("got (%+v, %v), want ErrInvalidResponse", s, err)
+			}
+		})
+	}
+}

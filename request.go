@@ -182,6 +182,11 @@ func (c *Client) decode(k *call, resp *http.Response, data []byte) error {
 	if v, ok := k.out.(interface{ validResponse() bool }); ok && !v.validResponse() {
 		return c.unreadable(k, resp, "response lacks required fields")
 	}
+	if v, ok := k.out.(interface{ conflict() string }); ok {
+		if why := v.conflict(); why != "" {
+			return c.unreadable(k, resp, why)
+		}
+	}
 	return nil
 }
 
