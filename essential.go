@@ -12,12 +12,14 @@ import (
 // invented. A field tagged `essential` that is present but cannot be
 // represented fails the answer with ErrInvalidResponse instead of being
 // left zero, as the lenient path leaves other fields. Absent or null, it
-// stays zero as before. The tag says what is representable:
+// stays zero as before. Given twice in one object with two values (see
+// scanner.again), it is unreadable too. The tag says what is representable:
 //
 //	essential:"id"    an integer >= 0 that fits the field (1e400, a 23-digit
 //	                  string, 1.5, -3, "abc", true or an object are not)
 //	essential:"int"   an integer that fits the field, negative included
-//	essential:"text"  a string, or a number kept as its digits (not true,
+//	essential:"text"  a string of exact text (valid UTF-8, no lone escaped
+//	                  surrogate), or a number kept as its digits (not true,
 //	                  an object or a list)
 type need uint8
 
