@@ -63,6 +63,8 @@ func TestHostileEssentialSpellings(t *testing.T) {
 		{"underscored string", `{"responseCode":0,"orderNumber":"0x1_0p0"}`, 0, 0, 0},
 		{"trailing garbage", `{"responseCode":0,"orderNumber":7}x`, 0, 0, 0},
 		{"two documents", `{"responseCode":0,"orderNumber":7}{"responseCode":0,"orderNumber":8}`, 0, 0, 0},
+		{"byte order mark", "\xef\xbb\xbf{\"responseCode\":0,\"orderNumber\":7}", 7, 0, 0},
+		{"two byte order marks", "\xef\xbb\xbf\xef\xbb\xbf{\"responseCode\":0,\"orderNumber\":7}", 0, 0, 0},
 		{"trailing space", "{\"responseCode\":0,\"orderNumber\":7}\r\n\t ", 7, 0, 0},
 	}
 	for _, tc := range cases {
