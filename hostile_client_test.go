@@ -2,12 +2,16 @@ package nexway
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -535,6 +539,82 @@ func TestHostileStockTwice(t *testing.T) {
 			}
 			if !errors.Is(err, ErrInvalidResponse) {
 				t.Fatalf("got (%+v, %v), want ErrInvalidResponse", s, err)
+			}
+		})
+	}
+}
+
+type spaces struct{}
+
+func (spaces) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return len(p), nil
+}
+
+// A compressed answer (RFC 1952 gzip, RFC 1950 zlib, raw deflate) is
+// capped after decompression: a bomb fails with ErrInvalidResponse in
+// bounded memory and is not resent; a body that does not decompress fails
+// the same way.
+func TestHostileCompressedBodies(t *testing.T) {
+	compress := func(enc string, n int) []byte {
+		var buf bytes.Buffer
+		var w io.WriteCloser
+		switch enc {
+		case "gzip":
+			w, _ = gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		case "deflate":
+			w, _ = zlib.NewWriterLevel(&buf, zlib.BestSpeed)
+		case "raw":
+			w, _ = flate.NewWriter(&buf, flate.BestSpeed)
+		}
+		io.WriteString(w, `{"responseCode":0,"orderNumber":7}`)
+		io.Copy(w, io.LimitReader(spaces{}, int64(n))) // valid JSON: only the cap refuses it
+		w.Close()
+		return buf.Bytes()
+	}
+	for _, tc := range []struct {
+		name, encoding string
+		body           []byte
+		ok             bool
+	}{
+		{"gzip small", "gzip", compress("gzip", 10), true},
+		{"raw deflate small", "deflate", compress("raw", 10), true},
+		{"gzip bomb", "gzip", compress("gzip", 5*maxBodyBytes), false},
+		{"zlib bomb", "deflate", compress("deflate", 5*maxBodyBytes), false},
+		{"raw deflate bomb", "deflate", compress("raw", 5*maxBodyBytes), false},
+		{"not gzip", "gzip", []byte(`{"responseCode":0,"orderNumber":7}`), false},
+		{"gzip of a plain answer", "GZIP", func() []byte {
+			var buf bytes.Buffer
+			w := gzip.NewWriter(&buf)
+			io.WriteString(w, "\xef\xbb\xbf{\"responseCode\":0,\"orderNumber\":7}")
+			w.Close()
+			return buf.Bytes()
+		}(), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t)
+			m.RegisterResponder(http.MethodGet, testBase+"connect/order/P1", func(*http.Request) (*http.Response, error) {
+				r := respondNow(200, string(tc.body))
+				r.Header.Set("Content-Encoding", tc.encoding)
+				return r, nil
+			})
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			o, err := m.c.Orders.Get(bg, "P1")
+			runtime.ReadMemStats(&after)
+			if tc.ok {
+				if err != nil || o.OrderNumber != 7 {
+					t.Fatalf("got (%+v, %v)", o, err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrInvalidResponse) || m.calls(http.MethodGet, "connect/order/P1") != 1 {
+				t.Fatalf("got (%+v, %v) after %d requests, want ErrInvalidResponse after one", o, err, m.calls(http.MethodGet, "connect/order/P1"))
+			}
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 4*maxBodyBytes {
+				t.Errorf("allocated %d MiB", grew>>20)
 			}
 		})
 	}
