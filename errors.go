@@ -108,6 +108,7 @@ type APIError struct {
 	kind      error // sentinel from the code table or HTTP status
 	ambiguous bool
 	readBack  string // why Create's read-back of an ambiguous order failed
+	partial   bool   // the answer's code was read, an essential value of it not: it cannot be a result
 }
 
 // Error describes the failure in one line.

@@ -1,8 +1,10 @@
 package nexway
 
 import (
+	"bytes"
 	"net/http"
 	"reflect"
+	"unicode/utf8"
 )
 
 // What is used is what was checked: a value a storefront acts on (an order
@@ -10,12 +12,14 @@ import (
 // invented. A field tagged `essential` that is present but cannot be
 // represented fails the answer with ErrInvalidResponse instead of being
 // left zero, as the lenient path leaves other fields. Absent or null, it
-// stays zero as before. The tag says what is representable:
+// stays zero as before. Given twice in one object with two values (see
+// scanner.again), it is unreadable too. The tag says what is representable:
 //
 //	essential:"id"    an integer >= 0 that fits the field (1e400, a 23-digit
 //	                  string, 1.5, -3, "abc", true or an object are not)
 //	essential:"int"   an integer that fits the field, negative included
-//	essential:"text"  a string, or a number kept as its digits (not true,
+//	essential:"text"  a string of exact text (valid UTF-8, no lone escaped
+//	                  surrogate), or a number kept as its digits (not true,
 //	                  an object or a list)
 type need uint8
 
@@ -46,6 +50,10 @@ func (s *scanner) readable(fv reflect.Value, n need) bool {
 	var text string
 	switch {
 	case c == '"':
+		end, _, err := s.stringEnd()
+		if err != nil || (n == needText && !exactText(s.data[s.pos+1:end-1])) {
+			return false
+		}
 		b, err := s.strBytes()
 		if err != nil {
 			return false
@@ -73,6 +81,69 @@ func (s *scanner) readable(fv reflect.Value, n need) bool {
 	return false
 }
 
+// exactText reports whether a string's inner bytes stand for text
+// exactly: valid UTF-8, and no escaped surrogate outside a pair.
+// encoding/json replaces either with U+FFFD, so that a license key read
+// from them is not the key Nexway holds.
+func exactText(raw []byte) bool {
+	if !utf8.Valid(raw) {
+		return false
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' || i+1 >= len(raw) {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++ // an escape of one character
+			continue
+		}
+		r := hex4(raw[i+2:])
+		switch {
+		case r < 0 || (r >= 0xDC00 && r <= 0xDFFF):
+			return false
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+12 > len(raw) || raw[i+6] != '\\' || raw[i+7] != 'u' {
+				return false
+			}
+			if lo := hex4(raw[i+8:]); lo < 0xDC00 || lo > 0xDFFF {
+				return false
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return true
+}
+
+// hex4 reads four hex digits, -1 when b does not start with them.
+func hex4(b []byte) rune {
+	if len(b) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return -1
+		}
+	}
+	return r
+}
+
+// suspectText reports whether data may hold a string encoding/json reads
+// inexactly (see exactText): invalid UTF-8 or an escaped surrogate. It
+// sends a type with essential text down the lenient path, which checks.
+func suspectText(data []byte) bool {
+	return !utf8.Valid(data) || bytes.Contains(data, []byte(`\ud`)) || bytes.Contains(data, []byte(`\uD`))
+}
+
 // hasNegative reports whether data may hold a negative number, which the
 // fast path would store in an `essential:"id"` field unchecked: a '-'
 // before a digit, after ':', '[' or ','. A string that looks so only costs
@@ -95,12 +166,15 @@ func hasNegative(data []byte) bool {
 
 // unreadableEssential reports an answer with an essential value it cannot
 // read. A failure code in its envelope is still the answer (an error answer
-// may carry anything in its other fields); otherwise it is an unreadable
-// answer, ambiguous for a write.
+// may carry anything in its other fields), though not one that can settle
+// a write as done (retriedInto); otherwise it is an unreadable answer,
+// ambiguous for a write.
 func (c *Client) unreadableEssential(k *call, resp *http.Response, data []byte, ee *essentialError) error {
 	var env Envelope
 	if _, err := decodeJSON(data, &env); err == nil && env.ResponseCode != 0 && codeReadable(data) {
-		return c.apiError(k, resp, k.op.lookup(env.ResponseCode), env.ResponseCode, env.ResponseMessage, nil)
+		e := c.apiError(k, resp, k.op.lookup(env.ResponseCode), env.ResponseCode, env.ResponseMessage, nil)
+		e.partial = true
+		return e
 	}
 	return c.unreadable(k, resp, "response has an unreadable "+ee.field)
 }

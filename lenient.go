@@ -40,7 +40,7 @@ func decodeJSON(data []byte, out any) (lenient bool, err error) {
 		return false, err // the lenient path fills structs only
 	}
 	switch {
-	case err == nil && !hasAltKeys(t.Elem(), data) && !(infoOf(t.Elem()).ids && hasNegative(data)):
+	case err == nil && !needsChecks(infoOf(t.Elem()), data):
 		return false, nil
 	case err != nil && !isTypeError(err) && !json.Valid(data):
 		return false, err // not JSON, or a hostile nesting encoding/json refuses
@@ -48,6 +48,14 @@ func decodeJSON(data []byte, out any) (lenient bool, err error) {
 	// A type error, an alternative name, or a type of the caller's whose
 	// UnmarshalJSON failed: decode again, leniently.
 	return true, decodeLenient(data, out)
+}
+
+// needsChecks reports whether data, which the fast path decoded into a
+// type described by ti, holds what only the lenient path reads as it
+// must: an alternative or duplicated name, a negative number where an id
+// may be, a string that may not be exact text where a key may be.
+func needsChecks(ti *typeInfo, data []byte) bool {
+	return (ti.ids && hasNegative(data)) || (ti.texts && suspectText(data)) || keysNeedLenient(data, ti.altNames)
 }
 
 // isTypeError reports a value of another type than its field's, apart
@@ -252,6 +260,10 @@ func (s *scanner) structObject(v reflect.Value, ti *typeInfo) error {
 			from[i] = unset
 		}
 	}
+	var seen []bool // per field, for one that is or holds an essential value: met already
+	if ti.essential {
+		seen = make([]bool, len(ti.fields))
+	}
 	return s.members(func(key []byte) error {
 		rank := own
 		i, ok := ti.exact[string(key)]
@@ -273,6 +285,12 @@ func (s *scanner) structObject(v reflect.Value, ti *typeInfo) error {
 		}
 		f := &ti.fields[i]
 		field, settable := fieldOf(v, f.index)
+		if settable && seen != nil && (f.need != needNone || holdsEssential(field.Type())) {
+			if seen[i] {
+				return s.again(field, f)
+			}
+			seen[i] = true
+		}
 		afresh := false
 		if from != nil {
 			switch prev := from[i]; {
@@ -298,6 +316,25 @@ func (s *scanner) structObject(v reflect.Value, ti *typeInfo) error {
 		_, err := s.value(field, f.quoted)
 		return err
 	})
+}
+
+// again reads a second value for an essential field, or one holding
+// essential values, met already in the same object (under its name in
+// another spelling, or an alternative name): the same value is no news;
+// another one makes the field unreadable, as no reading of the answer is
+// more right than the other.
+func (s *scanner) again(field reflect.Value, f *lenientField) error {
+	if f.need != needNone && !s.readable(field, f.need) {
+		return &essentialError{field: f.name}
+	}
+	twin := reflect.New(field.Type()).Elem()
+	if _, err := s.value(twin, f.quoted); err != nil {
+		return err
+	}
+	if !reflect.DeepEqual(twin.Interface(), field.Interface()) {
+		return &essentialError{field: f.name}
+	}
+	return nil
 }
 
 // fieldOf finds the field at index in v, allocating embedded pointers as
@@ -517,6 +554,9 @@ func validNumber(s string) bool {
 // spaces allowed), or an integral float in either.
 func intOf(s string) (int64, bool) {
 	s = strings.TrimSpace(s)
+	if !decimal(s) {
+		return 0, false
+	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return n, true
 	}
@@ -527,9 +567,24 @@ func intOf(s string) (int64, bool) {
 	return int64(f), true
 }
 
+// decimal reports whether s holds only what a decimal number is written
+// with: strconv would also read hexadecimal ("0x3E8p0"), "Inf" and
+// underscores, which no JSON sender means as a number.
+func decimal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isDigit(c) && c != '-' && c != '+' && c != '.' && c != 'e' && c != 'E' {
+			return false
+		}
+	}
+	return true
+}
+
 // uintOf is intOf for unsigned integers.
 func uintOf(s string) (uint64, bool) {
 	s = strings.TrimSpace(s)
+	if !decimal(s) {
+		return 0, false
+	}
 	if n, err := strconv.ParseUint(s, 10, 64); err == nil {
 		return n, true
 	}

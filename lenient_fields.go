@@ -1,12 +1,10 @@
 package nexway
 
 import (
-	"bytes"
 	"encoding"
 	"encoding/json"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -33,8 +31,10 @@ type typeInfo struct {
 	exact, folded   map[string]int    // JSON name → field, as encoding/json matches keys
 	altExact        map[string]altRef // alternative name → field
 	altFolded       map[string]altRef
-	altKeys         [][]byte // every alternative name of the type and the types it holds, quoted
-	ids             bool     // the type or one it holds has an `essential:"id"` field
+	altNames        map[string]bool // every alternative name of the type and the types it holds, folded
+	ids             bool            // the type or one it holds has an `essential:"id"` field
+	essential       bool            // the type or one it holds has an `essential` field
+	texts           bool            // the type or one it holds has an `essential:"text"` field
 }
 
 type altRef struct{ field, rank int }
@@ -263,25 +263,33 @@ func collectAltKeys(t reflect.Type, seen map[reflect.Type]bool, ti *typeInfo) {
 	seen[t] = true
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if needs[f.Tag.Get("essential")] == needID {
+		switch needs[f.Tag.Get("essential")] {
+		case needID:
 			ti.ids = true
+			ti.essential = true
+		case needText:
+			ti.texts = true
+			ti.essential = true
+		case needInt:
+			ti.essential = true
 		}
 		if alt := f.Tag.Get("alt"); alt != "" {
+			if ti.altNames == nil {
+				ti.altNames = map[string]bool{}
+			}
 			for _, a := range strings.Split(alt, ",") {
-				ti.altKeys = append(ti.altKeys, []byte(strconv.Quote(a)))
+				ti.altNames[foldName(a)] = true
 			}
 		}
 		collectAltKeys(f.Type, seen, ti)
 	}
 }
 
-// hasAltKeys reports whether data may use an alternative name of t, which
-// the fast path does not read.
-func hasAltKeys(t reflect.Type, data []byte) bool {
-	for _, k := range infoOf(t).altKeys {
-		if bytes.Contains(data, k) {
-			return true
-		}
+// holdsEssential reports whether a value of t is or holds an essential
+// field: two readings of it that differ cannot both be used.
+func holdsEssential(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+		t = t.Elem()
 	}
-	return false
+	return t.Kind() == reflect.Struct && infoOf(t).essential
 }

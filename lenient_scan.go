@@ -1,6 +1,7 @@
 package nexway
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
@@ -192,6 +193,86 @@ func (s *scanner) members(f func(key []byte) error) error {
 		}
 		if !s.consume(',') {
 			return errLenientSyntax
+		}
+	}
+}
+
+// maxLinearKeys is the size of an object up to which keysNeedLenient
+// compares keys pairwise; a larger one uses a set, so that the scan stays
+// linear in the document.
+const maxLinearKeys = 16
+
+// keysNeedLenient reports whether data, valid JSON, names a member in a
+// way only the lenient path reads as it must: under an alternative name
+// (alts, folded), or twice in one object, in any case or escaped spelling,
+// which encoding/json settles silently by keeping the last (the lenient
+// path refuses an essential value given twice with two values).
+func keysNeedLenient(data []byte, alts map[string]bool) bool {
+	s := &scanner{data: data}
+	var (
+		keyArr   [64][]byte
+		startArr [32]int
+		keys     = keyArr[:0]            // keys of the open objects, innermost last
+		starts   = startArr[:0]          // per open object or array: its first key in keys
+		sets     map[int]map[string]bool // per large open object (by depth)
+		fold     [64]byte
+	)
+	for {
+		switch c := s.peek(); c {
+		case 0:
+			return false
+		case '{', '[':
+			starts = append(starts, len(keys))
+			s.pos++
+		case '}', ']':
+			if len(starts) == 0 {
+				return false
+			}
+			keys = keys[:starts[len(starts)-1]]
+			delete(sets, len(starts))
+			starts = starts[:len(starts)-1]
+			s.pos++
+		case ',', ':':
+			s.pos++
+		case '"':
+			str, err := s.strBytes()
+			if err != nil {
+				return false
+			}
+			if s.peek() != ':' || len(starts) == 0 {
+				continue // a value
+			}
+			folded := appendFolded(fold[:0], str)
+			if alts[string(folded)] {
+				return true
+			}
+			own := keys[starts[len(starts)-1]:]
+			if set := sets[len(starts)]; set != nil {
+				if set[string(folded)] {
+					return true
+				}
+				set[string(folded)] = true
+				continue
+			}
+			for _, k := range own {
+				if bytes.EqualFold(k, str) {
+					return true
+				}
+			}
+			keys = append(keys, str)
+			if len(own) >= maxLinearKeys {
+				set := make(map[string]bool, 2*maxLinearKeys)
+				for _, k := range keys[starts[len(starts)-1]:] {
+					set[foldName(string(k))] = true
+				}
+				if sets == nil {
+					sets = map[int]map[string]bool{}
+				}
+				sets[len(starts)] = set
+				keys = keys[:starts[len(starts)-1]]
+			}
+		default:
+			s.literal()
 		}
 	}
 }

@@ -248,8 +248,9 @@ func (s *OrdersService) Cancel(ctx context.Context, partnerOrderNumber string, r
 }
 
 // retriedInto reports whether err is the code a resend of an already
-// applied request gets, after an attempt that may have been processed.
+// applied request gets, after an attempt that may have been processed,
+// in an answer read whole: it becomes the call's result.
 func retriedInto(k *call, err error, code int) bool {
 	var apiErr *APIError
-	return k.state.maybeProcessed && errors.As(err, &apiErr) && apiErr.ResponseCode == code && apiErr.HTTPStatus == http.StatusOK
+	return k.state.maybeProcessed && errors.As(err, &apiErr) && apiErr.ResponseCode == code && apiErr.HTTPStatus == http.StatusOK && !apiErr.partial
 }

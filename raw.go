@@ -23,7 +23,8 @@ type RawRequest struct {
 	// path means the same to every gateway and server on the way, Do
 	// refuses, with ErrInvalidArgument naming "path", a segment that is or
 	// decodes to "." or ".." in any case of its escapes ("%2e%2E"), or only
-	// dots, or dots before a ";" parameter; an escaped "/" or "\" (%2F, %5C:
+	// dots (and spaces, "..%20", which Windows servers drop), or dots before
+	// a ";" parameter; an escaped "/" or "\" (%2F, %5C:
 	// a segment cannot hold them); an escaped "%" that starts another
 	// escape ("%252e", read as "." by a server that decodes twice; "%25"
 	// alone is allowed); and escapes that decode to invalid UTF-8 or
@@ -172,20 +173,21 @@ func segmentProblem(dec string) string {
 
 // dotSegment reports a segment that some server may take for "." or "..":
 // only dots, before any ";" path parameter, fullwidth and one-dot-leader
-// forms counted as dots.
+// forms counted as dots, and spaces among them (Windows servers drop
+// trailing dots and spaces: "..%20" is "..").
 func dotSegment(dec string) bool {
 	dec, _, _ = strings.Cut(dec, ";")
-	if dec == "" {
-		return false
-	}
+	dots := false
 	for _, r := range dec {
 		switch r {
 		case '.', '\uFF0E', '\u2024', '\uFE52':
+			dots = true
+		case ' ':
 		default:
 			return false
 		}
 	}
-	return true
+	return dots
 }
 
 // hasEscape reports whether s holds a %-escape.

@@ -33,6 +33,7 @@ package nexway
 //     of the call.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -161,7 +162,8 @@ func (c *Client) decode(k *call, resp *http.Response, data []byte) error {
 		}
 		return c.apiError(k, resp, kind, env.ResponseCode, env.ResponseMessage, nil)
 	}
-	if !isJSONObject(data) {
+	if !isJSONObject(data) || bytes.HasPrefix(data, bom) {
+		// A second mark is not JSON's: decodeJSON would skip it too.
 		return c.unreadable(k, resp, "response is not JSON")
 	}
 	if lenient, err := decodeJSON(data, k.out); err != nil || (lenient && !codeReadable(data)) {
@@ -181,6 +183,11 @@ func (c *Client) decode(k *call, resp *http.Response, data []byte) error {
 	}
 	if v, ok := k.out.(interface{ validResponse() bool }); ok && !v.validResponse() {
 		return c.unreadable(k, resp, "response lacks required fields")
+	}
+	if v, ok := k.out.(interface{ conflict() string }); ok {
+		if why := v.conflict(); why != "" {
+			return c.unreadable(k, resp, why)
+		}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -119,9 +120,18 @@ func (c *Client) shouldRetry(ctx context.Context, st *callState, resp *http.Resp
 }
 
 // mayHoldInternalCode spares a healthy answer a second decode: an answer
-// that does not contain the digits of an internal-error code has none.
+// that contains neither the digits of an internal-error code, nor a
+// number with an exponent (1E3), nor an escape (\u0031000) has none.
 func mayHoldInternalCode(data []byte) bool {
-	return bytes.Contains(data, []byte("1000")) || bytes.Contains(data, []byte("1052")) || bytes.Contains(data, []byte("1065"))
+	if bytes.Contains(data, []byte("1000")) || bytes.Contains(data, []byte("1052")) || bytes.Contains(data, []byte("1065")) {
+		return true
+	}
+	for i := 1; i < len(data); i++ {
+		if (data[i] == 'e' || data[i] == 'E') && isDigit(data[i-1]) {
+			return true
+		}
+	}
+	return bytes.Contains(data, []byte(`\u`))
 }
 
 // retryableTransportError rules out failures a resend cannot fix: an
@@ -162,7 +172,11 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+	s, err := strconv.ParseInt(v, 10, 64)
+	if errors.Is(err, strconv.ErrRange) && v[0] != '-' {
+		s, err = math.MaxInt64, nil // seconds beyond counting: capped below
+	}
+	if err == nil {
 		if s < 0 {
 			return 0, true
 		}

@@ -46,7 +46,8 @@ func (l StockLevel) Orderable() bool { return l == InStock || l == LowStock }
 // StockStatus is the answer to StockService.Status. The legacy API had no
 // root responseCode, so a missing one reads as 0. Refs, levels and codes are
 // read from numbers or strings of digits (see Envelope); an answer without
-// any product ref fails with ErrInvalidResponse.
+// any product ref, or reporting one product twice with two levels or
+// codes, fails with ErrInvalidResponse.
 type StockStatus struct {
 	Envelope
 	Products []ProductStock `json:"productStatus"`
@@ -71,6 +72,23 @@ func (s *StockStatus) validResponse() bool {
 		}
 	}
 	return false
+}
+
+// conflict refuses an answer that reports one product twice, differently:
+// Find would pick one of two stock levels the answer gives.
+func (s *StockStatus) conflict() string {
+	if len(s.Products) < 2 {
+		return ""
+	}
+	seen := make(map[ProductRef]ProductStock, len(s.Products))
+	for _, p := range s.Products {
+		q, ok := seen[p.ProductRef]
+		if ok && (q.Level != p.Level || q.ResponseCode != p.ResponseCode) {
+			return "response reports a product twice with two stock levels"
+		}
+		seen[p.ProductRef] = p
+	}
+	return ""
 }
 
 // Find returns the stock of ref, if Nexway reported it.

@@ -191,7 +191,16 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		trace = newSendTrace()
 		ctx = httptrace.WithClientTrace(ctx, &trace.hooks)
 	}
-	resp, err := t.next.RoundTrip(req.WithContext(ctx))
+	var resp *http.Response
+	var err error
+	if cerr := req.Context().Err(); cerr != nil {
+		// The call ended while a hook ran: the request never leaves, and
+		// must not be judged as one that might have (net/http gives the
+		// same error before and after sending).
+		err = &notSentError{err: cerr, ended: true}
+	} else {
+		resp, err = t.next.RoundTrip(req.WithContext(ctx))
+	}
 	if trace != nil && resp != nil && !trace.getConn.Load() {
 		// A transport that answered without a trace event never sends
 		// any (an in-memory one, a mock): its writes are judged by their

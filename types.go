@@ -51,7 +51,7 @@ type SubscriptionID int64
 // held, about twice the memory of the decoded result alone; WithoutRaw
 // leaves it nil.
 type Envelope struct {
-	ResponseCode    int             `json:"responseCode"`
+	ResponseCode    int             `json:"responseCode" essential:"int"`
 	ResponseMessage string          `json:"responseMessage"`
 	Raw             json.RawMessage `json:"-"`
 }
