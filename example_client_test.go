@@ -14,7 +14,12 @@ import (
 
 // A call the package does not model: here the categories route, read raw.
 func ExampleClient_Do() {
-	srv := fakeNexway()
+	// A raw answer is decoded by the caller's own names: the fake answers
+	// in Nexway's documented form, whatever NEXWAYTEST_VARIANTS says.
+	srv, err := nexwaytest.StartServer(nexwaytest.WithDialect(nexwaytest.Dialect{}))
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 
 	resp, err := srv.Client.Do(ctx, &nexway.RawRequest{

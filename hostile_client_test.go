@@ -619,3 +619,14 @@ func TestHostileCompressedBodies(t *testing.T) {
 		})
 	}
 }
+
+// An empty body (a 204) has nothing encoded, whatever Content-Encoding
+// says: it reads as empty, where decompressing it failed.
+func TestEmptyBodyWithContentEncoding(t *testing.T) {
+	for _, enc := range []string{"gzip", "deflate", "br"} {
+		resp := &http.Response{Header: http.Header{"Content-Encoding": {enc}}, Body: http.NoBody}
+		if body, err := readBody(resp); err != nil || len(body) != 0 {
+			t.Errorf("%s: (%q, %v), want an empty body", enc, body, err)
+		}
+	}
+}

@@ -84,3 +84,18 @@ func TestLogoutRefused(t *testing.T) {
 		t.Errorf("Logout without credentials = %v", err)
 	}
 }
+
+// A fake answering in a compressed dialect sends its empty invalidate
+// answer as it is, and the client reads it.
+func TestLogoutCompressedDialect(t *testing.T) {
+	t.Parallel()
+	for _, enc := range []string{"gzip", "deflate"} {
+		srv := nexwaytest.NewServer(t, nexwaytest.WithDialect(nexwaytest.Dialect{Compression: enc}))
+		if _, err := srv.Client.Catalog.OperatingSystems(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Client.Logout(t.Context()); err != nil {
+			t.Fatalf("%s: %v", enc, err)
+		}
+	}
+}

@@ -287,8 +287,10 @@ func readBody(resp *http.Response) ([]byte, error) {
 		return readCapped(resp.Body, resp.ContentLength)
 	}
 	raw, err := readCapped(resp.Body, resp.ContentLength)
-	if err != nil {
-		return nil, err
+	if err != nil || len(raw) == 0 {
+		// An empty body (a 204, say) has nothing encoded, whatever the
+		// header claims.
+		return raw, err
 	}
 	var zr io.ReadCloser
 	switch enc {

@@ -266,6 +266,9 @@ func (f DateForm) format(date string) any {
 
 // compress encodes body for the Content-Encoding d names.
 func (d Dialect) compress(h http.Header, body []byte) []byte {
+	if len(body) == 0 {
+		return body // nothing to encode: a 204 sends no body at all
+	}
 	var buf bytes.Buffer
 	switch d.Compression {
 	case "gzip":
