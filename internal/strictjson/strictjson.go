@@ -166,21 +166,29 @@ func (p *parser) object(depth int) (any, error) {
 			return nil, err
 		}
 		m[name] = v
-		p.space()
-		if p.i >= len(p.data) {
-			return nil, p.fail("unexpected end")
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case '}':
-			p.i++
-			return m, nil
-		default:
-			return nil, p.fail("expected ',' or '}'")
+		if done, err := p.next('}'); done || err != nil {
+			return m, err
 		}
 	}
+}
+
+// next reads what follows a member or an element: a ',' and the space
+// after it, or the closing byte (done).
+func (p *parser) next(closing byte) (done bool, err error) {
+	p.space()
+	if p.i >= len(p.data) {
+		return false, p.fail("unexpected end")
+	}
+	switch p.data[p.i] {
+	case ',':
+		p.i++
+		p.space()
+		return false, nil
+	case closing:
+		p.i++
+		return true, nil
+	}
+	return false, p.fail("expected ',' or '" + string(closing) + "'")
 }
 
 func (p *parser) array(depth int) (any, error) {
@@ -200,19 +208,8 @@ func (p *parser) array(depth int) (any, error) {
 			return nil, err
 		}
 		a = append(a, v)
-		p.space()
-		if p.i >= len(p.data) {
-			return nil, p.fail("unexpected end")
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case ']':
-			p.i++
-			return a, nil
-		default:
-			return nil, p.fail("expected ',' or ']'")
+		if done, err := p.next(']'); done || err != nil {
+			return a, err
 		}
 	}
 }
