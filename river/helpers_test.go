@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -142,6 +141,11 @@ func pgxShop(t testing.TB) (*shop[pgx.Tx], *pgxpool.Pool) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
+	return pgxShopOn(t, pool), pool
+}
+
+// pgxShopOn is a migrated shop on pool.
+func pgxShopOn(t testing.TB, pool *pgxpool.Pool) *shop[pgx.Tx] {
 	s := &shop[pgx.Tx]{t: t, db: Pgx(pool), rebind: dollars,
 		exec: func(ctx context.Context, tx pgx.Tx, q string, args ...any) error {
 			_, err := tx.Exec(ctx, dollars(q), args...)
@@ -156,22 +160,7 @@ func pgxShop(t testing.TB) (*shop[pgx.Tx], *pgxpool.Pool) {
 		},
 	}
 	s.migrate()
-	return s, pool
-}
-
-// dollars numbers the ? placeholders of q as PostgreSQL's $1, $2...
-func dollars(q string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return s
 }
 
 func (s *shop[TTx]) migrate() {

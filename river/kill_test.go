@@ -185,20 +185,7 @@ func TestKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	s := &shop[pgx.Tx]{t: t, db: Pgx(pool), rebind: dollars,
-		exec: func(ctx context.Context, tx pgx.Tx, q string, args ...any) error {
-			_, err := tx.Exec(ctx, dollars(q), args...)
-			return err
-		},
-		query: func(q string, args ...any) int {
-			var n int
-			if err := pool.QueryRow(context.Background(), dollars(q), args...).Scan(&n); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-			return n
-		},
-	}
-	s.migrate()
+	s := pgxShopOn(t, pool)
 
 	n := *killN
 	// Nexway's documented limit is 10 a second in bursts of 10: a second's

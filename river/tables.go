@@ -120,6 +120,11 @@ func (d *DB[TTx]) rebind(q string) string {
 	if d.name != "postgres" || !strings.Contains(q, "?") {
 		return q
 	}
+	return dollars(q)
+}
+
+// dollars numbers the ? placeholders of q as PostgreSQL's $1, $2...
+func dollars(q string) string {
 	var b strings.Builder
 	n := 0
 	for _, r := range q {
