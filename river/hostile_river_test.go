@@ -2,6 +2,7 @@ package nexwayriver
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -54,5 +55,32 @@ func TestHostileRenewalOrderOfAnotherGeneration(t *testing.T) {
 	}
 	if len(r.renewals) != 1 || r.err == nil {
 		t.Errorf("%d renewals, error %v; want generation 1 alone and an error for 2", len(r.renewals), r.err)
+	}
+}
+
+// A status answer without an expiry (Nexway documents none of the fields;
+// the client leaves what is missing zero) keeps the expiry recorded, as an
+// unreadable status keeps the status: the near-expiry cadence depends on it.
+func TestHostileStatusWithoutExpiry(t *testing.T) {
+	s, _ := sqliteShop(t)
+	ctx := context.Background()
+	if err := s.db.migrateTables(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := s.db.exec(ctx, tx, `INSERT INTO nexway_subscriptions (partner_order_number, subscription_id, generation, status, expires_on, phase, next_read_ms)
+			VALUES ('P-1', 7, 0, 'active', '2027-01-07', 0, 0)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w := &subscriptionReadWorker[*sql.Tx]{cfg: Config[*sql.Tx]{DB: s.db, Subscriptions: SubscriptionFollowUp[*sql.Tx]{Cadence: time.Hour, NearCadence: time.Minute, Clock: time.Now}}}
+	r := readResult{ref: subRef{"P-1", 7}, known: true, state: subscriptionState{status: nexway.SubscriptionActive, expires: nexway.Date{Year: 2027, Month: time.January, Day: 7}},
+		sub: &nexway.Subscription{PartnerOrderNumber: "P-1", ID: 7, Status: nexway.SubscriptionActive}}
+	if err := s.db.inTx(ctx, func(tx *sql.Tx) error { return w.settle(ctx, tx, 1, &r) }); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.query("SELECT COUNT(*) FROM nexway_subscriptions WHERE expires_on = '2027-01-07' AND reads = 1"); n != 1 {
+		t.Error("the recorded expiry was erased by an answer without one")
 	}
 }

@@ -143,7 +143,9 @@ func (w *subscriptionReadWorker[TTx]) settle(ctx context.Context, tx TTx, jobID 
 		if r.sub.Status != "" { // unreadable: keep the last one
 			st.status = r.sub.Status
 		}
-		st.expires = r.sub.ExpirationDate
+		if !r.sub.ExpirationDate.IsZero() { // missing: keep the last one
+			st.expires = r.sub.ExpirationDate
+		}
 		gen = r.old + len(r.renewals)
 	}
 	next := f.nextReadOf(time.Now(), st)
