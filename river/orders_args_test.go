@@ -69,6 +69,15 @@ func FuzzOrderArgs(f *testing.F) {
 	f.Add(b)
 	f.Add([]byte(`{"partnerOrderNumber":"P-1","request":null}`))
 	f.Add([]byte(`{}`))
+	// RFC 8259 oddities: duplicate and case-folded names, the wrong types,
+	// numbers out of range, null, nesting.
+	f.Add(bytes.Replace(b, []byte(`{"partnerOrderNumber":"P-42"`), []byte(`{"partnerOrderNumber":"P-42","partnerOrderNumber":"P-43"`), 1))
+	f.Add(bytes.Replace(b, []byte(`{"partnerOrderNumber":"P-42"`), []byte(`{"partnerOrderNumber":"P-42","PARTNERORDERNUMBER":"P-43"`), 1))
+	f.Add(bytes.Replace(b, []byte(`"quantity":1`), []byte(`"quantity":1e400`), 1))
+	f.Add(bytes.Replace(b, []byte(`"quantity":1`), []byte(`"quantity":"1"`), 1))
+	f.Add(bytes.Replace(b, []byte(`"quantity":1`), []byte(`"quantity":null`), 1))
+	f.Add([]byte(`{"partnerOrderNumber":{"partnerOrderNumber":"P-1"},"request":[[[[]]]]}`))
+	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var a orderArgs
 		if err := json.Unmarshal(b, &a); err != nil {
@@ -85,6 +94,10 @@ func FuzzOrderArgs(f *testing.F) {
 		}
 		if err := a.Request.Validate(); err != nil {
 			t.Fatalf("accepted an invalid request: %v", err)
+		}
+		if a.PartnerOrderNumber == "" || a.PartnerOrderNumber != a.Request.PartnerOrderNumber {
+			// River makes the job unique by the one, Nexway the order by the other.
+			t.Fatalf("accepted a job numbered %q for the order %q", a.PartnerOrderNumber, a.Request.PartnerOrderNumber)
 		}
 		again, err := json.Marshal(a)
 		if err != nil {

@@ -115,7 +115,13 @@ func (w *subscriptionReadWorker[TTx]) read(ctx context.Context, r *readResult) {
 		if r.err = w.limiter.Wait(ctx); r.err != nil {
 			return
 		}
-		o, err := c.Orders.Get(ctx, nexway.RenewalOrderNumber(r.ref.PartnerOrderNumber, g))
+		number := nexway.RenewalOrderNumber(r.ref.PartnerOrderNumber, g)
+		o, err := c.Orders.Get(ctx, number)
+		if err == nil && o.PartnerOrderNumber != number {
+			// What is handed to OnRenewal is what was asked for: another
+			// generation's order would run the hook twice for one order.
+			err = fmt.Errorf("nexwayriver: renewal %d of order %s: Nexway answered with order %q", g, r.ref.PartnerOrderNumber, o.PartnerOrderNumber)
+		}
 		if err != nil {
 			// The generations fetched so far are settled; the rest wait
 			// for the next read (soon: the subscription is near expiry).
@@ -137,7 +143,9 @@ func (w *subscriptionReadWorker[TTx]) settle(ctx context.Context, tx TTx, jobID 
 		if r.sub.Status != "" { // unreadable: keep the last one
 			st.status = r.sub.Status
 		}
-		st.expires = r.sub.ExpirationDate
+		if !r.sub.ExpirationDate.IsZero() { // missing: keep the last one
+			st.expires = r.sub.ExpirationDate
+		}
 		gen = r.old + len(r.renewals)
 	}
 	next := f.nextReadOf(time.Now(), st)
