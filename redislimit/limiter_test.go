@@ -118,7 +118,9 @@ func TestSharedLimit(t *testing.T) {
 				if !shared {
 					k = testKey(t, rdb)
 				}
-				ls[i] = newLimiter(t, c, k, WithoutFallback())
+				// A generous timeout: this test is about the shared
+				// limit, and a loaded machine may take Redis past 100 ms.
+				ls[i] = newLimiter(t, c, k, WithoutFallback(), WithRedisTimeout(5*time.Second))
 			}
 			offer(t, ls, callers, n)
 			if len(log.spans) != n {
