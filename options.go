@@ -233,7 +233,9 @@ func WithUserAgent(product string) Option {
 }
 
 // RateLimiter paces requests. Wait blocks until one request may be sent or
-// ctx is done. *rate.Limiter satisfies it; a fleet of storefront replicas can
+// ctx is done; the client calls it for every request it sends, retries,
+// resends after a token renewal and net/http's own resend of a read whose
+// reused connection closed unanswered included. *rate.Limiter satisfies it; a fleet of storefront replicas can
 // share a limit by implementing it over a shared store.
 type RateLimiter interface {
 	Wait(ctx context.Context) error

@@ -128,3 +128,36 @@ func TestLimiterFailureIsNotADeadline(t *testing.T) {
 		t.Error("a request went out")
 	}
 }
+
+// net/http resends a GET by itself when its reused connection closes
+// before an answer, below the client's layers; the server may have counted
+// the first send, so the resend takes a token too and counts as a request.
+func TestTransportResendTakesAToken(t *testing.T) {
+	t.Parallel()
+	wr := newWire(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 2 { // the second request, on the first one's connection
+			cut(w)
+			return
+		}
+		writeJSON(w, 200, sampleOrderJSON)
+	})
+	l := &countingLimiter{}
+	c := wr.client(t, WithRateLimiter(l))
+	if _, err := c.Orders.Get(bg, "PARTNER689"); err != nil {
+		t.Fatal(err)
+	}
+	var resp Response
+	if _, err := c.Orders.Get(bg, "PARTNER689", WithResponse(&resp)); err != nil {
+		t.Fatal(err)
+	}
+	sent := wr.count(http.MethodGet, "connect/order/PARTNER689")
+	if sent != 3 {
+		t.Fatalf("the server saw %d requests, want 3 (net/http resent the cut one)", sent)
+	}
+	if l.n != sent {
+		t.Errorf("the limiter gave %d tokens for %d requests", l.n, sent)
+	}
+	if resp.Attempts != 2 {
+		t.Errorf("Response.Attempts = %d, want 2: the resend is a request", resp.Attempts)
+	}
+}

@@ -22,7 +22,8 @@ import (
 // The layers under the retry loop, outermost first:
 //
 //	authTransport    Bearer token; on 401, one new token and one resend
-//	limitTransport   one limiter token per attempt, retries included
+//	limitTransport   one limiter token per request sent, retries and
+//	                 net/http's own resends included
 //	attemptTransport per-attempt timeout, body read whole, capped and
 //	                 decompressed, whether it may have been processed, logging
 //	base             the caller's transport or a pooled *http.Transport
@@ -141,7 +142,47 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ended := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 		return nil, &notSentError{err: err, ended: ended}
 	}
+	if replayable(req) {
+		req = req.WithContext(httptrace.WithClientTrace(ctx, t.resends(ctx)))
+	}
 	return t.next.RoundTrip(req)
+}
+
+// resends takes a token for each request net/http sends again by itself:
+// it resends a replayable request whose reused connection closed before
+// any answer, below this transport, and the server may have counted the
+// first. Each resend begins with a new GetConn.
+func (t *limitTransport) resends(ctx context.Context) *httptrace.ClientTrace {
+	conns := 0 // GetConn runs on the RoundTrip's goroutine
+	return &httptrace.ClientTrace{GetConn: func(string) {
+		if conns++; conns == 1 {
+			return
+		}
+		// An error here is the context ending, which stops the resend
+		// anyway, or the limiter's store failing, which cannot.
+		_ = t.limiter.Wait(ctx)
+		if st := stateOf(ctx); st != nil && st.run != nil {
+			st.run.requests++
+			if st.run.part != "" {
+				st.run.readBacks++
+			}
+		}
+	}}
+}
+
+// replayable reports whether net/http may resend req on its own, as
+// http.Request's unexported isReplayable decides.
+func replayable(req *http.Request) bool {
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return false
+	}
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	_, key := req.Header["Idempotency-Key"]
+	_, xkey := req.Header["X-Idempotency-Key"]
+	return key || xkey
 }
 
 // attemptTransport bounds one attempt and reads its body whole, so that a
