@@ -6,16 +6,24 @@
 // whatever dies when.
 //
 //	go run ./examples/backoffice
+//
+// With -ui, River's own web UI shows the jobs while it runs and after,
+// until Ctrl-C:
+//
+//	go run ./examples/backoffice -ui localhost:8080
 package main
 
 import (
 	"context"
 	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -44,13 +52,27 @@ CREATE TABLE IF NOT EXISTS outbox (pon TEXT NOT NULL, message TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS catalog (ref INTEGER NOT NULL, change TEXT NOT NULL)`
 
 func main() {
-	if err := run(context.Background(), os.Stdout); err != nil {
+	uiAddr := flag.String("ui", "", "serve River's web UI at this address (host:port) until Ctrl-C")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	var ui net.Listener
+	if *uiAddr != "" {
+		var err error
+		if ui, err = net.Listen("tcp", *uiAddr); err != nil {
+			fmt.Fprintln(os.Stderr, "backoffice: -ui:", err)
+			os.Exit(2)
+		}
+	}
+	if err := run(ctx, os.Stdout, ui); err != nil {
 		fmt.Fprintln(os.Stderr, "backoffice:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, out io.Writer) error {
+// run runs the back office, with River's web UI on ui unless it is nil,
+// and then waits for ctx to end.
+func run(ctx context.Context, out io.Writer, ui net.Listener) error {
 	dir, err := os.MkdirTemp("", "backoffice")
 	if err != nil {
 		return err
@@ -111,6 +133,13 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer client.Stop(context.WithoutCancel(ctx))
+	if ui != nil {
+		stopUI, err := serveUI(ctx, client, ui, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		if err != nil {
+			return err
+		}
+		defer stopUI()
+	}
 
 	// Checkout: four payments, each with its order queued in the payment's
 	// transaction; the first is held pending at Nexway.
@@ -146,7 +175,13 @@ func run(ctx context.Context, out io.Writer) error {
 	var keys, refunds, mails int
 	db.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM keys), (SELECT COUNT(*) FROM refunds), (SELECT COUNT(*) FROM outbox)").Scan(&keys, &refunds, &mails)
 	fmt.Fprintf(out, "done: %d keys recorded, %d refund, %d e-mails queued in the outbox\n", keys, refunds, mails)
-	return followUpsRun(ctx, db, client, srv, out, settled, renewed)
+	if err := followUpsRun(ctx, db, client, srv, out, settled, renewed); err != nil {
+		return err
+	}
+	if ui != nil {
+		waitForOperator(ctx, ui, out)
+	}
+	return nil
 }
 
 // checkout records a payment and queues its order, in one transaction.
