@@ -22,6 +22,16 @@ type catalogArgs struct {
 	Feed                string `json:"feed" river:"unique"`
 	Day                 string `json:"day" river:"unique"`
 	AllowMassWithdrawal bool   `json:"allowMassWithdrawal,omitempty" river:"unique"`
+	malformed
+}
+
+func (a *catalogArgs) UnmarshalJSON(b []byte) error {
+	type plain catalogArgs
+	var p plain
+	problem := decodeArgs(b, &p)
+	*a = catalogArgs(p)
+	a.problem = problem
+	return nil
 }
 
 func (catalogArgs) Kind() string { return kindCatalogImport }
@@ -116,6 +126,9 @@ func (w *catalogWorker[TTx]) NextRetry(job *river.Job[catalogArgs]) time.Time {
 
 func (w *catalogWorker[TTx]) Work(ctx context.Context, job *river.Job[catalogArgs]) error {
 	a := job.Args
+	if a.problem != nil {
+		return river.JobCancel(a.problem)
+	}
 	f, ok := w.cfg.Catalog.feed(a.Feed)
 	day, err := nexway.ParseDate(a.Day)
 	if !ok || err != nil {

@@ -42,7 +42,8 @@
 //
 // Config.Subscriptions (SubscriptionFollowUp) reads the subscriptions of the
 // orders delivered at Nexway's cadence and runs OnRenewal once per
-// renewal; Config.Catalog (CatalogImport) imports the product feed once a
+// renewal (and OnLateRenewal once its keys are all there, when they came
+// late); Config.Catalog (CatalogImport) imports the product feed once a
 // day, held by a mass-withdrawal guard. Both are periodic jobs of River's
 // elected leader; their tables (nexway_subscriptions,
 // nexway_catalog_index, nexway_catalog_runs) are created by DB.Migrate.

@@ -1,6 +1,7 @@
 package nexwayriver
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/riverqueue/river"
@@ -11,10 +12,11 @@ import (
 func addFollowUpWorkers[TTx any](workers *river.Workers, c Config[TTx]) error {
 	var err error
 	if c.Subscriptions.OnRenewal != nil {
-		err = river.AddWorkerSafely(workers, &subscriptionPlanWorker[TTx]{cfg: c})
-		if err == nil {
-			err = river.AddWorkerSafely(workers, newSubscriptionReadWorker(c))
-		}
+		limiter := sweepLimiter(c)
+		err = errors.Join(
+			river.AddWorkerSafely(workers, &subscriptionPlanWorker[TTx]{cfg: c}),
+			river.AddWorkerSafely(workers, &subscriptionReadWorker[TTx]{cfg: c, limiter: limiter}),
+			river.AddWorkerSafely(workers, &renewalKeysWorker[TTx]{cfg: c, limiter: limiter}))
 	}
 	if err == nil && len(c.Catalog.Feeds) > 0 {
 		err = river.AddWorkerSafely(workers, &catalogWorker[TTx]{cfg: c})

@@ -16,10 +16,11 @@ const (
 	kindOrderKeys = "nexway_order_keys"
 )
 
-// ErrMalformedJob is matched by the failure of an order job whose stored
-// arguments cannot be read back as a valid request: a row written by hand
-// or by another version. OnFailure receives it, so the payment still ends
-// in one failure record.
+// ErrMalformedJob is matched by the failure of a job whose stored
+// arguments cannot be read back, or not as a valid request: a row written
+// by hand or by another version. An order job hands it to OnFailure, so
+// that the payment still ends in one failure record; the other jobs are
+// cancelled with it, kept on the job for an operator to see.
 var ErrMalformedJob = errors.New("nexwayriver: malformed job arguments")
 
 // orderMaxAttempts is high enough that retries (capped at Config.Retry.Max)
@@ -98,6 +99,16 @@ func (a *orderArgs) UnmarshalJSON(b []byte) error {
 // orderKeysArgs is the job that waits for an order's late keys.
 type orderKeysArgs struct {
 	PartnerOrderNumber string `json:"partnerOrderNumber" river:"unique"`
+	malformed
+}
+
+func (a *orderKeysArgs) UnmarshalJSON(b []byte) error {
+	type plain orderKeysArgs
+	var p plain
+	problem := decodeArgs(b, &p)
+	*a = orderKeysArgs(p)
+	a.problem = problem
+	return nil
 }
 
 func (orderKeysArgs) Kind() string { return kindOrderKeys }

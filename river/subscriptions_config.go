@@ -35,6 +35,16 @@ type SubscriptionFollowUp[TTx any] struct {
 	// than once before one run commits, so it writes to tx only. When nil,
 	// subscriptions are neither recorded nor read.
 	OnRenewal func(ctx context.Context, tx TTx, ev *RenewalEvent) error
+	// OnLateRenewal records the keys of a renewal order that arrived after
+	// OnRenewal ran with ev.Complete false (a publisher late with its
+	// keys): the order is read again at Config.Poll, at the sweep's pace,
+	// until every key is there, and ev holds the whole order. If Nexway
+	// rejects the renewal order meanwhile, ev.Err matches
+	// nexway.ErrOrderRejected and ev.Order is nil: the shop owes the
+	// renewal's refund. It runs in the transaction that completes the job,
+	// as OnRenewal does. Optional: without it the keys are still awaited
+	// and the job completes once they are all there.
+	OnLateRenewal func(ctx context.Context, tx TTx, ev *RenewalEvent) error
 
 	// Cadence spaces the reads of a subscription (default 4 h, Nexway's
 	// recommendation).
@@ -77,12 +87,18 @@ type RenewalEvent struct {
 	// Generation counts renewals: 1 for the first.
 	Generation int
 	// Order is the renewal order, numbered
-	// nexway.RenewalOrderNumber(PartnerOrderNumber, Generation). Its keys
-	// may still be missing (Order.Delivered false) when the publisher is
-	// late; read it again with Orders.Get.
+	// nexway.RenewalOrderNumber(PartnerOrderNumber, Generation); nil only
+	// when Err is set.
 	Order *nexway.Order
-	// Subscription is the status read that showed the renewal.
+	// Complete reports whether every key of Order is there
+	// (Order.Delivered); when false in OnRenewal, OnLateRenewal follows.
+	Complete bool
+	// Subscription is the status read that showed the renewal; nil in
+	// OnLateRenewal.
 	Subscription *nexway.Subscription
+	// Err is nil, except in OnLateRenewal when Nexway rejected the renewal
+	// order after OnRenewal ran (it matches nexway.ErrOrderRejected).
+	Err error
 }
 
 func (s SubscriptionFollowUp[TTx]) withDefaults() SubscriptionFollowUp[TTx] {

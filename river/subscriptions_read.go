@@ -21,14 +21,15 @@ type subscriptionReadWorker[TTx any] struct {
 	limiter nexway.RateLimiter
 }
 
-func newSubscriptionReadWorker[TTx any](c Config[TTx]) *subscriptionReadWorker[TTx] {
-	l := c.Subscriptions.Limiter
-	if l == nil {
-		// A burst of one: the reads come evenly, never in a clump that
-		// would take the tokens a checkout is about to need.
-		l = rate.NewLimiter(rate.Limit(c.Subscriptions.Share*c.Subscriptions.AccountRate), 1)
+// sweepLimiter paces the sweep's requests: Subscriptions.Limiter, or its
+// Share of AccountRate.
+func sweepLimiter[TTx any](c Config[TTx]) nexway.RateLimiter {
+	if l := c.Subscriptions.Limiter; l != nil {
+		return l
 	}
-	return &subscriptionReadWorker[TTx]{cfg: c, limiter: l}
+	// A burst of one: the reads come evenly, never in a clump that would
+	// take the tokens a checkout is about to need.
+	return rate.NewLimiter(rate.Limit(c.Subscriptions.Share*c.Subscriptions.AccountRate), 1)
 }
 
 func (w *subscriptionReadWorker[TTx]) NextRetry(job *river.Job[subscriptionReadArgs]) time.Time {
@@ -47,6 +48,11 @@ type readResult struct {
 }
 
 func (w *subscriptionReadWorker[TTx]) Work(ctx context.Context, job *river.Job[subscriptionReadArgs]) error {
+	if job.Args.problem != nil {
+		// Its subscriptions are planned again once their rows are three
+		// cadences past due, as for a lost job.
+		return river.JobCancel(job.Args.problem)
+	}
 	res := make([]readResult, len(job.Args.Subs))
 	at := make(map[subRef]int, len(res))
 	var where []string
@@ -170,10 +176,17 @@ func (w *subscriptionReadWorker[TTx]) settle(ctx context.Context, tx TTx, jobID 
 	for i, o := range r.renewals {
 		ev := &RenewalEvent{
 			JobID: jobID, PartnerOrderNumber: r.ref.PartnerOrderNumber, SubscriptionID: nexway.SubscriptionID(r.ref.SubscriptionID),
-			Generation: r.old + 1 + i, Order: o, Subscription: r.sub,
+			Generation: r.old + 1 + i, Order: o, Complete: o.Delivered(), Subscription: r.sub,
 		}
 		if err := hook(func() error { return f.OnRenewal(ctx, tx, ev) }, "OnRenewal", o.PartnerOrderNumber); err != nil {
 			return err
+		}
+		if !ev.Complete {
+			client := river.ClientFromContext[TTx](ctx)
+			args := renewalKeysArgs{PartnerOrderNumber: ev.PartnerOrderNumber, SubscriptionID: int64(ev.SubscriptionID), Generation: ev.Generation}
+			if _, err := client.InsertTx(ctx, tx, args, nil); err != nil {
+				return fmt.Errorf("nexwayriver: renewal %s: queue the wait for its keys: %w", o.PartnerOrderNumber, err)
+			}
 		}
 	}
 	return nil

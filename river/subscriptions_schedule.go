@@ -35,6 +35,16 @@ type subRef struct {
 // subscriptionReadArgs is a job that reads a batch of subscriptions.
 type subscriptionReadArgs struct {
 	Subs []subRef `json:"subs"`
+	malformed
+}
+
+func (a *subscriptionReadArgs) UnmarshalJSON(b []byte) error {
+	type plain subscriptionReadArgs
+	var p plain
+	problem := decodeArgs(b, &p)
+	*a = subscriptionReadArgs(p)
+	a.problem = problem
+	return nil
 }
 
 func (subscriptionReadArgs) Kind() string { return kindSubscriptionRead }
