@@ -345,9 +345,11 @@ func TestKill(t *testing.T) {
 		return s.query("SELECT (SELECT COUNT(DISTINCT pon) FROM deliveries) + (SELECT COUNT(DISTINCT pon) FROM failures)")
 	}
 	// Bounded by the time the fake's limit needs for the requests (about
-	// 2.5 a payment, faults and reads included), and River's rescue of the
-	// last killed worker's jobs.
-	deadline := 2*time.Minute + time.Duration(float64(n)*2.5 / *killRate * float64(time.Second))*2
+	// 2.5 a payment, faults and reads included), or, at a high limit, by
+	// what two cores need for a payment (about 30 ms), and River's rescue
+	// of the last killed worker's jobs.
+	paced := time.Duration(float64(n) * 2.5 / *killRate * float64(time.Second))
+	deadline := 2*time.Minute + 2*max(paced, time.Duration(n)*30*time.Millisecond)
 	waitFor(t, "most payments settled and two kills", deadline, func() bool { return settled() >= committed*9/10 && kills.Load() >= 2 })
 	stopKiller()
 	waitFor(t, "the queue to drain", deadline, func() bool { return settled() >= committed && s.drained() })

@@ -51,7 +51,10 @@ type SubscriptionFollowUp[TTx any] struct {
 	Cadence time.Duration
 	// NearExpiry is how long before its expiration date a subscription is
 	// read every NearCadence instead of every Cadence, until its renewal
-	// is seen (default 24 h). Nexway gives the date only, not the hour.
+	// is seen (default 24 h). Nexway gives the date only, not the hour. A
+	// renewal is seen at most max(Cadence-NearExpiry, NearCadence) after
+	// its date (plus the sweep's backlog): keep NearExpiry at least
+	// Cadence-NearCadence.
 	NearExpiry time.Duration
 	// NearCadence spaces the reads near expiry (default Cadence/2).
 	NearCadence time.Duration
