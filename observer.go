@@ -106,8 +106,9 @@ type AttemptResult struct {
 // CallResult is how a call ended.
 type CallResult struct {
 	// Attempts is the number of requests the call sent: retries, resends
-	// after a token renewal and the requests of its parts included (as
-	// Response.Attempts and APIError.Attempts count).
+	// (after a token renewal, or by net/http itself) and the requests of
+	// its parts included (as Response.Attempts and APIError.Attempts
+	// count).
 	Attempts int
 	// ReadBacks is how many of Attempts were requests of the call's parts
 	// (a read-back, Extend's read), not of its own request.

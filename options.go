@@ -355,9 +355,9 @@ type Response struct {
 	// present.
 	RequestID string
 	// Attempts is how many requests the call sent: retries, resends after
-	// a token renewal, and the requests of its parts (Create's read-back
-	// of an ambiguous order, Extend's read of the window before moving it
-	// by a period) included. Observer's CallResult.Attempts and
+	// a token renewal, net/http's own resends of a read, and the requests
+	// of its parts (Create's read-back of an ambiguous order, Extend's read
+	// of the window before moving it by a period) included. Observer's CallResult.Attempts and
 	// APIError.Attempts count the same.
 	Attempts int
 	// ReadBacks is how many of Attempts were requests of the call's
