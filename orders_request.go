@@ -139,8 +139,9 @@ func (r *CreateOrderRequest) Validate() error {
 	if r == nil {
 		return invalid("request", "is nil")
 	}
-	if err := checkPartnerOrderNumber("partnerOrderNumber", r.PartnerOrderNumber); err != nil {
-		return err
+	if why := orderNumberProblem(r.PartnerOrderNumber, maxPartnerOrderNumber); why != "" {
+		// Kept short enough for Nexway's renewal suffix.
+		return invalid("partnerOrderNumber", why)
 	}
 	if r.OrderDate.IsZero() {
 		return invalid("orderDate", "is zero")

@@ -9,15 +9,19 @@ import (
 	"unicode/utf8"
 )
 
-// maxPartnerOrderNumber bounds the storefront's order id. Nexway documents
-// no limit; 64 bytes holds a UUID with a prefix and the "-N" suffix of
-// subscription renewals.
-const maxPartnerOrderNumber = 64
+// maxPartnerOrderNumber bounds the order id a storefront gives a new
+// order. Nexway documents no limit; 64 bytes holds a UUID with a prefix.
+// An existing order's number may be longer by a renewal's "-N" suffix
+// (RenewalOrderNumber), which Nexway adds: up to maxOrderNumber.
+const (
+	maxPartnerOrderNumber = 64
+	maxOrderNumber        = maxPartnerOrderNumber + len("-") + 19 // math.MaxInt64 has 19 digits
+)
 
-// checkPartnerOrderNumber validates the storefront's order id, which is
-// also a path segment of several calls.
+// checkPartnerOrderNumber validates the number of an existing order, a
+// renewal's included; it goes into the URL path of some operations.
 func checkPartnerOrderNumber(field, s string) error {
-	if why := orderNumberProblem(s); why != "" {
+	if why := orderNumberProblem(s, maxOrderNumber); why != "" {
 		return invalid(field, why)
 	}
 	return nil
@@ -27,12 +31,12 @@ func checkPartnerOrderNumber(field, s string) error {
 // valid. Callers build the field's path only on failure, so that validating
 // a valid request allocates nothing.
 
-func orderNumberProblem(s string) string {
+func orderNumberProblem(s string, limit int) string {
 	switch {
 	case s == "":
 		return "is empty"
-	case len(s) > maxPartnerOrderNumber:
-		return "is longer than " + strconv.Itoa(maxPartnerOrderNumber) + " bytes"
+	case len(s) > limit:
+		return "is longer than " + strconv.Itoa(limit) + " bytes"
 	case !utf8.ValidString(s) || strings.ContainsFunc(s, isControl):
 		return "contains control characters or invalid UTF-8"
 	case strings.TrimSpace(s) != s:

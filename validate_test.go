@@ -298,3 +298,32 @@ func TestHeaderAndPathArguments(t *testing.T) {
 		t.Errorf("a valid header was refused: %v", err)
 	}
 }
+
+// The longest number a new order may have, 64 bytes, still reads back
+// with the "-N" suffix Nexway gives its renewals, up to the largest
+// generation; a longer one is refused before any request.
+func TestRenewalOfTheLongestNumber(t *testing.T) {
+	t.Parallel()
+	m := newMock(t)
+	longest := strings.Repeat("P", 64)
+	for _, g := range []int{1, math.MaxInt} {
+		number := RenewalOrderNumber(longest, g)
+		m.RegisterResponder(http.MethodGet, testBase+"connect/order/"+number,
+			respond(200, strings.Replace(sampleOrderJSON, `"PARTNER689"`, `"`+number+`"`, 1), nil))
+		o, err := m.c.Orders.Get(bg, number)
+		if err != nil {
+			t.Fatalf("generation %d: %v", g, err)
+		}
+		if o.PartnerOrderNumber != number {
+			t.Errorf("generation %d: read %q", g, o.PartnerOrderNumber)
+		}
+	}
+	if _, err := m.c.Orders.Get(bg, RenewalOrderNumber(longest, math.MaxInt)+"0"); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("a number longer than any renewal's: %v, want ErrInvalidArgument", err)
+	}
+	r := sampleOrder()
+	r.PartnerOrderNumber = RenewalOrderNumber(longest, 1)
+	if err := r.Validate(); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("a new order numbered like a renewal of the longest: %v, want ErrInvalidArgument", err)
+	}
+}
