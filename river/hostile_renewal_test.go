@@ -402,3 +402,102 @@ func FuzzSubscriptionReadArgs(f *testing.F) {
 	fuzzArgs(f, func(a *subscriptionReadArgs) error { return a.problem },
 		`{"subs":[{"pon":"P-1","id":9}]}`, `{"subs":{"pon":"P-1"}}`, `{"subs":[null]}`, `{"subs":[{"id":1e30}]}`)
 }
+
+// rewrite edits the fake's JSON answer for one order, by the number of
+// its reads so far (1 for the first).
+type rewrite struct {
+	base  http.RoundTripper
+	pon   string
+	reads atomic.Int32
+	edit  func(n int, body map[string]any) map[string]any
+}
+
+func (r *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.base.RoundTrip(req)
+	if err != nil || req.Method != http.MethodGet || req.URL.Path != "/connect/order/"+r.pon {
+		return resp, err
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(r.edit(int(r.reads.Add(1)), body))
+	if err != nil {
+		return nil, err
+	}
+	resp.Body, resp.ContentLength = io.NopCloser(strings.NewReader(string(b))), int64(len(b))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// withoutKeys is body with every item's key still to come (1051).
+func withoutKeys(body map[string]any) map[string]any {
+	lines, _ := body["orderLines"].([]any)
+	for _, l := range lines {
+		items, _ := l.(map[string]any)["lineItems"].([]any)
+		for _, it := range items {
+			it.(map[string]any)["serials"] = []any{}
+			it.(map[string]any)["responseCode"] = 1051
+		}
+	}
+	return body
+}
+
+// A renewal order whose keys flicker while they are awaited: missing,
+// there (the hook fails), gone again, held (1060), an answer naming the
+// next generation's order, then there for good. OnRenewal commits once,
+// incomplete; OnLateRenewal commits once, with the whole order asked for.
+func TestLateRenewalKeysFlicker(t *testing.T) {
+	t.Parallel()
+	s, _ := sqliteShop(t)
+	renewalLog(t, s)
+	const pon = "P-5004"
+	number := nexway.RenewalOrderNumber(pon, 1)
+	rt := &rewrite{base: http.DefaultTransport, pon: number, edit: func(n int, body map[string]any) map[string]any {
+		switch n {
+		case 1, 2, 4: // the sweep's read, the first wait, the keys gone
+			return withoutKeys(body)
+		case 5:
+			return map[string]any{"partnerOrderNumber": number, "responseCode": 1060, "responseMessage": "waiting for payment validation"}
+		case 6:
+			body["partnerOrderNumber"] = nexway.RenewalOrderNumber(pon, 2)
+		}
+		return body
+	}}
+	srv := newFake(t, nexwaytest.WithClientOptions(nexway.WithTransport(rt)))
+	var lateFailed atomic.Bool
+	cfg := fastConfig(s, srv.Client, s.hooks(nil))
+	cfg.Subscriptions = followUp(s, srv, nil, func(*RenewalEvent) error {
+		if lateFailed.CompareAndSwap(false, true) {
+			return errors.New("the shop's late renewal hook refused")
+		}
+		return nil
+	})
+	c := start(t, cfg, fastRiver())
+	if err := s.pay(c, order(pon, monthlyProduct), false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the subscription read", 20*time.Second, func() bool {
+		return s.query("SELECT COUNT(*) FROM nexway_subscriptions WHERE reads > 0 AND expires_on <> ''") == 1
+	})
+	srv.Advance(31 * 24 * time.Hour)
+	waitFor(t, "the wait done", time.Minute, func() bool {
+		return s.query("SELECT COUNT(*) FROM river_job WHERE kind = ? AND state = 'completed'", kindRenewalKeys) == 1
+	})
+	if n := rt.reads.Load(); n < 7 {
+		t.Errorf("the renewal order was read %d times, want the 6 scripted answers and one more", n)
+	}
+	if !lateFailed.Load() {
+		t.Error("OnLateRenewal never failed")
+	}
+	if n := s.query("SELECT COUNT(*) FROM renewal_log WHERE hook = 'renewal' AND gen = 1 AND complete = 0"); n != 1 {
+		t.Errorf("OnRenewal committed %d times incomplete, want 1", n)
+	}
+	if n := s.query("SELECT COUNT(*) FROM renewal_log WHERE hook = 'late' AND gen = 1 AND complete = 1 AND order_pon = ?", number); n != 1 {
+		t.Errorf("OnLateRenewal committed %d times with %s, want 1", n, number)
+	}
+	if n := s.query("SELECT COUNT(*) FROM renewal_log"); n != 2 {
+		t.Errorf("%d hooks committed, want 2", n)
+	}
+}
