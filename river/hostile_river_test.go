@@ -49,8 +49,8 @@ func TestHostileRenewalOrderOfAnotherGeneration(t *testing.T) {
 		t.Fatalf("the fake's subscription: %+v, %v", r.sub, r.err)
 	}
 	for i, o := range r.renewals {
-		if want := nexway.RenewalOrderNumber(pon, i+1); o.PartnerOrderNumber != want {
-			t.Errorf("generation %d handed order %s, want %s", i+1, o.PartnerOrderNumber, want)
+		if want := nexway.RenewalOrderNumber(pon, i+1); o.order == nil || o.order.PartnerOrderNumber != want {
+			t.Errorf("generation %d handed %+v, want order %s", i+1, o, want)
 		}
 	}
 	if len(r.renewals) != 1 || r.err == nil {

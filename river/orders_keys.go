@@ -51,7 +51,8 @@ func (w *orderKeysWorker[TTx]) Work(ctx context.Context, job *river.Job[orderKey
 // runs delivered and completes the job in one transaction; if Nexway
 // rejected the order meanwhile, rejected instead. Keys still missing, or
 // the order held, snooze the job (Config.Poll, counted from its creation,
-// so the wait survives restarts); any other failure is retried.
+// so the wait survives restarts); a number the client refuses cancels the
+// job with ErrMalformedJob; any other failure is retried.
 func awaitKeys[TTx any, A river.JobArgs](ctx context.Context, c Config[TTx], job *river.Job[A], number string,
 	wait func(context.Context) error,
 	delivered func(context.Context, TTx, *nexway.Order) error,
@@ -78,6 +79,10 @@ func awaitKeys[TTx any, A river.JobArgs](ctx context.Context, c Config[TTx], job
 		})
 	case err == nil || errors.Is(err, nexway.ErrPending):
 		return river.JobSnooze(c.Poll.pollAfter(time.Since(job.CreatedAt)))
+	case errors.Is(err, nexway.ErrInvalidArgument):
+		// The number was refused before any request: only a row written
+		// by hand has one, and every retry would be refused alike.
+		return river.JobCancel(fmt.Errorf("%w: %w", ErrMalformedJob, err))
 	case errors.Is(err, nexway.ErrOrderRejected):
 		return c.DB.inTx(ctx, func(tx TTx) error {
 			if err := rejected(ctx, tx, err); err != nil {

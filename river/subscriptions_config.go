@@ -32,8 +32,9 @@ type SubscriptionFollowUp[TTx any] struct {
 	// OnRenewal records a renewal for the shopper (its new keys). It runs
 	// in the transaction that completes the read job and commits once per
 	// (subscription, generation); like the order hooks it may run more
-	// than once before one run commits, so it writes to tx only. When nil,
-	// subscriptions are neither recorded nor read.
+	// than once before one run commits, so it writes to tx only. A renewal
+	// order Nexway rejected comes with ev.Err set and ev.Order nil. When
+	// nil, subscriptions are neither recorded nor read.
 	OnRenewal func(ctx context.Context, tx TTx, ev *RenewalEvent) error
 	// OnLateRenewal records the keys of a renewal order that arrived after
 	// OnRenewal ran with ev.Complete false (a publisher late with its
@@ -99,8 +100,11 @@ type RenewalEvent struct {
 	// Subscription is the status read that showed the renewal; nil in
 	// OnLateRenewal.
 	Subscription *nexway.Subscription
-	// Err is nil, except in OnLateRenewal when Nexway rejected the renewal
-	// order after OnRenewal ran (it matches nexway.ErrOrderRejected).
+	// Err is nil, except when Nexway rejected the renewal order (it
+	// matches nexway.ErrOrderRejected; Order is nil): in OnRenewal when
+	// the rejection is what the first read found, in OnLateRenewal when
+	// it came after OnRenewal ran. Either way the shop owes the renewal's
+	// refund, and no OnLateRenewal follows an OnRenewal that had it.
 	Err error
 }
 

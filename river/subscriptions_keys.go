@@ -56,8 +56,8 @@ func (w *renewalKeysWorker[TTx]) Work(ctx context.Context, job *river.Job[renewa
 	if a.problem != nil {
 		return river.JobCancel(a.problem)
 	}
-	if a.PartnerOrderNumber == "" || a.Generation < 1 {
-		return river.JobCancel(fmt.Errorf("%w: a renewal keys job without an order number or a generation", ErrMalformedJob))
+	if a.PartnerOrderNumber == "" || a.SubscriptionID < 1 || a.Generation < 1 {
+		return river.JobCancel(fmt.Errorf("%w: a renewal keys job without an order number, a subscription or a generation", ErrMalformedJob))
 	}
 	number := nexway.RenewalOrderNumber(a.PartnerOrderNumber, a.Generation)
 	event := func(o *nexway.Order, err error) *RenewalEvent {

@@ -43,8 +43,15 @@ type readResult struct {
 	old      int  // the generation recorded before the read
 	state    subscriptionState
 	sub      *nexway.Subscription
-	renewals []*nexway.Order // generations old+1... whose orders were fetched
-	err      error           // the read failed; it is tried again at the next slot
+	renewals []renewal // generations old+1... whose orders were answered
+	err      error     // the read failed; it is tried again at the next slot
+}
+
+// renewal is what Nexway answered for one renewal order: the order, or
+// its rejection.
+type renewal struct {
+	order *nexway.Order
+	err   error // matches nexway.ErrOrderRejected
 }
 
 func (w *subscriptionReadWorker[TTx]) Work(ctx context.Context, job *river.Job[subscriptionReadArgs]) error {
@@ -128,13 +135,20 @@ func (w *subscriptionReadWorker[TTx]) read(ctx context.Context, r *readResult) {
 			// generation's order would run the hook twice for one order.
 			err = fmt.Errorf("nexwayriver: renewal %d of order %s: Nexway answered with order %q", g, r.ref.PartnerOrderNumber, o.PartnerOrderNumber)
 		}
+		if errors.Is(err, nexway.ErrOrderRejected) {
+			// Nexway cancelled the renewal before it was read: it still
+			// ends in its OnRenewal, with the rejection, so that the shop
+			// refunds it, and the later generations are not held behind it.
+			r.renewals = append(r.renewals, renewal{err: err})
+			continue
+		}
 		if err != nil {
 			// The generations fetched so far are settled; the rest wait
-			// for the next read (soon: the subscription is near expiry).
+			// for the next read, at the near cadence.
 			r.err = err
 			return
 		}
-		r.renewals = append(r.renewals, o)
+		r.renewals = append(r.renewals, renewal{order: o})
 	}
 }
 
@@ -157,8 +171,11 @@ func (w *subscriptionReadWorker[TTx]) settle(ctx context.Context, tx TTx, jobID 
 	next := f.nextReadOf(time.Now(), st)
 	if r.err != nil {
 		lastErr = errorText(r.err)
-		if !errors.Is(r.err, nexway.ErrNotFound) {
-			// Nexway unreachable or refusing: try at the nearer cadence.
+		if r.sub != nil || !errors.Is(r.err, nexway.ErrNotFound) {
+			// Nexway unreachable or refusing, or a renewal order it does
+			// not show yet (the status is there: the renewal is due):
+			// try at the nearer cadence. Only a subscription not found
+			// waits for the usual one.
 			next = nextRead(time.Now(), st.phase, f.NearCadence)
 		}
 	}
@@ -173,19 +190,20 @@ func (w *subscriptionReadWorker[TTx]) settle(ctx context.Context, tx TTx, jobID 
 	if n == 0 {
 		return nil // another job settled this generation first
 	}
-	for i, o := range r.renewals {
+	for i, rn := range r.renewals {
 		ev := &RenewalEvent{
 			JobID: jobID, PartnerOrderNumber: r.ref.PartnerOrderNumber, SubscriptionID: nexway.SubscriptionID(r.ref.SubscriptionID),
-			Generation: r.old + 1 + i, Order: o, Complete: o.Delivered(), Subscription: r.sub,
+			Generation: r.old + 1 + i, Order: rn.order, Complete: rn.order != nil && rn.order.Delivered(), Subscription: r.sub, Err: rn.err,
 		}
-		if err := hook(func() error { return f.OnRenewal(ctx, tx, ev) }, "OnRenewal", o.PartnerOrderNumber); err != nil {
+		number := nexway.RenewalOrderNumber(ev.PartnerOrderNumber, ev.Generation)
+		if err := hook(func() error { return f.OnRenewal(ctx, tx, ev) }, "OnRenewal", number); err != nil {
 			return err
 		}
-		if !ev.Complete {
+		if rn.order != nil && !ev.Complete {
 			client := river.ClientFromContext[TTx](ctx)
 			args := renewalKeysArgs{PartnerOrderNumber: ev.PartnerOrderNumber, SubscriptionID: int64(ev.SubscriptionID), Generation: ev.Generation}
 			if _, err := client.InsertTx(ctx, tx, args, nil); err != nil {
-				return fmt.Errorf("nexwayriver: renewal %s: queue the wait for its keys: %w", o.PartnerOrderNumber, err)
+				return fmt.Errorf("nexwayriver: renewal %s: queue the wait for its keys: %w", number, err)
 			}
 		}
 	}

@@ -24,6 +24,10 @@ const monthlyBackup = 733570
 func followUps(srv *nexwaytest.Server, out io.Writer, renewed chan<- string) (nexwayriver.SubscriptionFollowUp[*sql.Tx], nexwayriver.CatalogImport[*sql.Tx]) {
 	subs := nexwayriver.SubscriptionFollowUp[*sql.Tx]{
 		OnRenewal: func(ctx context.Context, tx *sql.Tx, ev *nexwayriver.RenewalEvent) error {
+			if ev.Err != nil { // Nexway rejected the renewal order: no keys, a refund owed
+				fmt.Fprintf(out, "sweep     %s: renewal %d rejected: %v\n", ev.PartnerOrderNumber, ev.Generation, ev.Err)
+				return nil
+			}
 			for _, l := range ev.Order.Lines {
 				for _, it := range l.Items {
 					for _, s := range it.Serials {
