@@ -293,7 +293,7 @@ func TestHostileFollowUpRows(t *testing.T) {
 		OnChanges: func(context.Context, *sql.Tx, *CatalogBatch) error { return nil },
 	}
 	c := start(t, cfg, fastRiver())
-	long := strings.Repeat("P", 70)
+	long := strings.Repeat("P", 85) // longer than any existing order's number, a renewal's included
 	rows := []rawArgs{
 		{kindRenewalKeys, QueueSweep, `{}`},
 		{kindRenewalKeys, QueueSweep, `[]`},
