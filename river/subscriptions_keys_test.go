@@ -49,8 +49,9 @@ func runLateRenewals[TTx any](t *testing.T, s *shop[TTx]) {
 	rt := &rejecting{base: http.DefaultTransport}
 	srv := newFake(t, nexwaytest.WithClientOptions(nexway.WithTransport(rt)))
 	var down atomic.Bool
+	var neverKeys atomic.Value // the subscription whose renewal keys never come: Nexway rejects it
 	if err := srv.SetPublisher(monthlyProduct, nexwaytest.PublisherFunc(func(_ context.Context, req nexwaytest.LicenseRequest) (string, error) {
-		if req.Operation == "renew" && down.Load() {
+		if req.Operation == "renew" && (down.Load() || req.SubscriptionID == neverKeys.Load()) {
 			return "", errors.New("publisher down")
 		}
 		return "KEY-" + req.FulfillmentID + "-" + req.OrderID, nil
@@ -85,6 +86,9 @@ func runLateRenewals[TTx any](t *testing.T, s *shop[TTx]) {
 		return s.query("SELECT COUNT(*) FROM nexway_subscriptions WHERE reads > 0 AND expires_on <> ''") == 2
 	})
 
+	// A read of the rejected renewal that passes the transport before it
+	// answers the rejection must not find the keys either.
+	neverKeys.Store(fmt.Sprint(s.query("SELECT subscription_id FROM nexway_subscriptions WHERE partner_order_number = ?", rejected)))
 	down.Store(true)
 	srv.Advance(31 * 24 * time.Hour)
 	waitFor(t, "the renewals, keys missing", 20*time.Second, func() bool {
