@@ -17,8 +17,9 @@ import (
 // be read; it is not encoded.
 type malformed struct{ problem error }
 
-// decodeArgs decodes b into v and returns the failure as an error matching
-// ErrMalformedJob, or nil.
+// decodeArgs decodes b into v, a job's arguments as a type without their
+// UnmarshalJSON, and returns the failure as an error matching
+// ErrMalformedJob, or nil. It does not touch the malformed field.
 func decodeArgs(b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformedJob, err)

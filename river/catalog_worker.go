@@ -26,11 +26,9 @@ type catalogArgs struct {
 }
 
 func (a *catalogArgs) UnmarshalJSON(b []byte) error {
-	type plain catalogArgs
-	var p plain
-	problem := decodeArgs(b, &p)
-	*a = catalogArgs(p)
-	a.problem = problem
+	type plain catalogArgs // without this method
+	*a = catalogArgs{}
+	a.problem = decodeArgs(b, (*plain)(a))
 	return nil
 }
 

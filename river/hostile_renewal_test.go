@@ -17,6 +17,7 @@ import (
 
 	"github.com/nexway-go/nexway"
 	"github.com/nexway-go/nexway/nexwaytest"
+	"github.com/riverqueue/river"
 )
 
 // The renewal surfaces attacked from outside: Nexway's answers about a
@@ -273,6 +274,16 @@ func TestLateRenewalsTwoGenerationsHooksFailing(t *testing.T) {
 	}
 }
 
+// rawArgs queues arguments as they are, under any kind, as a row written
+// by hand.
+type rawArgs struct{ kind, queue, raw string }
+
+func (a rawArgs) Kind() string                 { return a.kind }
+func (a rawArgs) MarshalJSON() ([]byte, error) { return []byte(a.raw), nil }
+func (a rawArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: a.queue, MaxAttempts: 25}
+}
+
 // Hand-written rows of every follow-up kind, of a shape River accepts but
 // that no run can use, end at their first attempt, cancelled with
 // ErrMalformedJob: wrong types, null, numbers out of range, a negative
@@ -297,6 +308,10 @@ func TestHostileFollowUpRows(t *testing.T) {
 	rows := []rawArgs{
 		{kindRenewalKeys, QueueSweep, `{}`},
 		{kindRenewalKeys, QueueSweep, `[]`},
+		{kindRenewalKeys, QueueSweep, `{"partnerOrderNumber":"P-1","subscriptionId":"x","generation":1}`},
+		{kindOrderKeys, QueueCheckout, `{"partnerOrderNumber":7}`},
+		{kindCatalogImport, QueueSweep, `{"feed":["main"],"day":"2026-12-07"}`},
+		{kindSubscriptionRead, QueueSweep, `{"subs":{"pon":"P-1"}}`},
 		{kindRenewalKeys, QueueSweep, `{"partnerOrderNumber":"P-1","subscriptionId":9,"generation":-1}`},
 		{kindRenewalKeys, QueueSweep, `{"partnerOrderNumber":"P-1","subscriptionId":9,"generation":null}`},
 		{kindRenewalKeys, QueueSweep, `{"partnerOrderNumber":"P-1","subscriptionId":9,"generation":0}`},

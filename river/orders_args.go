@@ -103,11 +103,9 @@ type orderKeysArgs struct {
 }
 
 func (a *orderKeysArgs) UnmarshalJSON(b []byte) error {
-	type plain orderKeysArgs
-	var p plain
-	problem := decodeArgs(b, &p)
-	*a = orderKeysArgs(p)
-	a.problem = problem
+	type plain orderKeysArgs // without this method
+	*a = orderKeysArgs{}
+	a.problem = decodeArgs(b, (*plain)(a))
 	return nil
 }
 

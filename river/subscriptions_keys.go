@@ -20,11 +20,9 @@ type renewalKeysArgs struct {
 }
 
 func (a *renewalKeysArgs) UnmarshalJSON(b []byte) error {
-	type plain renewalKeysArgs
-	var p plain
-	problem := decodeArgs(b, &p)
-	*a = renewalKeysArgs(p)
-	a.problem = problem
+	type plain renewalKeysArgs // without this method
+	*a = renewalKeysArgs{}
+	a.problem = decodeArgs(b, (*plain)(a))
 	return nil
 }
 

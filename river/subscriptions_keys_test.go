@@ -2,7 +2,6 @@ package nexwayriver
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/nexway-go/nexway"
 	"github.com/nexway-go/nexway/nexwaytest"
-	"github.com/riverqueue/river"
 )
 
 // rejecting answers a read of the order named in pon as Nexway answers an
@@ -178,53 +176,4 @@ func problemOf(a any) error {
 		return a.problem
 	}
 	panic(fmt.Sprintf("%T", a))
-}
-
-// rawArgs queues arguments as they are, under any kind, as a row written
-// by hand.
-type rawArgs struct{ kind, queue, raw string }
-
-func (a rawArgs) Kind() string                 { return a.kind }
-func (a rawArgs) MarshalJSON() ([]byte, error) { return []byte(a.raw), nil }
-func (a rawArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: a.queue, MaxAttempts: 25}
-}
-
-// A hand-written row of each follow-up job, with an argument of the wrong
-// type, ends in its first run, cancelled with ErrMalformedJob's text on
-// the job.
-func TestMalformedFollowUpRows(t *testing.T) {
-	t.Parallel()
-	s, _ := sqliteShop(t)
-	srv := newFake(t)
-	cfg := fastConfig(s, srv.Client, s.hooks(nil))
-	cfg.Subscriptions = SubscriptionFollowUp[*sql.Tx]{
-		OnRenewal: func(context.Context, *sql.Tx, *RenewalEvent) error { return nil },
-		Cadence:   time.Hour, AccountRate: 1000,
-	}
-	cfg.Catalog = CatalogImport[*sql.Tx]{
-		Feeds:     []CatalogFeed{{Name: "main", Query: fakeFeedQuery()}},
-		At:        24*time.Hour - time.Nanosecond, // never due during the test
-		OnChanges: func(context.Context, *sql.Tx, *CatalogBatch) error { return nil },
-	}
-	c := start(t, cfg, fastRiver())
-	rows := []rawArgs{
-		{kindOrderKeys, QueueCheckout, `{"partnerOrderNumber":7}`},
-		{kindRenewalKeys, QueueSweep, `{"partnerOrderNumber":"P-1","subscriptionId":"x","generation":1}`},
-		{kindCatalogImport, QueueSweep, `{"feed":["main"],"day":"2026-12-07"}`},
-		{kindSubscriptionRead, QueueSweep, `{"subs":{"pon":"P-1"}}`},
-	}
-	for _, r := range rows {
-		if _, err := c.Insert(context.Background(), r, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	waitFor(t, "the malformed rows to end", 20*time.Second, func() bool {
-		return s.query("SELECT COUNT(*) FROM river_job WHERE state = 'cancelled'") == len(rows)
-	})
-	for _, r := range rows {
-		if n := s.query("SELECT COUNT(*) FROM river_job WHERE kind = ? AND state = 'cancelled' AND attempt = 1 AND CAST(errors AS TEXT) LIKE '%malformed job arguments%'", r.kind); n != 1 {
-			t.Errorf("%s: %d jobs cancelled at their first attempt with ErrMalformedJob, want 1", r.kind, n)
-		}
-	}
 }

@@ -39,11 +39,9 @@ type subscriptionReadArgs struct {
 }
 
 func (a *subscriptionReadArgs) UnmarshalJSON(b []byte) error {
-	type plain subscriptionReadArgs
-	var p plain
-	problem := decodeArgs(b, &p)
-	*a = subscriptionReadArgs(p)
-	a.problem = problem
+	type plain subscriptionReadArgs // without this method
+	*a = subscriptionReadArgs{}
+	a.problem = decodeArgs(b, (*plain)(a))
 	return nil
 }
 
