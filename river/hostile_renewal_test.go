@@ -103,12 +103,7 @@ func TestRenewalRejectedAtFirstRead(t *testing.T) {
 	cfg := fastConfig(s, srv.Client, s.hooks(nil))
 	cfg.Subscriptions = followUp(s, srv, nil, nil)
 	c := start(t, cfg, fastRiver())
-	if err := s.pay(c, order(pon, monthlyProduct), false); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the subscription read", 20*time.Second, func() bool {
-		return s.query("SELECT COUNT(*) FROM nexway_subscriptions WHERE reads > 0 AND expires_on <> ''") == 1
-	})
+	s.subscribe(c, pon)
 	srv.Advance(31 * 24 * time.Hour)
 	waitFor(t, "the rejected renewal settled", 20*time.Second, func() bool {
 		return s.query("SELECT COUNT(*) FROM nexway_subscriptions WHERE generation = 1") == 1
@@ -233,12 +228,7 @@ func TestLateRenewalsTwoGenerationsHooksFailing(t *testing.T) {
 		})
 	c := start(t, cfg, fastRiver())
 	const pon = "P-5003"
-	if err := s.pay(c, order(pon, monthlyProduct), false); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the subscription read", time.Minute, func() bool {
-		return s.query("SELECT COUNT(*) FROM nexway_subscriptions WHERE reads > 0 AND expires_on <> ''") == 1
-	})
+	s.subscribe(c, pon)
 	down.Store(true)
 	for gen := 1; gen <= 2; gen++ {
 		srv.Advance(31 * 24 * time.Hour)
@@ -493,12 +483,7 @@ func TestLateRenewalKeysFlicker(t *testing.T) {
 		return nil
 	})
 	c := start(t, cfg, fastRiver())
-	if err := s.pay(c, order(pon, monthlyProduct), false); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the subscription read", 20*time.Second, func() bool {
-		return s.query("SELECT COUNT(*) FROM nexway_subscriptions WHERE reads > 0 AND expires_on <> ''") == 1
-	})
+	s.subscribe(c, pon)
 	srv.Advance(31 * 24 * time.Hour)
 	waitFor(t, "the wait done", time.Minute, func() bool {
 		return s.query("SELECT COUNT(*) FROM river_job WHERE kind = ? AND state = 'completed'", kindRenewalKeys) == 1

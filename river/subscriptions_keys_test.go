@@ -75,14 +75,7 @@ func runLateRenewals[TTx any](t *testing.T, s *shop[TTx]) {
 	}
 	c := start(t, cfg, fastRiver())
 	const late, rejected = "P-4001", "P-4002"
-	for _, pon := range []string{late, rejected} {
-		if err := s.pay(c, order(pon, monthlyProduct), false); err != nil {
-			t.Fatal(err)
-		}
-	}
-	waitFor(t, "the subscriptions read", 20*time.Second, func() bool {
-		return s.query("SELECT COUNT(*) FROM nexway_subscriptions WHERE reads > 0 AND expires_on <> ''") == 2
-	})
+	s.subscribe(c, late, rejected)
 
 	// A read of the rejected renewal that passes the transport before it
 	// answers the rejection must not find the keys either.

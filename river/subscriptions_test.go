@@ -28,6 +28,20 @@ func (s *shop[TTx]) renewalTable() {
 	}
 }
 
+// subscribe pays an order of the monthly subscription for each of pons
+// and waits until each subscription has been read once, its expiry known.
+func (s *shop[TTx]) subscribe(c *river.Client[TTx], pons ...string) {
+	s.t.Helper()
+	for _, pon := range pons {
+		if err := s.pay(c, order(pon, monthlyProduct), false); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	waitFor(s.t, "the subscriptions read", time.Minute, func() bool {
+		return s.query("SELECT COUNT(*) FROM nexway_subscriptions WHERE reads > 0 AND expires_on <> ''") == len(pons)
+	})
+}
+
 // onRenewal records each renewal as a row, with the fake's time it was
 // seen; before, when set, runs first and may fail.
 func (s *shop[TTx]) onRenewal(srv *nexwaytest.Server, before func(*RenewalEvent) error) func(context.Context, TTx, *RenewalEvent) error {
@@ -69,15 +83,7 @@ func runRenewals[TTx any](t *testing.T, s *shop[TTx]) {
 	}
 	c := start(t, cfg, fastRiver())
 	const pon = "P-2001"
-	if err := s.pay(c, order(pon, monthlyProduct), false); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the subscription recorded", 20*time.Second, func() bool {
-		return s.query("SELECT COUNT(*) FROM nexway_subscriptions WHERE partner_order_number = ?", pon) == 1
-	})
-	waitFor(t, "the subscription read", 20*time.Second, func() bool {
-		return s.query("SELECT COUNT(*) FROM nexway_subscriptions WHERE reads > 0 AND expires_on <> ''") == 1
-	})
+	s.subscribe(c, pon)
 	gens := func() int { return s.query("SELECT COUNT(*) FROM renewals") }
 
 	// One renewal, the hook failing once first.
